@@ -1,0 +1,305 @@
+"""The seed's functional CNN API, vectorised.
+
+Same names, signatures, argument layouts and return conventions as the
+loop-based specification (``shared/seed``):
+
+* images are NCHW: ``z: (N, C, H, W)``;
+* a convolution kernel is ``K: (C_in, D_out, k1, k2)``, bias ``b: (D_out,)``;
+* a dense weight is ``W: (in, out)``;
+* backward functions return *parameter* gradients of the **mean** loss over
+  the batch (``dK/N``, ``dw/N``, ...) and the *input* gradient of the
+  **summed** loss (``dz``, ``delta``), matching ``cross_entropy_loss`` whose
+  ``dy = softmax - y_true`` is per sample.
+
+dtype: float32 in -> float32 out, float64 in -> float64 out (the result
+type of the inputs, never below float32).
+
+Bugs of the seed fixed here (each has a test in tests/engine):
+
+1. ``conv_backward`` computed the kernel gradient from the *unpadded* input,
+   so with padding > 0 it returned only the central ``(k-2p)`` taps, or
+   crashed. We correlate the padded input with the output gradient and
+   always return the full ``(C, D, k1, k2)`` gradient.
+2. ``cross_entropy_loss`` took ``log(softmax)``; softmax underflows to 0 for
+   logits ~100 apart, giving ``inf`` loss and ``0 * log(0) = nan``. We use
+   ``log_softmax = shift - log(sum(exp(shift)))`` which is finite for all
+   finite logits.
+3. The seed's forward passes always returned float64 (``np.zeros`` buffers);
+   we keep the input dtype.
+4. ``conv_forward`` asserted that ``(H + 2p - k)`` is divisible by the stride;
+   we use the floor convention (trailing rows that fit no window are unused
+   and receive zero gradient), which agrees with the seed whenever the seed
+   did not assert.
+
+Max-pool semantics kept from the seed: zero padding takes part in the max,
+and the backward pass routes each window's gradient to its *first* maximum
+(row-major within the window), accumulating over overlapping windows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .im2col import col2im, conv_output_size, im2col, pad_spatial
+
+__all__ = [
+    "conv_forward", "conv_backward", "max_pooling_forward", "max_pooling_backward",
+    "flatten_forward", "flatten_backward", "fullyconnected_forward",
+    "fullyconnected_backward", "relu_forward", "relu_backward", "cross_entropy_loss",
+    "kernel_matrix", "conv_forward_cols", "conv_backward_cols", "log_softmax", "softmax",
+]
+
+
+def _float_type(*arrays) -> np.dtype:
+    return np.result_type(np.float32, *[a.dtype for a in arrays])
+
+
+def _pair(v) -> tuple[int, int]:
+    if np.ndim(v) == 0:
+        return int(v), int(v)
+    a, b = v
+    return int(a), int(b)
+
+
+# ----------------------------------------------------------------- convolution
+def kernel_matrix(K: np.ndarray) -> np.ndarray:
+    """``K: (C, D, k1, k2)`` -> ``(D, C*k1*k2)``, the GEMM form of the kernel."""
+    c, d, k1, k2 = K.shape
+    return K.transpose(1, 0, 2, 3).reshape(d, c * k1 * k2)
+
+
+def conv_forward_cols(z, K, b, padding, strides, col_buf=None):
+    """Convolution that also returns its im2col matrix (for the backward pass).
+
+    :return: ``(out, cols)``; ``out: (N, D, Ho, Wo)`` (a view of channel-major
+        memory), ``cols: (C*k1*k2, N*Ho*Wo)``.
+    """
+    n, c, h, w = z.shape
+    c_k, d, k1, k2 = K.shape
+    if c_k != c:
+        raise ValueError(f"kernel expects {c_k} input channels, input has {c}")
+    ho = conv_output_size(h, k1, padding[0], strides[0])
+    wo = conv_output_size(w, k2, padding[1], strides[1])
+    cols = im2col(z, k1, k2, padding, strides, out=col_buf)           # (C*k1*k2, N*Ho*Wo)
+    out = kernel_matrix(K) @ cols                                       # (D, N*Ho*Wo)
+    out += b.reshape(d, 1)
+    return out.reshape(d, n, ho, wo).transpose(1, 0, 2, 3), cols
+
+
+def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True):
+    """Gradients of a convolution given its cached im2col matrix.
+
+    :return: ``(dK_sum, db_sum, dz)`` -- sums over the batch (not divided by
+        N); ``dz`` is None when ``need_dz`` is False.
+    """
+    c, d, k1, k2 = K.shape
+    dout = np.ascontiguousarray(next_dz.transpose(1, 0, 2, 3)).reshape(d, -1)  # (D, N*Ho*Wo)
+    dk = (dout @ cols.T).reshape(d, c, k1, k2).transpose(1, 0, 2, 3)           # (C, D, k1, k2)
+    db = dout.sum(axis=1)
+    dz = None
+    if need_dz:
+        dcols = kernel_matrix(K).T @ dout                                       # (C*k1*k2, N*Ho*Wo)
+        dz = col2im(dcols, z_shape, k1, k2, padding, strides)
+    return dk, db, dz
+
+
+def conv_forward(z, K, b, padding=(0, 0), strides=(1, 1)):
+    """Multi-channel 2-D convolution (cross-correlation, as the seed).
+
+    :param z: input ``(N, C, H, W)``
+    :param K: kernel ``(C, D, k1, k2)``
+    :param b: bias ``(D,)``
+    :param padding: zero padding ``(p1, p2)`` on each side of H and W
+    :param strides: ``(s1, s2)``
+    :return: ``(N, D, Ho, Wo)`` with ``Ho = 1 + (H + 2*p1 - k1) // s1``,
+        ``Wo = 1 + (W + 2*p2 - k2) // s2``
+    """
+    dt = _float_type(z, K, b)
+    out, _ = conv_forward_cols(z.astype(dt, copy=False), K.astype(dt, copy=False),
+                               b.astype(dt, copy=False), _pair(padding), _pair(strides))
+    return out
+
+
+def conv_backward(next_dz, K, z, padding=(0, 0), strides=(1, 1)):
+    """Backward pass of :func:`conv_forward`.
+
+    :param next_dz: gradient w.r.t. the output ``(N, D, Ho, Wo)``
+    :param K: kernel ``(C, D, k1, k2)``
+    :param z: the layer's *unpadded* input ``(N, C, H, W)``
+    :return: ``(dK / N, db / N, dz)`` with ``dK: (C, D, k1, k2)``,
+        ``db: (D,)``, ``dz: (N, C, H, W)``.
+
+    Fixes the seed, which correlated the *unpadded* ``z`` with ``next_dz`` and
+    so returned only the central taps of ``dK`` (or crashed) for padding > 0:
+    here the padded input is used and the full kernel gradient returned.
+    """
+    dt = _float_type(next_dz, K, z)
+    padding, strides = _pair(padding), _pair(strides)
+    n = z.shape[0]
+    k1, k2 = K.shape[2:]
+    cols = im2col(z.astype(dt, copy=False), k1, k2, padding, strides)
+    dk, db, dz = conv_backward_cols(next_dz.astype(dt, copy=False), K.astype(dt, copy=False),
+                                    cols, z.shape, padding, strides)
+    return dk / n, db / n, dz
+
+
+# --------------------------------------------------------------------- pooling
+def _pool_is_tiled(pooling, strides) -> bool:
+    return tuple(pooling) == tuple(strides)
+
+
+def max_pooling_forward(z, pooling, strides=(2, 2), padding=(0, 0)):
+    """Max pooling.
+
+    :param z: ``(N, C, H, W)``
+    :param pooling: window ``(k1, k2)``
+    :param strides: ``(s1, s2)``
+    :param padding: zero padding ``(p1, p2)``; as in the seed the zeros take
+        part in the max
+    :return: ``(N, C, Ho, Wo)``, ``Ho = 1 + (H + 2*p1 - k1) // s1`` (same for W)
+    """
+    pooling, strides, padding = _pair(pooling), _pair(strides), _pair(padding)
+    if z.dtype.kind != "f":
+        z = z.astype(np.float32)
+    zp = pad_spatial(z, padding)
+    n, c, hp, wp = zp.shape
+    (k1, k2), (s1, s2) = pooling, strides
+    ho, wo = conv_output_size(hp, k1, 0, s1), conv_output_size(wp, k2, 0, s2)
+    if _pool_is_tiled(pooling, strides):
+        tiles = zp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
+        return tiles.max(axis=(3, 5))
+    windows = np.lib.stride_tricks.sliding_window_view(zp, (k1, k2), axis=(2, 3))
+    return windows[:, :, ::s1, ::s2][:, :, :ho, :wo].max(axis=(4, 5))
+
+
+def max_pooling_backward(next_dz, z, pooling, strides=(2, 2), padding=(0, 0)):
+    """Backward pass of :func:`max_pooling_forward`.
+
+    Each window's gradient goes to its *first* maximum (row-major inside the
+    window, as ``np.argmax``); overlapping windows accumulate.
+
+    :param next_dz: ``(N, C, Ho, Wo)``
+    :param z: the forward input ``(N, C, H, W)``
+    :return: ``dz: (N, C, H, W)``
+    """
+    pooling, strides, padding = _pair(pooling), _pair(strides), _pair(padding)
+    dt = _float_type(next_dz, z)
+    zp = pad_spatial(z.astype(dt, copy=False), padding)
+    n, c, hp, wp = zp.shape
+    (k1, k2), (s1, s2), (p1, p2) = pooling, strides, padding
+    _, _, ho, wo = next_dz.shape
+    if _pool_is_tiled(pooling, strides):
+        dzp = _tiled_pool_backward(next_dz.astype(dt, copy=False), zp, k1, k2)
+    else:
+        windows = np.lib.stride_tricks.sliding_window_view(zp, (k1, k2), axis=(2, 3))
+        windows = windows[:, :, ::s1, ::s2][:, :, :ho, :wo]                    # (N,C,Ho,Wo,k1,k2)
+        first = windows.reshape(n, c, ho, wo, k1 * k2).argmax(axis=-1)        # (N,C,Ho,Wo)
+        rows = s1 * np.arange(ho).reshape(ho, 1) + first // k2
+        cols = s2 * np.arange(wo) + first % k2
+        plane = np.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
+        flat = (plane + rows * wp + cols).ravel()
+        dzp = np.bincount(flat, weights=next_dz.ravel(), minlength=n * c * hp * wp)
+        dzp = dzp.astype(dt, copy=False).reshape(n, c, hp, wp)
+    return dzp[:, :, p1:p1 + z.shape[2], p2:p2 + z.shape[3]]
+
+
+def _tiled_pool_backward(dout, zp, k1, k2):
+    """Non-overlapping (pool == stride) case: loop over the k1*k2 taps only."""
+    n, c, ho, wo = dout.shape
+    dzp = np.zeros(zp.shape, dtype=dout.dtype)
+    tiles = zp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
+    dtiles = dzp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
+    peak = tiles.max(axis=(3, 5))
+    taken = np.zeros(peak.shape, dtype=bool)
+    for i in range(k1):
+        for j in range(k2):
+            hit = tiles[:, :, :, i, :, j] == peak
+            hit &= ~taken
+            taken |= hit
+            np.multiply(dout, hit, out=dtiles[:, :, :, i, :, j])
+    return dzp
+
+
+# --------------------------------------------------------------------- flatten
+def flatten_forward(X):
+    """``X: (N, d1, d2, ...)`` -> ``(N, d1*d2*...)``."""
+    return np.reshape(X, (X.shape[0], -1))
+
+
+def flatten_backward(next_dX, X):
+    """``next_dX: (N, d1*d2*...)`` -> ``(N, d1, d2, ...)`` shaped like ``X``."""
+    return np.reshape(next_dX, X.shape)
+
+
+# ------------------------------------------------------------- fully connected
+def fullyconnected_forward(X, W, b):
+    """``X: (N, in) @ W: (in, out) + b: (out,)`` -> ``(N, out)``."""
+    dt = _float_type(X, W, b)
+    out = X.astype(dt, copy=False) @ W.astype(dt, copy=False)
+    out += b
+    return out
+
+
+def fullyconnected_backward(next_dX, W, X):
+    """Backward pass of :func:`fullyconnected_forward`.
+
+    :param next_dX: ``(N, out)``
+    :param W: ``(in, out)``
+    :param X: the forward input ``(N, in)``
+    :return: ``(dw / N, db / N, delta)``, ``dw: (in, out)``, ``db: (out,)``,
+        ``delta: (N, in)``
+    """
+    dt = _float_type(next_dX, W, X)
+    g, W, X = (a.astype(dt, copy=False) for a in (next_dX, W, X))
+    n = X.shape[0]
+    delta = g @ W.T
+    dw = X.T @ g
+    db = g.sum(axis=0)
+    return dw / n, db / n, delta
+
+
+# ------------------------------------------------------------------------ relu
+def relu_forward(X):
+    """``max(0, X)``, same shape and dtype."""
+    return np.maximum(X, 0)
+
+
+def relu_backward(next_dX, X):
+    """Passes ``next_dX`` where the pre-activation ``X > 0``, else 0."""
+    return np.where(X > 0, next_dX, 0)
+
+
+# ------------------------------------------------------------------------ loss
+def log_softmax(logits):
+    """Row-wise ``log(softmax(logits))`` for ``(N, d)``, finite for finite input."""
+    shift = logits - logits.max(axis=-1, keepdims=True)
+    return shift - np.log(np.exp(shift).sum(axis=-1, keepdims=True))
+
+
+def softmax(logits):
+    """Row-wise softmax of ``(N, d)`` logits."""
+    shift = logits - logits.max(axis=-1, keepdims=True)
+    e = np.exp(shift)
+    e /= e.sum(axis=-1, keepdims=True)
+    return e
+
+
+def cross_entropy_loss(y_predict, y_true):
+    """Softmax cross-entropy.
+
+    :param y_predict: logits ``(N, d)``
+    :param y_true: one-hot (or probability) targets ``(N, d)``
+    :return: ``(loss, dy)``: the mean loss over the batch (a Python float) and
+        ``dy = softmax(y_predict) - y_true`` of shape ``(N, d)`` (per sample,
+        not divided by N).
+
+    Fixes the seed's ``log(0)``: with logits ~100 apart the seed's softmax
+    underflows to 0 and the loss becomes ``inf`` (and ``0*log(0)`` NaN); here
+    the log-softmax is computed directly and stays finite.
+    """
+    dt = _float_type(y_predict)
+    y_predict = y_predict.astype(dt, copy=False)
+    logp = log_softmax(y_predict)
+    loss = float(-(y_true * logp).sum(axis=-1).mean())
+    dy = np.exp(logp)
+    dy -= y_true
+    return loss, dy
