@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import pooling as pooling_kernels
 from .im2col import col2im, conv_output_size, im2col, pad_spatial
 
 __all__ = [
@@ -143,10 +144,6 @@ def conv_backward(next_dz, K, z, padding=(0, 0), strides=(1, 1)):
 
 
 # --------------------------------------------------------------------- pooling
-def _pool_is_tiled(pooling, strides) -> bool:
-    return tuple(pooling) == tuple(strides)
-
-
 def max_pooling_forward(z, pooling, strides=(2, 2), padding=(0, 0)):
     """Max pooling.
 
@@ -157,18 +154,15 @@ def max_pooling_forward(z, pooling, strides=(2, 2), padding=(0, 0)):
         part in the max
     :return: ``(N, C, Ho, Wo)``, ``Ho = 1 + (H + 2*p1 - k1) // s1`` (same for W)
     """
-    pooling, strides, padding = _pair(pooling), _pair(strides), _pair(padding)
+    (k1, k2), (s1, s2) = _pair(pooling), _pair(strides)
     if z.dtype.kind != "f":
         z = z.astype(np.float32)
-    zp = pad_spatial(z, padding)
-    n, c, hp, wp = zp.shape
-    (k1, k2), (s1, s2) = pooling, strides
-    ho, wo = conv_output_size(hp, k1, 0, s1), conv_output_size(wp, k2, 0, s2)
-    if _pool_is_tiled(pooling, strides):
-        tiles = zp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
-        return tiles.max(axis=(3, 5))
-    windows = np.lib.stride_tricks.sliding_window_view(zp, (k1, k2), axis=(2, 3))
-    return windows[:, :, ::s1, ::s2][:, :, :ho, :wo].max(axis=(4, 5))
+    zp = pad_spatial(z, _pair(padding))
+    conv_output_size(zp.shape[2], k1, 0, s1)  # raises if no window fits
+    conv_output_size(zp.shape[3], k2, 0, s2)
+    if (k1, k2) == (s1, s2):
+        return pooling_kernels.tiled_forward(zp, k1, k2)[0]
+    return pooling_kernels.general_forward(zp, k1, k2, s1, s2)
 
 
 def max_pooling_backward(next_dz, z, pooling, strides=(2, 2), padding=(0, 0)):
@@ -181,42 +175,16 @@ def max_pooling_backward(next_dz, z, pooling, strides=(2, 2), padding=(0, 0)):
     :param z: the forward input ``(N, C, H, W)``
     :return: ``dz: (N, C, H, W)``
     """
-    pooling, strides, padding = _pair(pooling), _pair(strides), _pair(padding)
+    (k1, k2), (s1, s2), (p1, p2) = _pair(pooling), _pair(strides), _pair(padding)
     dt = _float_type(next_dz, z)
-    zp = pad_spatial(z.astype(dt, copy=False), padding)
-    n, c, hp, wp = zp.shape
-    (k1, k2), (s1, s2), (p1, p2) = pooling, strides, padding
-    _, _, ho, wo = next_dz.shape
-    if _pool_is_tiled(pooling, strides):
-        dzp = _tiled_pool_backward(next_dz.astype(dt, copy=False), zp, k1, k2)
+    zp = pad_spatial(z.astype(dt, copy=False), (p1, p2))
+    dout = next_dz.astype(dt, copy=False)
+    if (k1, k2) == (s1, s2):
+        first = pooling_kernels.tiled_forward(zp, k1, k2)[1]
+        dzp = pooling_kernels.tiled_backward(dout, first, zp.shape, k1, k2)
     else:
-        windows = np.lib.stride_tricks.sliding_window_view(zp, (k1, k2), axis=(2, 3))
-        windows = windows[:, :, ::s1, ::s2][:, :, :ho, :wo]                    # (N,C,Ho,Wo,k1,k2)
-        first = windows.reshape(n, c, ho, wo, k1 * k2).argmax(axis=-1)        # (N,C,Ho,Wo)
-        rows = s1 * np.arange(ho).reshape(ho, 1) + first // k2
-        cols = s2 * np.arange(wo) + first % k2
-        plane = np.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
-        flat = (plane + rows * wp + cols).ravel()
-        dzp = np.bincount(flat, weights=next_dz.ravel(), minlength=n * c * hp * wp)
-        dzp = dzp.astype(dt, copy=False).reshape(n, c, hp, wp)
+        dzp = pooling_kernels.general_backward(dout, zp, k1, k2, s1, s2)
     return dzp[:, :, p1:p1 + z.shape[2], p2:p2 + z.shape[3]]
-
-
-def _tiled_pool_backward(dout, zp, k1, k2):
-    """Non-overlapping (pool == stride) case: loop over the k1*k2 taps only."""
-    n, c, ho, wo = dout.shape
-    dzp = np.zeros(zp.shape, dtype=dout.dtype)
-    tiles = zp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
-    dtiles = dzp[:, :, :ho * k1, :wo * k2].reshape(n, c, ho, k1, wo, k2)
-    peak = tiles.max(axis=(3, 5))
-    taken = np.zeros(peak.shape, dtype=bool)
-    for i in range(k1):
-        for j in range(k2):
-            hit = tiles[:, :, :, i, :, j] == peak
-            hit &= ~taken
-            taken |= hit
-            np.multiply(dout, hit, out=dtiles[:, :, :, i, :, j])
-    return dzp
 
 
 # --------------------------------------------------------------------- flatten

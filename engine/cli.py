@@ -1,0 +1,182 @@
+"""Command line: ``python -m engine train | evaluate | download``."""
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import presets
+from .mnist import ENV_VAR, MnistError, load_mnist, resolve_data_dir
+
+
+def _progress_line(text: str) -> None:
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + text[:120].ljust(120))
+    else:
+        sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _bar(fraction: float, width: int = 24) -> str:
+    done = int(round(fraction * width))
+    return "[" + "#" * done + "." * (width - done) + "]"
+
+
+def add_data_dir_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", type=Path, default=None,
+                   help=f"folder with the MNIST IDX files (default: ${ENV_VAR}, "
+                        f"else the per-user cache, downloading there if needed)")
+    p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a model on MNIST and save it")
+    t.add_argument("--preset", default="playground", choices=sorted(presets.PRESETS),
+                   help="architecture preset (default: playground)")
+    t.add_argument("--init", type=Path, default=None, help="start from this model file instead")
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default 0.05 sgd, 0.001 adam)")
+    t.add_argument("--momentum", type=float, default=0.9)
+    t.add_argument("--weight-decay", type=float, default=5e-4)
+    t.add_argument("--schedule", default="cosine", choices=["constant", "step", "cosine"])
+    t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
+                   help="random shifts, rotations, scale, shear and stroke thickness (default on)")
+    t.add_argument("--subset", type=int, default=None, help="train on this many random images")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--workers", type=int, default=None, help="threads (default: cores)")
+    t.add_argument("--out", type=Path, default=Path("model.npz"),
+                   help="where to save the model (written atomically after every epoch)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_data_dir_option(t)
+
+    e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
+    e.add_argument("--model", type=Path, default=None, help="model file (default: the bundled one)")
+    e.add_argument("--json", action="store_true", help="print one JSON object")
+    add_data_dir_option(e)
+
+    d = sub.add_parser("download", help="download MNIST into the data folder")
+    d.add_argument("--data-dir", type=Path, default=None)
+    return parser
+
+
+def _load_data(args):
+    return load_mnist(args.data_dir, download=not args.no_download, progress=True)
+
+
+def cmd_train(args) -> int:
+    from .model_io import load_model
+    from .train import Dataset, EpochReport, FinishedReport, StepReport, TrainConfig, Trainer
+    lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
+                         lr=lr, momentum=args.momentum, weight_decay=args.weight_decay,
+                         schedule=args.schedule, augment=args.augment, seed=args.seed,
+                         subset=args.subset, workers=args.workers)
+    config.validate()
+    data = Dataset.from_mnist(_load_data(args))
+    model = load_model(args.init) if args.init else presets.build(args.preset, np.random.default_rng(args.seed))
+    trainer = Trainer(model, data, config)
+    command = "python -m engine " + " ".join(shlex.quote(a) for a in args.argv)
+    history = []
+    last_print = 0.0
+    finished = None
+    for report in trainer.run():
+        if isinstance(report, StepReport):
+            now = time.perf_counter()
+            if not args.quiet and (now - last_print > 0.25 or report.step == report.total_steps):
+                last_print = now
+                frac = report.step / report.total_steps
+                eta = report.elapsed_s / frac * (1 - frac) if frac else 0.0
+                _progress_line(f"epoch {report.epoch}/{config.epochs} {_bar(frac)} "
+                               f"loss {report.loss:.4f} acc {report.accuracy:.3f} "
+                               f"lr {report.lr:.4g} {report.images_per_s:.0f} img/s "
+                               f"eta {eta:.0f}s")
+        elif isinstance(report, EpochReport):
+            history.append(report)
+            if not args.quiet:
+                _progress_line(f"epoch {report.epoch}/{report.epochs}: train loss "
+                               f"{report.train_loss:.4f} acc {report.train_accuracy:.4f} | test loss "
+                               f"{report.test_loss:.4f} acc {report.test_accuracy:.4f} "
+                               f"({report.elapsed_s:.0f}s)")
+                sys.stderr.write("\n")
+            model.metadata.update(test_accuracy=report.test_accuracy, epochs=report.epoch,
+                                  training=trainer.describe(), command=command)
+            model.save(args.out)  # checkpoint: atomic, a valid model after every epoch
+        elif isinstance(report, FinishedReport):
+            finished = report
+    summary = {"result": finished.reason, "message": finished.message,
+               "test_accuracy": finished.test_accuracy, "steps": finished.steps,
+               "epochs_completed": finished.epochs_completed,
+               "wall_time_s": round(finished.elapsed_s, 1), "out": str(args.out) if history else None,
+               "parameters": model.num_params(), "config": trainer.describe(),
+               "history": [{"epoch": h.epoch, "train_loss": round(h.train_loss, 5),
+                            "train_accuracy": round(h.train_accuracy, 5),
+                            "test_loss": round(h.test_loss, 5),
+                            "test_accuracy": round(h.test_accuracy, 5),
+                            "elapsed_s": round(h.elapsed_s, 1)} for h in history]}
+    print(json.dumps(summary, indent=2))
+    if finished.reason == "diverged":
+        print(f"error: {finished.message}", file=sys.stderr)
+        return 3
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    from . import load_model
+    from .evaluate import evaluate
+    model = load_model(args.model)
+    data = _load_data(args)
+    t = time.perf_counter()
+    result = evaluate(model, data.test_images, data.test_labels)
+    elapsed = time.perf_counter() - t
+    if args.json:
+        out = result.summary()
+        out.update(model=str(model.source), seconds=round(elapsed, 2))
+        print(json.dumps(out))
+        return 0
+    print(f"model: {model.source}")
+    print(f"test accuracy: {result.accuracy:.4%}  (loss {result.loss:.4f}, "
+          f"{len(result.labels)} images, {elapsed:.1f}s)")
+    print("per class:  " + "  ".join(f"{d}:{a:.3%}" for d, a in enumerate(result.per_class_accuracy)))
+    print("confusion matrix (rows: true digit, columns: predicted):")
+    print("      " + "".join(f"{d:>6}" for d in range(result.confusion.shape[1])))
+    for d, row in enumerate(result.confusion):
+        print(f"{d:>6}" + "".join(f"{v:>6}" for v in row))
+    return 0
+
+
+def cmd_download(args) -> int:
+    from .mnist import ensure_mnist
+    folder = ensure_mnist(args.data_dir, download=True, progress=True)
+    print(f"MNIST is ready in {folder}")
+    return 0
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return {"train": cmd_train, "evaluate": cmd_evaluate, "download": cmd_download}[args.command](args)
+    except MnistError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,200 @@
+"""A sequential model: a list of layers plus its JSON architecture description.
+
+``x: (N, C, H, W)`` float32 in [0, 1] -> logits ``(N, classes)``.
+"""
+from __future__ import annotations
+
+import copy
+from collections import Counter
+
+import numpy as np
+
+from . import functional as F
+from .layers import LAYER_TYPES, Layer
+
+FORMAT_NAME = "cnn-playground-model"
+FORMAT_VERSION = 1
+
+
+class Model:
+    """Sequential CNN.
+
+    :param layers: layers applied in order; unnamed ones get ``conv1``,
+        ``relu1``, ``pool1``, ... by kind.
+    :param input_shape: one sample's shape, ``(C, H, W)``
+    :param metadata: JSON-able facts about the model (e.g. test accuracy,
+        the command that trained it); saved with it.
+    """
+
+    def __init__(self, layers: list[Layer], input_shape=(1, 28, 28), metadata: dict | None = None):
+        self.layers = list(layers)
+        self.input_shape = tuple(int(v) for v in input_shape)
+        self.metadata = dict(metadata or {})
+        self.source: str | None = None  # the file it was loaded from, if any
+        self._name_layers()
+        self.layer_shapes()  # validates the stack
+        if self.layers and hasattr(self.layers[0], "need_input_grad"):
+            self.layers[0].need_input_grad = False
+
+    # ---------------------------------------------------------------- structure
+    def _name_layers(self) -> None:
+        counts: Counter[str] = Counter()
+        seen = set()
+        for layer in self.layers:
+            if layer.name == layer.kind:  # default name: number it
+                counts[layer.kind] += 1
+                layer.name = layer.kind if layer.kind == "flatten" and counts[layer.kind] == 1 \
+                    else f"{layer.kind}{counts[layer.kind]}"
+            if layer.name in seen:
+                raise ValueError(f"duplicate layer name {layer.name!r}")
+            seen.add(layer.name)
+
+    def layer_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
+        """``[(name, output shape of one sample), ...]`` for every layer."""
+        shape, out = self.input_shape, []
+        for layer in self.layers:
+            shape = layer.output_shape(shape)
+            out.append((layer.name, shape))
+        return out
+
+    @property
+    def num_classes(self) -> int:
+        return self.layer_shapes()[-1][1][0]
+
+    def config(self) -> dict:
+        """JSON-able architecture: enough, with the weights, to rebuild the model."""
+        return {"format": FORMAT_NAME, "version": FORMAT_VERSION,
+                "input_shape": list(self.input_shape),
+                "layers": [layer.config() for layer in self.layers],
+                "metadata": self.metadata}
+
+    @classmethod
+    def from_config(cls, cfg: dict, rng: np.random.Generator | None = None) -> "Model":
+        """Build a freshly initialised model from :meth:`config` output."""
+        rng = rng if rng is not None else np.random.default_rng(0)
+        layers = []
+        for lc in cfg["layers"]:
+            layer_cls = LAYER_TYPES[lc["type"]]
+            layers.append(layer_cls.from_config(lc, rng=rng))
+        return cls(layers, input_shape=cfg["input_shape"], metadata=cfg.get("metadata"))
+
+    def named_params(self) -> dict[str, np.ndarray]:
+        """``{"conv1.K": array, "conv1.b": array, ...}`` (live arrays, not copies)."""
+        return {f"{l.name}.{k}": v for l in self.layers for k, v in l.params.items()}
+
+    def named_grads(self) -> dict[str, np.ndarray]:
+        return {f"{l.name}.{k}": v for l in self.layers for k, v in l.grads.items()}
+
+    def num_params(self) -> int:
+        return int(sum(v.size for v in self.named_params().values()))
+
+    def get_weights(self) -> dict[str, np.ndarray]:
+        """A copy of every parameter array by name."""
+        return {k: v.copy() for k, v in self.named_params().items()}
+
+    def set_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """Copy ``weights`` (same names and shapes) into the model in place."""
+        params = self.named_params()
+        if set(weights) != set(params):
+            raise ValueError(f"weights do not match the model: {sorted(set(weights) ^ set(params))}")
+        for k, v in weights.items():
+            if v.shape != params[k].shape:
+                raise ValueError(f"{k}: shape {v.shape} != {params[k].shape}")
+            np.copyto(params[k], v)
+
+    def clone(self) -> "Model":
+        """An independent copy (weights, architecture, metadata)."""
+        twin = Model.from_config(copy.deepcopy(self.config()))
+        twin.set_weights(self.named_params())
+        return twin
+
+    def summary(self) -> str:
+        lines = [f"input {self.input_shape}"]
+        for layer, (name, shape) in zip(self.layers, self.layer_shapes()):
+            n = sum(v.size for v in layer.params.values())
+            lines.append(f"{name:<10} {type(layer).__name__:<10} -> {str(shape):<16} {n:>8} params")
+        lines.append(f"total {self.num_params()} parameters")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ running
+    def train(self, mode: bool = True) -> "Model":
+        """Training mode caches what backward needs (and enables dropout)."""
+        for layer in self.layers:
+            layer.training = mode
+        return self
+
+    def eval(self) -> "Model":
+        return self.train(False)
+
+    def forward(self, x: np.ndarray, keep_activations: bool = False):
+        """Logits for ``x: (N, C, H, W)``.
+
+        :return: ``logits (N, classes)``, or with ``keep_activations=True``
+            ``(logits, {layer name: output})`` in layer order.
+        """
+        x = self._check_input(x)
+        acts = {}
+        for layer in self.layers:
+            x = layer.forward(x)
+            if keep_activations:
+                acts[layer.name] = x
+        return (x, acts) if keep_activations else x
+
+    def backward(self, dlogits: np.ndarray) -> None:
+        """Back-propagate ``dlogits: (N, classes)`` (per-sample gradient) and fill grads."""
+        g = dlogits
+        for layer in reversed(self.layers):
+            g = layer.backward(g)
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """``x: (N, 1, 28, 28)`` float32 in [0, 1] -> class probabilities ``(N, 10)``."""
+        was_training = self.layers[0].training if self.layers else False
+        self.eval()
+        try:
+            return F.softmax(self.forward(x))
+        finally:
+            self.train(was_training)
+
+    def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
+        """Predicted class ``(N,)`` int64, evaluated in batches."""
+        return np.concatenate([self.predict_proba(x[i:i + batch_size]).argmax(axis=1)
+                               for i in range(0, len(x), batch_size)]) if len(x) else \
+            np.zeros(0, dtype=np.int64)
+
+    def _check_input(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == len(self.input_shape):
+            x = x[None]
+        if tuple(x.shape[1:]) != self.input_shape:
+            raise ValueError(f"input shape {x.shape[1:]} does not match the model's {self.input_shape}")
+        dtype = self.layers[0].params.get("K", np.empty(0, np.float32)).dtype if self.layers else np.float32
+        return x.astype(dtype, copy=False)
+
+    # --------------------------------------------------------------------- files
+    def save(self, path) -> None:
+        """Write weights and architecture to ``path`` (.npz) atomically."""
+        from .model_io import save_model
+        save_model(self, path)
+
+    # ----------------------------------------------------------------- training
+    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
+        """One forward + backward pass in training mode; fills every layer's grads.
+
+        :param x: ``(N, C, H, W)``; :param labels: ``(N,)`` ints in ``[0, classes)``
+        :return: ``(mean loss, number of correct predictions)``
+        """
+        self.train()
+        logits = self.forward(x)
+        onehot = np.zeros_like(logits)
+        onehot[np.arange(len(labels)), labels] = 1
+        loss, dy = F.cross_entropy_loss(logits, onehot)
+        self.backward(dy)
+        return loss, int((logits.argmax(axis=1) == labels).sum())
+
+    def shared_replica(self) -> "Model":
+        """A model sharing this one's parameter arrays, with its own caches and grads."""
+        twin = Model([layer.shared_copy() for layer in self.layers], self.input_shape, self.metadata)
+        for mine, theirs in zip(self.layers, twin.layers):
+            if hasattr(mine, "need_input_grad"):
+                theirs.need_input_grad = mine.need_input_grad
+        return twin

@@ -1,0 +1,74 @@
+"""Data parallelism over CPU cores: slices of a batch run forward + backward
+in threads, each on a replica that shares the model's weights but owns its
+caches and gradients; the slice gradients are then averaged into the model.
+
+NumPy releases the GIL inside its kernels, so with BLAS held to one thread
+per worker (see :func:`engine.runtime.blas_threads`) the slices really run
+side by side. Results equal the single-threaded pass up to float rounding.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from .model import Model
+
+
+def default_workers() -> int:
+    """Worker threads for training: the cores this process may use (at most 4)."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(4, cores))
+
+
+class DataParallel:
+    """``loss_and_grads(x, labels)`` like :meth:`Model.loss_and_grads`, split over threads.
+
+    :param model: the model whose ``grads`` receive the batch-mean gradients
+    :param workers: number of slices (1 = plain call, no threads)
+    :param min_slice: batches smaller than ``workers * min_slice`` are not split
+    """
+
+    def __init__(self, model: Model, workers: int | None = None, min_slice: int = 8):
+        self.model = model
+        self.workers = default_workers() if workers is None else max(1, int(workers))
+        self.min_slice = min_slice
+        self.replicas = [model] + [model.shared_replica() for _ in range(self.workers - 1)]
+        self._pool = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="engine-slice") \
+            if self.workers > 1 else None
+
+    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
+        """:return: ``(mean loss, correct count)`` over the whole batch; fills model grads."""
+        n = len(x)
+        k = min(self.workers, max(1, n // self.min_slice))
+        if k == 1:
+            return self.model.loss_and_grads(x, labels)
+        bounds = np.linspace(0, n, k + 1).astype(int)
+        slices = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
+        futures = [self._pool.submit(rep.loss_and_grads, x[s], labels[s])
+                   for rep, s in zip(self.replicas[1:k], slices[1:])]
+        results = [self.model.loss_and_grads(x[slices[0]], labels[slices[0]])]
+        results += [f.result() for f in futures]
+        weights = [(s.stop - s.start) / n for s in slices]
+        grads = self.model.named_grads()
+        for name, g in grads.items():
+            g *= weights[0]
+            for rep, w in zip(self.replicas[1:k], weights[1:]):
+                g += w * rep.named_grads()[name]
+        loss = float(sum(w * r[0] for w, r in zip(weights, results)))
+        return loss, int(sum(r[1] for r in results))
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,91 @@
+"""Max-pooling kernels behind :func:`engine.functional.max_pooling_forward`.
+
+Two paths, both exact and both routing a window's gradient to its *first*
+maximum (row-major inside the window, like ``np.argmax``):
+
+* tiled (window == stride, the usual 2x2/2): ``k1*k2`` element-wise maxima of
+  strided views; the forward pass also records which tap held the first
+  maximum (``first: (N, C, Ho, Wo) uint8``) so the backward pass is one
+  broadcast compare and multiply;
+* general (overlapping or gapped windows): a sliding-window view, ``argmax``
+  and an accumulating ``bincount`` scatter.
+
+Arrays may be in NCHW or channel-major (CNHW) memory; work is done in the
+memory order of the input so no transpose copies are made.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def _memory_order(x: np.ndarray) -> bool:
+    """True when ``x: (N, C, H, W)`` is channel-major in memory (C outside N)."""
+    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and abs(x.strides[1]) > abs(x.strides[0])
+
+
+def _swap(x: np.ndarray | None) -> np.ndarray | None:
+    return None if x is None else x.swapaxes(0, 1)
+
+
+def _tap(zp, i, j, k1, k2, ho, wo):
+    """Tap ``(i, j)`` of every non-overlapping ``k1 x k2`` window: ``(A, B, Ho, Wo)`` view."""
+    return zp[:, :, i:i + k1 * (ho - 1) + 1:k1, j:j + k2 * (wo - 1) + 1:k2]
+
+
+def tiled_forward(zp: np.ndarray, k1: int, k2: int):
+    """Non-overlapping max pool of the (already padded) ``zp: (N, C, Hp, Wp)``.
+
+    :return: ``(out, first)``, both ``(N, C, Ho, Wo)``, ``Ho = Hp // k1``;
+        ``first`` is the row-major index of the first maximum in each window.
+    """
+    if _memory_order(zp):
+        out, first = tiled_forward(_swap(zp), k1, k2)
+        return _swap(out), _swap(first)
+    ho, wo = zp.shape[2] // k1, zp.shape[3] // k2
+    out = np.array(_tap(zp, 0, 0, k1, k2, ho, wo), order="C")
+    first = np.zeros(out.shape, dtype=np.uint8 if k1 * k2 <= 256 else np.int32)
+    better = np.empty(out.shape, dtype=bool)
+    for t in range(1, k1 * k2):
+        tap = _tap(zp, t // k2, t % k2, k1, k2, ho, wo)
+        np.greater(tap, out, out=better)   # strictly greater: ties keep the earlier tap
+        np.maximum(out, tap, out=out)
+        first *= ~better                   # first = t where better (cheaper than copyto/where)
+        first += better * first.dtype.type(t)
+    return out, first
+
+
+def tiled_backward(dout: np.ndarray, first: np.ndarray, padded_shape, k1: int, k2: int):
+    """Gradient w.r.t. the padded input, ``(N, C, Hp, Wp)``, from :func:`tiled_forward`'s ``first``."""
+    if _memory_order(first):  # work in the memory order of the forward input
+        n, c, hp, wp = padded_shape
+        return _swap(tiled_backward(_swap(dout), _swap(first), (c, n, hp, wp), k1, k2))
+    _, _, ho, wo = dout.shape
+    exact = padded_shape[2] == ho * k1 and padded_shape[3] == wo * k2
+    dzp = (np.empty if exact else np.zeros)(padded_shape, dtype=dout.dtype)
+    hit = np.empty(first.shape, dtype=bool)
+    for t in range(k1 * k2):
+        np.equal(first, t, out=hit)
+        np.multiply(dout, hit, out=_tap(dzp, t // k2, t % k2, k1, k2, ho, wo))
+    return dzp
+
+
+def general_forward(zp: np.ndarray, k1: int, k2: int, s1: int, s2: int) -> np.ndarray:
+    """Max pool with any window/stride via a sliding-window view."""
+    ho, wo = 1 + (zp.shape[2] - k1) // s1, 1 + (zp.shape[3] - k2) // s2
+    windows = sliding_window_view(zp, (k1, k2), axis=(2, 3))[:, :, ::s1, ::s2][:, :, :ho, :wo]
+    return windows.max(axis=(4, 5))
+
+
+def general_backward(dout: np.ndarray, zp: np.ndarray, k1: int, k2: int, s1: int, s2: int):
+    """Gradient w.r.t. the padded input for any window/stride (overlaps accumulate)."""
+    n, c, hp, wp = zp.shape
+    _, _, ho, wo = dout.shape
+    windows = sliding_window_view(zp, (k1, k2), axis=(2, 3))[:, :, ::s1, ::s2][:, :, :ho, :wo]
+    first = windows.reshape(n, c, ho, wo, k1 * k2).argmax(axis=-1)          # (N, C, Ho, Wo)
+    rows = s1 * np.arange(ho).reshape(ho, 1) + first // k2
+    cols = s2 * np.arange(wo) + first % k2
+    plane = np.arange(n * c).reshape(n, c, 1, 1) * (hp * wp)
+    flat = (plane + rows * wp + cols).ravel()
+    dzp = np.bincount(flat, weights=np.ravel(dout), minlength=n * c * hp * wp)
+    return dzp.astype(dout.dtype, copy=False).reshape(n, c, hp, wp)

@@ -1,0 +1,53 @@
+"""Named architectures. Each builds a freshly initialised :class:`Model`."""
+from __future__ import annotations
+
+import numpy as np
+
+from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from .model import Model
+
+
+def bench_net(rng: np.random.Generator) -> Model:
+    """The benchmark network: conv(1->16, 5x5, pad 2)-ReLU-pool 2x2 - conv(16->32, 5x5)-
+    ReLU-pool 2x2 - flatten - Dense(800->128)-ReLU-Dense(128->10). 109k parameters."""
+    return Model([
+        Conv2D(1, 16, 5, padding=2, rng=rng), ReLU(), MaxPool2D(2),   # (16, 14, 14)
+        Conv2D(16, 32, 5, rng=rng), ReLU(), MaxPool2D(2),             # (32, 5, 5)
+        Flatten(), Dense(800, 128, rng=rng), ReLU(), Dense(128, 10, rng=rng),
+    ])
+
+
+def playground_net(rng: np.random.Generator) -> Model:
+    """The bundled model's stack: the benchmark net twice as wide, with dropout.
+    conv(1->32, 5x5, pad 2)-ReLU-pool - conv(32->64, 5x5)-ReLU-pool - flatten -
+    Dense(1600->128)-ReLU-Dropout(0.3)-Dense(128->10). 258k parameters."""
+    return Model([
+        Conv2D(1, 32, 5, padding=2, rng=rng), ReLU(), MaxPool2D(2),   # (32, 14, 14)
+        Conv2D(32, 64, 5, rng=rng), ReLU(), MaxPool2D(2),             # (64, 5, 5)
+        Flatten(), Dense(1600, 128, rng=rng), ReLU(), Dropout(0.3, seed=int(rng.integers(2**31))),
+        Dense(128, 10, rng=rng),
+    ])
+
+
+def tiny_net(rng: np.random.Generator) -> Model:
+    """A small, quick net for demos and tests: conv(1->8, 3x3, pad 1)-ReLU-pool -
+    conv(8->16, 3x3, pad 1)-ReLU-pool - flatten - Dense(784->10)."""
+    return Model([
+        Conv2D(1, 8, 3, padding=1, rng=rng), ReLU(), MaxPool2D(2),    # (8, 14, 14)
+        Conv2D(8, 16, 3, padding=1, rng=rng), ReLU(), MaxPool2D(2),   # (16, 7, 7)
+        Flatten(), Dense(784, 10, rng=rng),
+    ])
+
+
+PRESETS = {"bench": bench_net, "playground": playground_net, "tiny": tiny_net}
+
+
+def build(name: str, rng: np.random.Generator) -> Model:
+    """Build preset ``name`` (one of :data:`PRESETS`) with weights drawn from ``rng``."""
+    try:
+        factory = PRESETS[name]
+    except KeyError:
+        raise ValueError(f"unknown architecture preset {name!r}; choose from {sorted(PRESETS)}") from None
+    model = factory(rng)
+    model.metadata["preset"] = name
+    return model
