@@ -20,10 +20,11 @@ returns a new ``(N, 1, 28, 28)`` float32 array in [0, 1]. Per image, in order:
 
    theta ~ U(-max_rotation, max_rotation) degrees, k ~ U(-max_shear,
    max_shear) (horizontal shear: col += k * row), s ~ U(scale_range),
-   t ~ U(-max_shift, max_shift)^2 pixels (continuous). Optional elastic
-   distortion: a smooth random displacement (``elastic_grid`` x
-   ``elastic_grid`` control points with N(0, elastic_strength^2) px offsets,
-   bilinearly upsampled) is added to the source coordinates.
+   t ~ U(-max_shift, max_shift)^2 pixels (continuous). Mild elastic
+   distortion (on by default, ``elastic_strength=0`` disables it): a smooth
+   random displacement (``elastic_grid`` x ``elastic_grid`` control points
+   with N(0, elastic_strength^2) px offsets, bilinearly upsampled by one GEMM)
+   is added to the source coordinates.
 3. inverse mapping with bilinear interpolation, zero outside the frame:
    source coordinates for all N x 28 x 28 output pixels are computed at once
    and the 4 neighbours are gathered with flat integer indices from a
@@ -35,6 +36,12 @@ output position. A pure integer translation or a 90-degree rotation is exact.
 
 All randomness comes from the explicit ``rng`` (``np.random.Generator``); the
 same seed gives the same batch. No global RNG, no Python loop over images.
+
+Speed (N=128, one core, this VM): ~1 ms affine only, ~2 ms with the default
+thickness + elastic steps. Scratch arrays live in a per-thread workspace that
+is reused between calls (fresh large temporaries page-fault on every call and
+cost 3-5x more); only the returned array is newly allocated, so calls from
+several threads are safe.
 """
 from __future__ import annotations
 
@@ -84,7 +91,7 @@ class AugmentConfig:
     p_thinner: float = 0.25
     thicken_strength: tuple[float, float] = (0.3, 1.0)
     thin_strength: tuple[float, float] = (0.2, 0.5)
-    elastic_strength: float = 0.0
+    elastic_strength: float = 1.0
     elastic_grid: int = 4
 
     def __post_init__(self) -> None:
@@ -149,8 +156,10 @@ def _elastic_field(n: int, rng: np.random.Generator, config: AugmentConfig,
         w[np.arange(m), i0 + 1] = f
         return w
 
+    # field[k, (h, w)] = sum_{i, j} wy[h, i] * ctrl[k, (i, j)] * wx[w, j]: one GEMM
+    kron = np.kron(interp(H), interp(W)).T  # (g*g, H*W)
     out = _workspace.buf("elastic", (n, 2, H, W))
-    np.matmul(np.matmul(interp(H), ctrl), interp(W).T, out=out)
+    np.matmul(ctrl.reshape(2 * n, g * g), kron, out=out.reshape(2 * n, H * W))
     return out
 
 
@@ -324,8 +333,8 @@ def change_thickness(x: np.ndarray, amount: np.ndarray, out: np.ndarray | None =
         f *= thin
         out += f
         sel = amount < 0
-        peak_before = x.max(axis=(1, 2))
-        peak_after = out.max(axis=(1, 2))
+        peak_before = x.reshape(N, -1).max(axis=1)
+        peak_after = out.reshape(N, -1).max(axis=1)
         gain = np.where(sel & (peak_after > 1e-6), peak_before / np.maximum(peak_after, 1e-6), 1.0)
         out *= gain.astype(np.float32)[:, None, None]
     return out

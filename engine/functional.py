@@ -71,8 +71,8 @@ def kernel_matrix(K: np.ndarray) -> np.ndarray:
 def conv_forward_cols(z, K, b, padding, strides, col_buf=None):
     """Convolution that also returns its im2col matrix (for the backward pass).
 
-    :return: ``(out, cols)``; ``out: (N, D, Ho, Wo)`` (a view of channel-major
-        memory), ``cols: (C*k1*k2, N*Ho*Wo)``.
+    :return: ``(out, cols)``; ``out: (N, D, Ho, Wo)`` (a view of batch-innermost
+        memory, see :mod:`engine.im2col`), ``cols: (C*k1*k2, Ho*Wo*N)``.
     """
     n, c, h, w = z.shape
     c_k, d, k1, k2 = K.shape
@@ -80,10 +80,10 @@ def conv_forward_cols(z, K, b, padding, strides, col_buf=None):
         raise ValueError(f"kernel expects {c_k} input channels, input has {c}")
     ho = conv_output_size(h, k1, padding[0], strides[0])
     wo = conv_output_size(w, k2, padding[1], strides[1])
-    cols = im2col(z, k1, k2, padding, strides, out=col_buf)           # (C*k1*k2, N*Ho*Wo)
-    out = kernel_matrix(K) @ cols                                       # (D, N*Ho*Wo)
+    cols = im2col(z, k1, k2, padding, strides, out=col_buf)           # (C*k1*k2, Ho*Wo*N)
+    out = kernel_matrix(K) @ cols                                       # (D, Ho*Wo*N)
     out += b.reshape(d, 1)
-    return out.reshape(d, n, ho, wo).transpose(1, 0, 2, 3), cols
+    return out.reshape(d, ho, wo, n).transpose(3, 0, 1, 2), cols
 
 
 def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True):
@@ -93,12 +93,12 @@ def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True
         N); ``dz`` is None when ``need_dz`` is False.
     """
     c, d, k1, k2 = K.shape
-    dout = np.ascontiguousarray(next_dz.transpose(1, 0, 2, 3)).reshape(d, -1)  # (D, N*Ho*Wo)
+    dout = np.ascontiguousarray(next_dz.transpose(1, 2, 3, 0)).reshape(d, -1)  # (D, Ho*Wo*N)
     dk = (dout @ cols.T).reshape(d, c, k1, k2).transpose(1, 0, 2, 3)           # (C, D, k1, k2)
     db = dout.sum(axis=1)
     dz = None
     if need_dz:
-        dcols = kernel_matrix(K).T @ dout                                       # (C*k1*k2, N*Ho*Wo)
+        dcols = kernel_matrix(K).T @ dout                                       # (C*k1*k2, Ho*Wo*N)
         dz = col2im(dcols, z_shape, k1, k2, padding, strides)
     return dk, db, dz
 
@@ -161,7 +161,7 @@ def max_pooling_forward(z, pooling, strides=(2, 2), padding=(0, 0)):
     conv_output_size(zp.shape[2], k1, 0, s1)  # raises if no window fits
     conv_output_size(zp.shape[3], k2, 0, s2)
     if (k1, k2) == (s1, s2):
-        return pooling_kernels.tiled_forward(zp, k1, k2)[0]
+        return pooling_kernels.tiled_max(zp, k1, k2)
     return pooling_kernels.general_forward(zp, k1, k2, s1, s2)
 
 

@@ -10,22 +10,16 @@ maximum (row-major inside the window, like ``np.argmax``):
 * general (overlapping or gapped windows): a sliding-window view, ``argmax``
   and an accumulating ``bincount`` scatter.
 
-Arrays may be in NCHW or channel-major (CNHW) memory; work is done in the
-memory order of the input so no transpose copies are made.
+Arrays may be in any memory layout; outputs and gradients are allocated in
+the layout of the input (batch-innermost in the engine, see
+:mod:`engine.im2col`), so every operation streams through memory.
 """
 from __future__ import annotations
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-
-def _memory_order(x: np.ndarray) -> bool:
-    """True when ``x: (N, C, H, W)`` is channel-major in memory (C outside N)."""
-    return x.ndim == 4 and x.shape[0] > 1 and x.shape[1] > 1 and abs(x.strides[1]) > abs(x.strides[0])
-
-
-def _swap(x: np.ndarray | None) -> np.ndarray | None:
-    return None if x is None else x.swapaxes(0, 1)
+from .im2col import empty_like_layout
 
 
 def _tap(zp, i, j, k1, k2, ho, wo):
@@ -39,13 +33,10 @@ def tiled_forward(zp: np.ndarray, k1: int, k2: int):
     :return: ``(out, first)``, both ``(N, C, Ho, Wo)``, ``Ho = Hp // k1``;
         ``first`` is the row-major index of the first maximum in each window.
     """
-    if _memory_order(zp):
-        out, first = tiled_forward(_swap(zp), k1, k2)
-        return _swap(out), _swap(first)
     ho, wo = zp.shape[2] // k1, zp.shape[3] // k2
-    out = np.array(_tap(zp, 0, 0, k1, k2, ho, wo), order="C")
-    first = np.zeros(out.shape, dtype=np.uint8 if k1 * k2 <= 256 else np.int32)
-    better = np.empty(out.shape, dtype=bool)
+    out = np.array(_tap(zp, 0, 0, k1, k2, ho, wo), order="K")
+    first = np.zeros_like(out, dtype=np.uint8 if k1 * k2 <= 256 else np.int32)
+    better = np.empty_like(out, dtype=bool)
     for t in range(1, k1 * k2):
         tap = _tap(zp, t // k2, t % k2, k1, k2, ho, wo)
         np.greater(tap, out, out=better)   # strictly greater: ties keep the earlier tap
@@ -55,15 +46,21 @@ def tiled_forward(zp: np.ndarray, k1: int, k2: int):
     return out, first
 
 
+def tiled_max(zp: np.ndarray, k1: int, k2: int) -> np.ndarray:
+    """Non-overlapping max pool without the bookkeeping for a backward pass."""
+    ho, wo = zp.shape[2] // k1, zp.shape[3] // k2
+    out = np.array(_tap(zp, 0, 0, k1, k2, ho, wo), order="K")
+    for t in range(1, k1 * k2):
+        np.maximum(out, _tap(zp, t // k2, t % k2, k1, k2, ho, wo), out=out)
+    return out
+
+
 def tiled_backward(dout: np.ndarray, first: np.ndarray, padded_shape, k1: int, k2: int):
     """Gradient w.r.t. the padded input, ``(N, C, Hp, Wp)``, from :func:`tiled_forward`'s ``first``."""
-    if _memory_order(first):  # work in the memory order of the forward input
-        n, c, hp, wp = padded_shape
-        return _swap(tiled_backward(_swap(dout), _swap(first), (c, n, hp, wp), k1, k2))
     _, _, ho, wo = dout.shape
     exact = padded_shape[2] == ho * k1 and padded_shape[3] == wo * k2
-    dzp = (np.empty if exact else np.zeros)(padded_shape, dtype=dout.dtype)
-    hit = np.empty(first.shape, dtype=bool)
+    dzp = empty_like_layout(first, padded_shape, dout.dtype, zero=not exact)  # layout of the input
+    hit = np.empty_like(first, dtype=bool)
     for t in range(k1 * k2):
         np.equal(first, t, out=hit)
         np.multiply(dout, hit, out=_tap(dzp, t // k2, t % k2, k1, k2, ho, wo))

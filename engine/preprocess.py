@@ -25,11 +25,14 @@ digit returns the original digit (up to the max normalisation).
 
 Intensity profile for training: strokes in MNIST are ~2 px wide (median
 2*area/perimeter of the >0.5 mask is 2.0 px, 5-95 %: 1.3-3.1 px) with a flat
-top at 1.0 and anti-aliased edges. A canvas stroke maps to
-``stroke_px * 20 / max(h, w)`` output pixels, so a pen about 10 % of the digit
-height reproduces MNIST; thinner pens give thinner (but still peak-1.0, thanks
-to the max normalisation) strokes, thicker pens bolder ones. The model should
-be trained with a stroke-thickness augmentation (see ``engine.augment``).
+top at 1.0 and anti-aliased edges. A canvas stroke maps to about
+``stroke_px * 20 / max(h, w)`` output pixels. Measured on drawn "7"/"4"
+shapes (same metric): pen 11-13 % of the digit height -> 1.9-2.5 px (MNIST),
+9 % -> 1.65 px, 5 % -> 0.9 px, <= 2 % -> ~0.8 px (a 1-px line, still
+peak 1.0 thanks to the max normalisation), 17 % -> 2.9 px. So on a 280 px
+canvas with digits ~200 px tall a ~25 px pen matches MNIST best. No stroke
+width normalisation is done here; train with the thickness augmentation of
+``engine.augment`` for robustness to pen/digit size.
 
 What counts as "nothing drawn" (returns None):
 
@@ -41,7 +44,8 @@ What counts as "nothing drawn" (returns None):
   ~39 fully-inked pixels on a 280x280 canvas).
 
 An all-white canvas is *not* None: the whole canvas is ink, so the result is a
-20x20 block of ones centred in the 28x28 frame (rows/cols 4..23).
+20x20 block of ones centred in the 28x28 frame (rows/cols 4..23; the
+centre-of-mass tie 13.5 / 14.5 goes to the frame centre).
 """
 from __future__ import annotations
 
@@ -121,11 +125,10 @@ def to_model_input(
         return None
 
     # Threshold in the input's own units: no full-canvas float conversion.
-    if image.dtype == np.uint8:
-        mask = image > np.uint8(min(255, int(ink_threshold * 255)))
-    else:
-        img = _as_unit_float(image)
-        mask = img > ink_threshold
+    if np.issubdtype(image.dtype, np.integer):
+        mask = image > int(np.floor(ink_threshold * 255))  # v/255 > t  <=>  v > floor(255 t)
+    else:  # float (NaN compares False) or bool
+        mask = image > ink_threshold
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return None
@@ -136,7 +139,7 @@ def to_model_input(
     if max(h, w) < min_extent * min(H, W):
         return None
 
-    crop = _as_unit_float(image[r0:r1, c0:c1]) if image.dtype == np.uint8 else img[r0:r1, c0:c1]
+    crop = _as_unit_float(image[r0:r1, c0:c1])
     if float(crop.sum(dtype=np.float64)) < min_ink * H * W:
         return None
 
@@ -156,12 +159,13 @@ def to_model_input(
         return None
     small = np.clip(small * np.float32(1.0 / peak), 0.0, 1.0).astype(np.float32, copy=False)
 
-    # Integer shift putting the index centre of mass at (14, 14), as MNIST did.
+    # Integer shift putting the index centre of mass at (14, 14) +- 0.5, as
+    # MNIST did; an exact tie (e.g. a symmetric shape) goes to the frame centre.
     mass = small.sum(dtype=np.float64)
     cy = float(small.sum(axis=1) @ np.arange(oh)) / mass
     cx = float(small.sum(axis=0) @ np.arange(ow)) / mass
-    ty = int(np.clip(np.floor(_CENTRE - cy + 0.5), 0, MNIST_SIZE - oh))
-    tx = int(np.clip(np.floor(_CENTRE - cx + 0.5), 0, MNIST_SIZE - ow))
+    ty = int(np.clip(np.ceil(_CENTRE - cy - 0.5 - 1e-9), 0, MNIST_SIZE - oh))
+    tx = int(np.clip(np.ceil(_CENTRE - cx - 0.5 - 1e-9), 0, MNIST_SIZE - ow))
 
     out = np.zeros((1, MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
     out[0, ty:ty + oh, tx:tx + ow] = small

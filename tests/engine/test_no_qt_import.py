@@ -1,0 +1,61 @@
+"""The engine must stay GUI-free: importing it (and every submodule) must not
+pull in Qt, pyqtgraph or matplotlib. Checked in a fresh interpreter so that
+modules imported by other tests in this process do not interfere."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "matplotlib")
+
+SCRIPT = f"FORBIDDEN = {FORBIDDEN!r}\n" + textwrap.dedent("""
+    import importlib, json, pkgutil, sys
+
+    forbidden = FORBIDDEN
+    culprits = {}   # engine module -> forbidden top-level packages it pulled in
+
+    def load(name):
+        before = set(sys.modules)
+        importlib.import_module(name)
+        new = {m.split(".")[0] for m in set(sys.modules) - before if m.startswith(forbidden)}
+        if new:
+            culprits[name] = sorted(new)
+
+    def fail(name):
+        raise RuntimeError(f"cannot import {name}")
+
+    # always present, even before engine/__init__.py exists (namespace package)
+    for name in ("engine", "engine.functional", "engine.im2col"):
+        load(name)
+    import engine
+
+    imported = []
+    for info in pkgutil.walk_packages(engine.__path__, prefix="engine.", onerror=fail):
+        if info.name.rsplit(".", 1)[-1] == "__main__":
+            continue   # the CLI entry point: importing it would run the command line
+        load(info.name)
+        imported.append(info.name)
+
+    bad = sorted({m.split(".")[0] for m in sys.modules if m.startswith(forbidden)})
+    print(json.dumps({"imported": imported, "forbidden": bad, "culprits": culprits,
+                      "engine_path": [str(p) for p in engine.__path__]}))
+""")
+
+
+def test_engine_imports_no_gui_modules():
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(REPO_ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    proc = subprocess.run([sys.executable, "-c", SCRIPT],
+                          cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"importing engine failed:\n{proc.stderr}"
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert any(Path(p).resolve() == REPO_ROOT / "engine" for p in report["engine_path"]), report
+    assert "engine.functional" in report["imported"] and "engine.im2col" in report["imported"]
+    assert report["forbidden"] == [], (
+        f"engine pulls in GUI modules {report['forbidden']}; imported by: {report['culprits']}")
