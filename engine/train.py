@@ -4,8 +4,10 @@ The command line prints the reports; the GUI's worker thread relays them as
 Qt signals. Between steps the trainer honours :meth:`Trainer.request_stop`
 and :meth:`Trainer.pause` / :meth:`Trainer.resume` (thread-safe). It is
 seeded and reproducible: the same config, data and seed give the same
-weights. A non-finite loss or gradient stops the run with a
-``FinishedReport(reason="diverged")`` and the weights from before that step.
+weights. A non-finite or exploding loss (or gradient) stops the run with a
+``FinishedReport(reason="diverged")`` and restores the weights that gave the
+last sane loss. (Our log-softmax loss stays finite even when training blows
+up, so "exploding" is a loss above ``TrainConfig.max_loss``.)
 """
 from __future__ import annotations
 
@@ -43,6 +45,8 @@ class TrainConfig:
     subset: int | None = None       # train on this many random training images (None = all)
     eval_subset: int | None = None  # evaluate on this many test images (None = all)
     workers: int | None = None      # threads (None = cores, at most 4)
+    max_loss: float = 100.0         # a batch loss above this (or non-finite) means divergence;
+                                    # chance level is ln(10) = 2.3
 
     def validate(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:
@@ -186,10 +190,13 @@ class Trainer:
                     lr = self.schedule(self.step)
                     self.optimizer.lr = lr
                     loss, correct = parallel.loss_and_grads(x, y)
-                    if not (math.isfinite(loss) and all(np.isfinite(g).all() for g in grads.values())):
-                        msg = (f"training diverged at step {self.step + 1} (loss {loss}); "
-                               f"kept the weights from before that step - try a lower learning rate "
-                               f"(it was {lr:g})")
+                    if not (math.isfinite(loss) and loss <= cfg.max_loss
+                            and all(np.isfinite(g).all() for g in grads.values())):
+                        if self.step:  # the weights that gave the last good loss
+                            self.model.set_weights(backup)
+                        msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
+                               f"restored the weights of step {max(self.step - 1, 0)}, the last with a "
+                               f"sane loss - try a lower learning rate (it was {lr:g})")
                         yield self._finish("diverged", msg, epochs_done, t0)
                         return
                     for k, v in params.items():

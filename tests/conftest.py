@@ -1,0 +1,27 @@
+"""Shared fixtures: the real MNIST data (from $CNN_PLAYGROUND_DATA or ../shared)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def mnist_folder() -> Path:
+    env = os.environ.get("CNN_PLAYGROUND_DATA")
+    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets" / "mnist"
+
+
+@pytest.fixture(scope="session")
+def mnist_data():
+    """The four MNIST arrays (engine.mnist.MnistData); fails if CNN_PLAYGROUND_DATA
+    names a folder without them, skips only when nothing was configured."""
+    from engine.mnist import MnistNotFoundError, load_mnist
+    try:
+        return load_mnist(mnist_folder(), download=False, progress=False)
+    except MnistNotFoundError:
+        if os.environ.get("CNN_PLAYGROUND_DATA"):
+            raise
+        pytest.skip("MNIST not found; set CNN_PLAYGROUND_DATA to the folder of the IDX files")
