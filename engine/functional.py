@@ -94,7 +94,7 @@ def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True
     """
     c, d, k1, k2 = K.shape
     dout = np.ascontiguousarray(next_dz.transpose(1, 2, 3, 0)).reshape(d, -1)  # (D, Ho*Wo*N)
-    dk = (dout @ cols.T).reshape(d, c, k1, k2).transpose(1, 0, 2, 3)           # (C, D, k1, k2)
+    dk = (cols @ dout.T).reshape(c, k1, k2, d).transpose(0, 3, 1, 2)           # (C, D, k1, k2)
     db = dout.sum(axis=1)
     dz = None
     if need_dz:

@@ -28,6 +28,7 @@ class Layer:
     kind = "layer"
 
     def __init__(self, name: str | None = None):
+        self.auto_named = not name  # the model numbers these: conv1, conv2, ...
         self.name = name or self.kind
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}

@@ -41,7 +41,7 @@ class Model:
         counts: Counter[str] = Counter()
         seen = set()
         for layer in self.layers:
-            if layer.name == layer.kind:  # default name: number it
+            if layer.auto_named:  # no name given: number it by kind
                 counts[layer.kind] += 1
                 layer.name = layer.kind if layer.kind == "flatten" and counts[layer.kind] == 1 \
                     else f"{layer.kind}{counts[layer.kind]}"
@@ -105,7 +105,10 @@ class Model:
     def clone(self) -> "Model":
         """An independent copy (weights, architecture, metadata)."""
         twin = Model.from_config(copy.deepcopy(self.config()))
-        twin.set_weights(self.named_params())
+        for mine, theirs in zip(self.layers, twin.layers):
+            theirs.params = {k: v.copy() for k, v in mine.params.items()}
+            theirs.grads = {k: np.zeros_like(v) for k, v in mine.params.items()}
+        twin.source = self.source
         return twin
 
     def summary(self) -> str:
@@ -167,8 +170,8 @@ class Model:
             x = x[None]
         if tuple(x.shape[1:]) != self.input_shape:
             raise ValueError(f"input shape {x.shape[1:]} does not match the model's {self.input_shape}")
-        dtype = self.layers[0].params.get("K", np.empty(0, np.float32)).dtype if self.layers else np.float32
-        return x.astype(dtype, copy=False)
+        first = next(iter(self.named_params().values()), None)
+        return x.astype(np.float32 if first is None else first.dtype, copy=False)
 
     # --------------------------------------------------------------------- files
     def save(self, path) -> None:

@@ -224,7 +224,7 @@ def load_model(path) -> Model:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
         try:
             arch = json.loads(arch_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # incl. JSONDecodeError, Unicode, int > 4300 digits
             raise ModelFileError(f"{path.name}: architecture is not valid JSON: {exc}") from None
         expected = expected_param_shapes(arch)
         found = set(infos) - {ARCH_KEY}

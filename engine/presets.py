@@ -9,7 +9,7 @@ from .model import Model
 
 def bench_net(rng: np.random.Generator) -> Model:
     """The benchmark network: conv(1->16, 5x5, pad 2)-ReLU-pool 2x2 - conv(16->32, 5x5)-
-    ReLU-pool 2x2 - flatten - Dense(800->128)-ReLU-Dense(128->10). 109k parameters."""
+    ReLU-pool 2x2 - flatten - Dense(800->128)-ReLU-Dense(128->10). 117k parameters."""
     return Model([
         Conv2D(1, 16, 5, padding=2, rng=rng), ReLU(), MaxPool2D(2),   # (16, 14, 14)
         Conv2D(16, 32, 5, rng=rng), ReLU(), MaxPool2D(2),             # (32, 5, 5)
