@@ -8,6 +8,16 @@ from pathlib import Path
 from typing import BinaryIO, Iterator
 
 
+def _target_mode(path: Path) -> int:
+    """The existing file's permissions, else the default for new files (0666 & ~umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     """Open a temporary binary file beside ``path``; on success rename it over ``path``.
@@ -20,6 +30,7 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
+        os.chmod(tmp, _target_mode(path))  # mkstemp makes 0600; keep the usual permissions
         with os.fdopen(fd, "wb") as f:
             yield f
             f.flush()
