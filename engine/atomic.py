@@ -13,9 +13,19 @@ def _target_mode(path: Path) -> int:
     try:
         return path.stat().st_mode & 0o777
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it (Linux); 022 elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 @contextlib.contextmanager
@@ -30,8 +40,14 @@ def atomic_write(path: str | os.PathLike) -> Iterator[BinaryIO]:
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     try:
-        os.chmod(tmp, _target_mode(path))  # mkstemp makes 0600; keep the usual permissions
-        with os.fdopen(fd, "wb") as f:
+        f = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    try:
+        with f:
+            os.fchmod(f.fileno(), _target_mode(path))  # mkstemp makes 0600
             yield f
             f.flush()
             os.fsync(f.fileno())

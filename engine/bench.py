@@ -67,6 +67,20 @@ def numpy_forward_ms(repeats: int = 7, inner: int = 200) -> float:
         return 1e3 * _median_time(lambda: model.forward(x, keep_activations=True), repeats, inner)
 
 
+def input_pipeline_ms(repeats: int = 7) -> dict:
+    """Milliseconds for ``to_model_input`` on a 560x560 drawing and for one
+    augmented batch of 128 (both run on every prediction / training step)."""
+    from .augment import augment_batch
+    from .preprocess import to_model_input
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:560, :560]
+    ring = np.abs(np.hypot(yy - 280, xx - 260) - 150) < 20               # a drawn "0"
+    canvas = (ring * 255).astype(np.uint8)
+    batch = rng.random((128, 1, 28, 28), dtype=np.float32) ** 8
+    return {"preprocess_560_ms": 1e3 * _median_time(lambda: to_model_input(canvas), repeats, 50),
+            "augment_batch128_ms": 1e3 * _median_time(lambda: augment_batch(batch, rng), repeats, 10)}
+
+
 def torch_numbers(repeats: int = 7, steps: int = 10) -> dict | None:
     """The same measurements in PyTorch (CPU, all cores), or None if not installed."""
     try:
@@ -153,6 +167,7 @@ def run(include_torch: bool = True) -> dict:
                     "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
         "train_images_per_s": {str(b): numpy_train_throughput(b) for b in BATCHES},
         "forward_ms_batch1": numpy_forward_ms(),
+        "input_pipeline": input_pipeline_ms(),
     }
     torch_result = torch_numbers() if include_torch else None
     if torch_result:
@@ -180,6 +195,9 @@ def format_table(r: dict) -> str:
     lines.append(row)
     if t:
         lines.append("(ratio: numpy / torch throughput; for latency, torch ms / numpy ms)")
+    ip = r["input_pipeline"]
+    lines.append(f"{'preprocess a 560x560 drawing, ms':<34}{ip['preprocess_560_ms']:>14.3f}")
+    lines.append(f"{'augment a batch of 128, ms':<34}{ip['augment_batch128_ms']:>14.3f}")
     tta = r.get("time_to_accuracy")
     if tta:
         if tta["reached"]:

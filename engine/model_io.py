@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import struct
 import zipfile
 from pathlib import Path
 
@@ -25,13 +26,17 @@ from .im2col import conv_output_size
 from .model import FORMAT_NAME, FORMAT_VERSION, Model
 
 ARCH_KEY = "architecture"
-MAX_FILE_BYTES = 256 * 2**20        # a model file larger than this is refused
-MAX_PARAMS = 20_000_000             # parameters in total
+MAX_FILE_BYTES = 96 * 2**20         # a model file larger than this is refused
+MAX_PARAMS = 10_000_000             # parameters in total (float64: 80 MB)
 MAX_LAYERS = 64
 MAX_ARCH_BYTES = 1 * 2**20          # architecture JSON
 MAX_DIM = 4096                      # channels, features
 MAX_KERNEL = 31
 MAX_INPUT_SIDE = 512
+MAX_ACTIVATION = 1 << 22            # values per sample after any layer
+MAX_HEADER_BYTES = 64 * 1024        # .npy header
+MAX_METADATA_DEPTH = 32
+MAX_MEMBERS = 2 * MAX_LAYERS + 1    # weights and bias per layer, plus the architecture
 ALLOWED_DTYPES = (np.dtype("<f4"), np.dtype("<f8"))
 
 
@@ -56,6 +61,12 @@ def _read_member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
         raise ModelFileError(f"array {info.filename!r} unpacks to {info.file_size} bytes "
                              f"(limit {MAX_FILE_BYTES})")
     with zf.open(info) as f:
+        head = f.read(12)
+        if head[:6] == b"\x93NUMPY" and len(head) == 12:
+            hlen = struct.unpack("<H", head[8:10])[0] if head[6] == 1 else struct.unpack("<I", head[8:12])[0]
+            if hlen > MAX_HEADER_BYTES:
+                raise ModelFileError(f"array {info.filename!r}: .npy header of {hlen} bytes; refused")
+        f.seek(0)
         try:
             version = np.lib.format.read_magic(f)
             if version == (1, 0):
@@ -119,6 +130,15 @@ def expected_param_shapes(arch: dict) -> dict[str, tuple[int, ...]]:
         raise ModelFileError(f"architecture: layers must be a list of 1..{MAX_LAYERS} layers")
     if not isinstance(arch.get("metadata", {}), dict):
         raise ModelFileError("architecture: metadata must be a JSON object")
+    stack = [(arch.get("metadata", {}), 1)]
+    while stack:
+        obj, depth = stack.pop()
+        if depth > MAX_METADATA_DEPTH:
+            raise ModelFileError("architecture: metadata nested too deeply")
+        if isinstance(obj, dict):
+            stack.extend((v, depth + 1) for v in obj.values())
+        elif isinstance(obj, list):
+            stack.extend((v, depth + 1) for v in obj)
     shapes: dict[str, tuple[int, ...]] = {}
     names = set()
     total = 0
@@ -132,7 +152,8 @@ def expected_param_shapes(arch: dict) -> dict[str, tuple[int, ...]]:
         allowed = {"Conv2D": {"in_channels", "out_channels", "kernel_size", "padding", "stride"},
                    "MaxPool2D": {"pool_size", "stride", "padding"},
                    "Dense": {"in_features", "out_features"},
-                   "ReLU": set(), "Flatten": set(), "Dropout": {"rate", "seed"}}.get(kind)
+                   "ReLU": set(), "Flatten": set(), "Dropout": {"rate", "seed"}}.get(kind) \
+            if isinstance(kind, str) else None
         if allowed is None:
             raise ModelFileError(f"architecture: layer {name!r} has unknown type {kind!r}")
         extra = set(lc) - allowed - {"type", "name"}
@@ -180,12 +201,30 @@ def expected_param_shapes(arch: dict) -> dict[str, tuple[int, ...]]:
             if isinstance(exc, ModelFileError):
                 raise
             raise ModelFileError(f"architecture: layer {name!r}: {exc}") from None
+        if math.prod(shape) > MAX_ACTIVATION:
+            raise ModelFileError(f"architecture: layer {name!r} outputs {shape}, more than "
+                                 f"{MAX_ACTIVATION} activation values per sample; too large")
         total += sum(math.prod(v) for k, v in shapes.items() if k.startswith(name + "."))
         if total > MAX_PARAMS:
             raise ModelFileError(f"architecture has more than {MAX_PARAMS} parameters; refused")
     if len(shape) != 1:
         raise ModelFileError(f"architecture: the last layer outputs {shape}, expected class scores (K,)")
     return shapes
+
+
+def _zip_entry_count(path: Path) -> int | None:
+    """Entry count from the zip's end-of-central-directory record, read before
+    ``zipfile`` parses (and allocates for) the whole directory; None if absent."""
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        size = f.tell()
+        f.seek(max(0, size - 65536 - 22))
+        tail = f.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    count = struct.unpack("<H", tail[at + 10:at + 12])[0]
+    return None if count == 0xFFFF else count  # 0xFFFF: zip64, let zipfile decide
 
 
 def load_model(path) -> Model:
@@ -200,15 +239,22 @@ def load_model(path) -> Model:
         raise ModelFileError(f"{path} is empty")
     if size > MAX_FILE_BYTES:
         raise ModelFileError(f"{path} is {size} bytes, larger than any model this app makes")
+    entries = _zip_entry_count(path)
+    if entries is not None and entries > MAX_MEMBERS:
+        raise ModelFileError(f"{path.name}: {entries} members, too many for a model")
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ModelFileError(f"{path.name} is not a model file (.npz zip archive): {exc}") from None
     with zf:
         infos = {}
+        if len(zf.infolist()) > MAX_MEMBERS:
+            raise ModelFileError(f"{path.name}: {len(zf.infolist())} members, too many for a model")
         for info in zf.infolist():
             if not info.filename.endswith(".npy") or info.is_dir():
                 raise ModelFileError(f"{path.name}: unexpected member {info.filename!r}")
+            if info.filename[:-4] in infos:
+                raise ModelFileError(f"{path.name}: duplicate member {info.filename!r}")
             infos[info.filename[:-4]] = info
         if ARCH_KEY not in infos:
             raise ModelFileError(f"{path.name}: no architecture description (not a model saved by this app?)")
