@@ -77,8 +77,9 @@ def input_pipeline_ms(repeats: int = 7) -> dict:
     ring = np.abs(np.hypot(yy - 280, xx - 260) - 150) < 20               # a drawn "0"
     canvas = (ring * 255).astype(np.uint8)
     batch = rng.random((128, 1, 28, 28), dtype=np.float32) ** 8
-    return {"preprocess_560_ms": 1e3 * _median_time(lambda: to_model_input(canvas), repeats, 50),
-            "augment_batch128_ms": 1e3 * _median_time(lambda: augment_batch(batch, rng), repeats, 10)}
+    with blas_threads(1):  # as in the app and the trainer: small GEMMs lose with 2 threads
+        return {"preprocess_560_ms": 1e3 * _median_time(lambda: to_model_input(canvas), repeats, 50),
+                "augment_batch128_ms": 1e3 * _median_time(lambda: augment_batch(batch, rng), repeats, 10)}
 
 
 def torch_numbers(repeats: int = 7, steps: int = 10) -> dict | None:
