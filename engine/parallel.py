@@ -41,17 +41,29 @@ class DataParallel:
         self._pool = ThreadPoolExecutor(self.workers - 1, thread_name_prefix="engine-slice") \
             if self.workers > 1 else None
 
-    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, int]:
-        """:return: ``(mean loss, correct count)`` over the whole batch; fills model grads."""
+    def loss_and_grads(self, x: np.ndarray, labels: np.ndarray, transform=None,
+                       rng: np.random.Generator | None = None) -> tuple[float, int]:
+        """:return: ``(mean loss, correct count)`` over the whole batch; fills model grads.
+
+        ``transform(x_slice, generator) -> x_slice`` (e.g. augmentation) runs
+        inside each slice's thread with its own generator, seeded from ``rng``:
+        reproducible for a given number of workers.
+        """
         n = len(x)
         k = min(self.workers, max(1, n // self.min_slice))
+        seeds = rng.integers(2**63, size=k) if transform is not None else [None] * k
+
+        def work(replica, s, seed):
+            xs = x[s] if transform is None else transform(x[s], np.random.default_rng(seed))
+            return replica.loss_and_grads(xs, labels[s])
+
         if k == 1:
-            return self.model.loss_and_grads(x, labels)
+            return work(self.model, slice(0, n), seeds[0])
         bounds = np.linspace(0, n, k + 1).astype(int)
         slices = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
-        futures = [self._pool.submit(rep.loss_and_grads, x[s], labels[s])
-                   for rep, s in zip(self.replicas[1:k], slices[1:])]
-        results = [self.model.loss_and_grads(x[slices[0]], labels[slices[0]])]
+        futures = [self._pool.submit(work, rep, s, seed)
+                   for rep, s, seed in zip(self.replicas[1:k], slices[1:], seeds[1:])]
+        results = [work(self.model, slices[0], seeds[0])]
         results += [f.result() for f in futures]
         weights = [(s.stop - s.start) / n for s in slices]
         grads = self.model.named_grads()

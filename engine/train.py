@@ -169,6 +169,7 @@ class Trainer:
         t0 = time.perf_counter()
         rate_t, rate_n, rate = t0, 0, 0.0
         epochs_done = 0
+        augment = (lambda xs, rng: augment_batch(xs, rng, cfg.augment_config)) if cfg.augment else None
         with blas_threads(1), DataParallel(self.model, cfg.workers) as parallel:
             for epoch in range(1, cfg.epochs + 1):
                 order = self.rng.permutation(len(y_all))
@@ -185,11 +186,9 @@ class Trainer:
                         return
                     idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
                     x, y = x_all[idx], y_all[idx]
-                    if cfg.augment:
-                        x = augment_batch(x, self.rng, cfg.augment_config)
                     lr = self.schedule(self.step)
                     self.optimizer.lr = lr
-                    loss, correct = parallel.loss_and_grads(x, y)
+                    loss, correct = parallel.loss_and_grads(x, y, augment, self.rng)
                     if not (math.isfinite(loss) and loss <= cfg.max_loss
                             and all(np.isfinite(g).all() for g in grads.values())):
                         if self.step:  # the weights that gave the last good loss
