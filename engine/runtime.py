@@ -18,6 +18,18 @@ def blas_threads(n: int):
     return threadpool_limits(limits=n, user_api="blas")
 
 
+def use_one_blas_thread() -> None:
+    """Hold BLAS to one thread for the rest of the process (no restore).
+
+    For interactive processes: batch-1 inference gains nothing from a second
+    BLAS thread, small GEMMs run ~10x slower with two threads when the cores
+    are busy, and a process-wide setting cannot race with the trainer's own
+    :func:`blas_threads` block the way nested enter/exit pairs from two
+    threads can.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def keep_freed_memory() -> bool:
     """Ask glibc to keep freed large blocks instead of unmapping them.
 

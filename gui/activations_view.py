@@ -1,0 +1,434 @@
+"""One panel per layer of whatever model is loaded, showing what that layer
+outputs for the current drawing.
+
+* ``(C, H, W)`` outputs (convolution, ReLU, pooling, dropout after them): all
+  ``C`` feature maps tiled in *one* ``ImageItem``; the grid re-flows to fill
+  the panel. Click a map to inspect it beside its kernel.
+* ``(F,)`` outputs with many units (flatten, hidden dense layers): a heat
+  strip, wrapped onto a few rows when long.
+* small ``(F,)`` outputs (the logits): labelled bars; plus a final *softmax*
+  panel with the probabilities.
+
+Colour: signed layers (convolution, dense) use the diverging map with levels
+symmetric about 0; non-negative ones (after ReLU) use ``inferno`` from 0 to
+the layer's maximum. "Normalise each map" rescales every map to its own peak
+(display only). Panels are built from ``model.layers`` and
+``model.layer_shapes()``, so they follow any architecture.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (QHBoxLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget)
+
+from engine import Model
+
+from .inspector_view import InspectorView
+from .layer_info import describe_layer, signed_outputs
+from .model_controller import PredictionResult
+from .theme import LIGHT, Theme
+from .tiles import (TileLayout, best_grid, normalise_each, positive_levels, symmetric_levels)
+from .widgets import BarsItem, ImageView, Panel
+
+BARS_MAX_UNITS = 16      # vectors up to this size are drawn as labelled bars
+STRIP_MAX_COLS = 200     # longer vectors wrap onto several rows
+
+
+def _shape_text(shape) -> str:
+    return " × ".join(str(v) for v in shape)
+
+
+class FeatureMapPanel(Panel):
+    """All ``C`` maps of a ``(C, H, W)`` output tiled in one image."""
+
+    sigMapClicked = Signal(str, int)
+
+    def __init__(self, name: str, shape: tuple[int, int, int], signed: bool, tooltip: str,
+                 parent: QWidget | None = None):
+        super().__init__(name, _shape_text(shape), tooltip, parent=parent)
+        self.name, self.shape, self.signed = name, tuple(shape), signed
+        c, h, w = self.shape
+        self.gap = max(1, h // 10)
+        rows, cols = best_grid(c, h, w, 200, 160, self.gap)
+        self.tiles = TileLayout(c, h, w, rows, cols, self.gap)
+        self.array: np.ndarray | None = None
+        self.normalise_each = False
+        self.selected: int | None = None
+        self._theme = LIGHT
+        self._hover: tuple[float, float] | None = None
+        self.view = ImageView(min_size=(80, 80))
+        self.body.addWidget(self.view, 1)
+        self.view.sigResized.connect(self._reflow)
+        self.view.sigHovered.connect(self._hovered)
+        self.view.sigLeft.connect(self._left)
+        self.view.sigClicked.connect(self._clicked)
+        self._render()
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self.array = array
+        self._render()
+
+    def set_selected(self, index: int | None) -> None:
+        self.selected = index
+        self._update_highlight()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.view.apply_theme(theme)
+        self._render()
+
+    def _render(self) -> None:
+        if self.array is None:
+            self.view.clear_image()
+            self.set_readout("")
+            return
+        maps = normalise_each(self.array, self.signed) if self.normalise_each else self.array
+        levels = symmetric_levels(maps) if self.signed else positive_levels(maps)
+        lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
+        self.view.set_image(self.tiles.tile(maps), levels, lut)
+        self._update_highlight()
+        if self._hover is not None:
+            self._hovered(*self._hover)
+
+    def _update_highlight(self) -> None:
+        if self.selected is None or self.array is None or self.selected >= self.shape[0]:
+            self.view.set_highlight(None)
+            return
+        y, x = self.tiles.origin(self.selected)
+        self.view.set_highlight(QRectF(x - 0.5, y - 0.5, self.shape[2] + 1, self.shape[1] + 1),
+                                self._theme.qcolor("accent"))
+
+    def _reflow(self) -> None:
+        c, h, w = self.shape
+        rows, cols = best_grid(c, h, w, self.view.width(), self.view.height(), self.gap)
+        if (rows, cols) != (self.tiles.rows, self.tiles.cols):
+            self.tiles = TileLayout(c, h, w, rows, cols, self.gap)
+            self._render()
+
+    def _left(self) -> None:
+        self._hover = None
+        self.set_readout("")
+
+    def _hovered(self, y: float, x: float) -> None:
+        self._hover = (y, x)
+        hit = self.tiles.locate(y, x)
+        if self.array is None or hit is None:
+            self.set_readout("")
+            return
+        i, r, c = hit
+        self.set_readout(f"map {i}  [{r}, {c}] = {self.array[i, r, c]:.3g}")
+
+    def _clicked(self, y: float, x: float) -> None:
+        hit = self.tiles.locate(y, x)
+        if hit is not None:
+            self.sigMapClicked.emit(self.name, hit[0])
+
+
+class VectorPanel(Panel):
+    """A ``(F,)`` output as a heat strip (wrapped onto rows when long)."""
+
+    def __init__(self, name: str, units: int, signed: bool, tooltip: str,
+                 source: tuple[str, tuple[int, ...]] | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(name, f"{units} units", tooltip, readout_in_header=True, parent=parent)
+        self.name, self.shape, self.signed = name, (int(units),), signed
+        self.source = source  # (layer name, shape) a flatten layer unrolled
+        rows = math.ceil(units / STRIP_MAX_COLS)
+        self.cols = math.ceil(units / rows)
+        self.rows = rows
+        self.array: np.ndarray | None = None
+        self._theme = LIGHT
+        self._hover: tuple[float, float] | None = None
+        self.view = ImageView(aspect_locked=False, min_size=(80, 10))
+        self.view.setFixedHeight(int(np.clip(rows * 5, 16, 44)))
+        self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.body.addWidget(self.view)
+        self.view.sigHovered.connect(self._hovered)
+        self.view.sigLeft.connect(self._left)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._render()
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self.array = array
+        self._render()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.view.apply_theme(theme)
+        self._render()
+
+    def _render(self) -> None:
+        if self.array is None:
+            self.view.clear_image()
+            self.set_readout("")
+            return
+        grid = np.full(self.rows * self.cols, np.nan, dtype=np.float32)
+        grid[:self.shape[0]] = self.array
+        grid = grid.reshape(self.rows, self.cols)
+        levels = symmetric_levels(self.array) if self.signed else positive_levels(self.array)
+        lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
+        self.view.set_image(grid, levels, lut)
+        if self._hover is not None:
+            self._hovered(*self._hover)
+
+    def _left(self) -> None:
+        self._hover = None
+        self.set_readout("")
+
+    def _hovered(self, y: float, x: float) -> None:
+        self._hover = (y, x)
+        r, c = int(y), int(x)
+        i = r * self.cols + c
+        if self.array is None or not (0 <= r < self.rows and 0 <= c < self.cols) \
+                or i >= self.shape[0]:
+            self.set_readout("")
+            return
+        text = f"unit {i} = {self.array[i]:.3g}"
+        if self.source is not None and len(self.source[1]) > 1:
+            idx = np.unravel_index(i, self.source[1])
+            text += f"  ← {self.source[0]}[{', '.join(map(str, idx))}]"
+        self.set_readout(text)
+
+
+class BarsPanel(Panel):
+    """A short ``(F,)`` vector (logits, probabilities) as labelled bars."""
+
+    def __init__(self, name: str, units: int, signed: bool, tooltip: str,
+                 subtitle: str | None = None, probabilities: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(name, subtitle or f"{units} units", tooltip, readout_in_header=True,
+                         parent=parent)
+        self.name, self.shape, self.signed = name, (int(units),), signed
+        self.probabilities = probabilities
+        self.array: np.ndarray | None = None
+        self._theme = LIGHT
+        self._hover_x: float | None = None
+        self.plot = pg.PlotWidget(background=None)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setMenuEnabled(False)
+        item = self.plot.getPlotItem()
+        item.hideAxis("left")
+        item.setContentsMargins(0, 0, 0, 0)
+        axis = item.getAxis("bottom")
+        axis.setTicks([[(i, str(i)) for i in range(units)]])
+        axis.setStyle(tickLength=0)
+        item.setXRange(-0.6, units - 0.4, padding=0)
+        self.bars = BarsItem(units, 0.72)
+        item.addItem(self.bars)
+        self._yrange: tuple[float, float] | None = None
+        self.zero_line = pg.InfiniteLine(pos=0, angle=0)
+        item.addItem(self.zero_line)
+        self.plot.setFixedHeight(74)
+        self.body.addWidget(self.plot)
+        self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._render()
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self.array = array
+        self._render()
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.plot.setBackground(theme.surface)
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setPen(pg.mkPen(theme.border))
+        axis.setTextPen(pg.mkPen(theme.text))
+        font = QFont(self.font())
+        font.setPixelSize(11)
+        axis.setTickFont(font)
+        self.zero_line.setPen(pg.mkPen(theme.border))
+        self._render()
+
+    def _render(self) -> None:
+        a = self.array
+        self.bars.setVisible(a is not None)
+        if a is None:
+            self.set_readout("")
+            return
+        t = self._theme
+        if self.probabilities:
+            top = int(np.argmax(a))
+            colors = [t.qcolor("accent") if i == top else t.qcolor("bar") for i in range(len(a))]
+            self._set_yrange(0.0, 1.05)
+        else:
+            pos, neg = t.qcolor("positive"), t.qcolor("negative")
+            colors = [pos if v >= 0 else neg for v in a]
+            lo, hi = float(min(a.min(), 0)), float(max(a.max(), 0))
+            span = max(hi - lo, 1e-6)
+            self._set_yrange(lo - 0.05 * span, hi + 0.05 * span)
+        self.bars.set_bars(a, colors)
+        if self._hover_x is not None:
+            self._show_readout(self._hover_x)
+
+    def _set_yrange(self, lo: float, hi: float) -> None:
+        """Re-range only on a real change (re-ranging is costly, values jitter)."""
+        if self._yrange is not None:
+            old_lo, old_hi = self._yrange
+            span = max(hi - lo, 1e-9)
+            if lo >= old_lo and hi <= old_hi and (old_hi - old_lo) < 1.5 * span:
+                return
+        self._yrange = (lo, hi)
+        self.plot.getPlotItem().setYRange(lo, hi, padding=0)
+
+    def _mouse_moved(self, scene_pos) -> None:
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(scene_pos):
+            self._hover_x = None
+            self.set_readout("")
+            return
+        self._hover_x = vb.mapSceneToView(scene_pos).x()
+        self._show_readout(self._hover_x)
+
+    def _show_readout(self, x: float) -> None:
+        i = int(round(x))
+        if self.array is None or not 0 <= i < self.shape[0]:
+            self.set_readout("")
+        elif self.probabilities:
+            self.set_readout(f"class {i}: {self.array[i]:.1%}")
+        else:
+            self.set_readout(f"class {i}: score {self.array[i]:.3g}")
+
+    def leaveEvent(self, event) -> None:
+        self._hover_x = None
+        self.set_readout("")
+        super().leaveEvent(event)
+
+
+OUTPUT_PANEL = "output.softmax"
+"""Key of the extra panel showing the output probabilities (layer names
+cannot contain a dot, so it never collides with a layer)."""
+
+
+class ActivationsView(QWidget):
+    """Scrollable stack of layer panels next to the :class:`InspectorView`.
+
+    ``panels`` maps layer name -> panel (plus :data:`OUTPUT_PANEL`); each panel
+    has ``.shape`` (one sample's output shape) and ``.array`` (the last output
+    shown, or None when the canvas is empty).
+    """
+
+    sigMapSelected = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._theme = LIGHT
+        self.model: Model | None = None
+        self.panels: dict[str, Panel] = {}
+        self.normalise_each = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout.addWidget(self.scroll, 1)
+        self.inspector = InspectorView()
+        layout.addWidget(self.inspector)
+        self._content: QWidget | None = None
+        self.sigMapSelected.connect(self.inspector.select)
+
+    # ------------------------------------------------------------------ API
+    def set_model(self, model: Model) -> None:
+        """Rebuild the panels for ``model``'s architecture (arrays start empty)."""
+        self.model = model
+        self.panels = {}
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 2, 0)
+        column.setSpacing(6)
+        shapes = model.layer_shapes()
+        signs = signed_outputs(model)
+        prev_shape, prev_name = model.input_shape, "input"
+        row: QHBoxLayout | None = None
+        row_kind = None
+        for index, (layer, (name, shape)) in enumerate(zip(model.layers, shapes)):
+            signed = signs[name]
+            tip = describe_layer(model, index)
+            if len(shape) == 3:
+                panel = FeatureMapPanel(name, shape, signed, tip)
+                panel.sigMapClicked.connect(self.select_map)
+                if row is None or row_kind != "maps" or layer.kind == "conv" or row.count() >= 4:
+                    row, row_kind = QHBoxLayout(), "maps"
+                    row.setSpacing(6)
+                    column.addLayout(row, 1)
+                row.addWidget(panel, 1)
+            elif len(shape) == 1 and shape[0] <= BARS_MAX_UNITS:
+                panel = BarsPanel(name, shape[0], signed, tip,
+                                  subtitle=f"{shape[0]} scores" if layer.kind == "fc" else None)
+                if row is None or row_kind != "bars":
+                    row, row_kind = QHBoxLayout(), "bars"
+                    row.setSpacing(6)
+                    column.addLayout(row, 0)
+                row.addWidget(panel, 1)
+            else:
+                source = (prev_name, tuple(prev_shape)) if layer.kind == "flatten" else None
+                panel = VectorPanel(name, int(np.prod(shape)), signed, tip, source=source)
+                row, row_kind = None, "vector"
+                column.addWidget(panel, 0)
+            panel.kind = layer.kind
+            self.panels[name] = panel
+            prev_shape, prev_name = shape, name
+        k = shapes[-1][1][0]
+        out = BarsPanel("softmax", k, False, "Softmax turns the last layer's scores into "
+                        "probabilities that add up to 100 %; the tallest bar is the answer.",
+                        subtitle="probabilities", probabilities=True)
+        out.kind = "output"
+        if row is None or row_kind != "bars":
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            column.addLayout(row, 0)
+        row.addWidget(out, 1)
+        self.panels[OUTPUT_PANEL] = out
+        for panel in self.panels.values():
+            panel.apply_theme(self._theme)
+            if isinstance(panel, FeatureMapPanel):
+                panel.normalise_each = self.normalise_each
+        old = self.scroll.takeWidget()
+        self.scroll.setWidget(content)
+        self._content = content
+        if old is not None:
+            old.deleteLater()
+        self.inspector.set_model(model)
+        first = next((n for n, p in self.panels.items() if isinstance(p, FeatureMapPanel)), None)
+        if first is not None:
+            self.select_map(first, 0)
+
+    def set_result(self, result: PredictionResult | None) -> None:
+        acts = {} if result is None or result.empty else result.activations
+        for name, panel in self.panels.items():
+            if name == OUTPUT_PANEL:
+                panel.set_array(None if result is None or result.empty else
+                                np.asarray(result.probabilities, dtype=np.float32))
+            else:
+                panel.set_array(acts.get(name))
+        self.inspector.set_result(result)
+
+    def panel_arrays(self) -> dict[str, np.ndarray | None]:
+        """``{panel name: array shown}`` (None when empty)."""
+        return {name: panel.array for name, panel in self.panels.items()}
+
+    def select_map(self, layer: str, index: int) -> None:
+        """Outline map ``index`` of ``layer`` and show it in the inspector."""
+        for name, panel in self.panels.items():
+            if isinstance(panel, FeatureMapPanel):
+                panel.set_selected(index if name == layer else None)
+        self.sigMapSelected.emit(layer, index)
+
+    def set_normalise_each(self, on: bool) -> None:
+        self.normalise_each = bool(on)
+        for panel in self.panels.values():
+            if isinstance(panel, FeatureMapPanel):
+                panel.normalise_each = self.normalise_each
+                panel.set_array(panel.array)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        for panel in self.panels.values():
+            panel.apply_theme(theme)
+        self.inspector.apply_theme(theme)
