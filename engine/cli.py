@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import presets
-from .mnist import ENV_VAR, MnistError, load_mnist, resolve_data_dir
+from .mnist import ENV_VAR, MnistError, load_mnist
 
 
 def _progress_line(text: str) -> None:

@@ -59,6 +59,13 @@ def evaluate(model: Model, images: np.ndarray, labels: np.ndarray, batch_size: i
     probs = np.concatenate([model.predict_proba(images_to_input(images[i:i + batch_size]))
                             for i in range(0, len(labels), batch_size)]) \
         if len(labels) else np.zeros((0, model.num_classes), np.float32)
+    return result_from_probabilities(probs, labels)
+
+
+def result_from_probabilities(probs: np.ndarray, labels: np.ndarray) -> EvalResult:
+    """An :class:`EvalResult` from precomputed ``probs (N, K)`` and ``labels (N,)``
+    (for callers that run the model themselves, e.g. in interruptible chunks)."""
+    labels = np.asarray(labels).astype(np.int64)
     k = probs.shape[1]
     pred = probs.argmax(axis=1)
     confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)

@@ -292,7 +292,8 @@ class Dropout(Layer):
 
     def shared_copy(self):
         twin = super().shared_copy()
-        twin.rng = np.random.default_rng(self.rng.integers(2**63))
+        # a child stream: deterministic, and leaves this layer's own stream untouched
+        twin.rng = np.random.default_rng(self.rng.bit_generator.seed_seq.spawn(1)[0])
         return twin
 
     def forward(self, x):

@@ -20,7 +20,7 @@ from typing import Iterator, Union
 import numpy as np
 
 from .augment import AugmentConfig, augment_batch
-from .evaluate import evaluate, images_to_input
+from .evaluate import EvalResult, evaluate, images_to_input
 from .model import Model
 from .optim import OptimizerConfig
 from .parallel import DataParallel
@@ -148,6 +148,11 @@ class Trainer:
     def resume(self) -> None:
         self._running.set()
 
+    def wait_while_paused(self) -> None:
+        """Block the calling (training) thread while paused; returns on resume or stop."""
+        while not self._running.wait(0.05):
+            pass
+
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
@@ -162,7 +167,7 @@ class Trainer:
         per epoch and a final :class:`FinishedReport`."""
         keep_freed_memory()
         cfg = self.config
-        x_all = images_to_input(self.data.train_images[self._train_idx])     # (N, 1, 28, 28)
+        images = self.data.train_images       # uint8, converted per batch (no 188 MB float copy)
         y_all = np.asarray(self.data.train_labels)[self._train_idx].astype(np.int64)
         params, grads = self.model.named_params(), self.model.named_grads()
         backup = {k: v.copy() for k, v in params.items()}
@@ -177,15 +182,14 @@ class Trainer:
                 for b in range(self.steps_per_epoch):
                     if not self._running.is_set():
                         paused_at = time.perf_counter()
-                        while not self._running.wait(0.05):
-                            pass
+                        self.wait_while_paused()
                         t0 += time.perf_counter() - paused_at
                         rate_t, rate_n = time.perf_counter(), 0
                     if self._stop.is_set():
                         yield self._finish("stopped", "stopped on request", epochs_done, t0)
                         return
                     idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                    x, y = x_all[idx], y_all[idx]
+                    x, y = images_to_input(images[self._train_idx[idx]]), y_all[idx]
                     lr = self.schedule(self.step)
                     self.optimizer.lr = lr
                     loss, correct = parallel.loss_and_grads(x, y, augment, self.rng)
@@ -218,14 +222,20 @@ class Trainer:
                     yield StepReport(self.step, self.total_steps, epoch,
                                      epoch - 1 + (b + 1) / self.steps_per_epoch, loss,
                                      correct / len(y), lr, rate, now - t0)
-                result = self._evaluate()
+                result = self.evaluate_test_set()
                 self.test_accuracy = result.accuracy
                 epochs_done = epoch
                 yield EpochReport(epoch, cfg.epochs, sum_loss / seen, sum_correct / seen,
                                   result.loss, result.accuracy, time.perf_counter() - t0)
         yield self._finish("completed", f"trained {cfg.epochs} epochs", epochs_done, t0)
 
-    def _evaluate(self):
+    def evaluate_test_set(self) -> EvalResult:
+        """The end-of-epoch evaluation (on ``config.eval_subset`` test images).
+
+        A hook: subclasses may evaluate differently (the GUI does it in
+        interruptible chunks, calling :meth:`wait_while_paused` and checking
+        :attr:`stop_requested` between them).
+        """
         n = self.config.eval_subset
         images, labels = self.data.test_images, self.data.test_labels
         if n is not None:

@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         self.set_theme(self._theme.name)
         self._on_model_changed(initial)
         self.controller.request_update()
+        from .training_panel import attach_training_panel  # the Training tab; adds is_training()
+        attach_training_panel(self)
         self._restore_geometry()
         if self.startup_problem:
             self._show_banner(self.startup_problem)

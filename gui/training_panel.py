@@ -875,6 +875,7 @@ class _WindowBridge(QObject):
         super().__init__(window)
         self.window, self.panel = window, panel
         self.previous: Optional[Model] = None
+        self.live: Optional[Model] = None
         panel.sigTrainingStarted.connect(self.training_started)
         panel.sigLiveWeights.connect(self.live_weights)
         panel.sigTrainingFinished.connect(self.training_finished)
@@ -887,8 +888,7 @@ class _WindowBridge(QObject):
         live = self.panel.live_model
         if live is None:
             return
-        self.previous = self.window.model
-        live.metadata["training_live"] = True
+        self.previous, self.live = self.window.model, live
         self.window.set_model(live)  # the canvas now follows the training weights
 
     def live_weights(self, _weights: dict) -> None:
@@ -896,10 +896,10 @@ class _WindowBridge(QObject):
             self.window.notify_weights_changed()
 
     def _restore(self) -> None:
-        live = self.window.model
-        if self.previous is not None and live.metadata.get("training_live"):
+        # unless the user opened another model meanwhile, show the one from before
+        if self.previous is not None and self.live is not None and self.window.model is self.live:
             self.window.set_model(self.previous)
-        self.previous = None
+        self.previous = self.live = None
 
     def training_finished(self, _report: FinishedReport) -> None:
         self._restore()
@@ -926,7 +926,11 @@ def attach_training_panel(window, title: str = "Training") -> TrainingPanel:
     ``window.training_panel`` and ``window.is_training()``; closing the window
     stops a run first (an event filter calls :meth:`TrainingPanel.shutdown`
     before the window's own ``closeEvent``; ``aboutToQuit`` is a backstop).
+    Calling it again returns the panel already attached.
     """
+    existing = getattr(window, "training_panel", None)
+    if isinstance(existing, TrainingPanel):
+        return existing
     panel = TrainingPanel(current_model=window.model)
     window.add_tab(panel, title, "Train a network on MNIST and watch it learn")
     window.training_panel = panel

@@ -205,6 +205,7 @@ class TrainingPlots(QWidget):
 
         rp = self.lr_plot.getPlotItem()
         rp.setLabel("bottom", "epoch")
+        rp.getAxis("left").setStyle(maxTickLevel=0)  # a short plot: major ticks only
         self.lr_curve = _curve(rp, LR_COLOR, width=1.5)
         for p in (ap, rp):
             p.setXLink(lp)
@@ -278,6 +279,10 @@ class TrainingPlots(QWidget):
         self._ema_n = 0
         for r in self._ranges.values():
             r.reset()
+        # until data arrive: loss 0.01..3 (log10), accuracy 0..1, learning rate 0..0.1
+        for plot, (lo, hi) in ((self.loss_plot, (-2.0, 0.5)), (self.accuracy_plot, (0.0, 1.0)),
+                               (self.lr_plot, (0.0, 0.1))):
+            plot.getPlotItem().getViewBox().setYRange(lo, hi, padding=0.02)
         vb = self.loss_plot.getPlotItem().getViewBox()
         vb.setXRange(start_epoch, start_epoch + max(1, epochs), padding=0.01)
         self._mark_dirty("loss", "accuracy", "lr")

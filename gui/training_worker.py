@@ -38,7 +38,7 @@ from typing import Callable, Optional, Union
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from engine.evaluate import EvalResult, images_to_input
+from engine.evaluate import EvalResult, images_to_input, result_from_probabilities
 from engine.model import Model
 from engine.train import (Dataset, EpochReport, FinishedReport, StepReport, TrainConfig,
                           Trainer)
@@ -83,30 +83,6 @@ class _StoppedDuringEvaluation(Exception):
     pass
 
 
-def result_from_probabilities(probs: np.ndarray, labels: np.ndarray) -> EvalResult:
-    """An :class:`EvalResult` from precomputed ``probs (N, K)`` and ``labels (N,)``,
-    computed exactly as :func:`engine.evaluate.evaluate` does."""
-    labels = np.asarray(labels).astype(np.int64)
-    k = probs.shape[1]
-    pred = probs.argmax(axis=1)
-    confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
-    picked = probs[np.arange(len(labels)), labels]
-    loss = float(-np.log(np.maximum(picked, 1e-12)).mean()) if len(labels) else float("nan")
-    acc = float((pred == labels).mean()) if len(labels) else float("nan")
-    return EvalResult(acc, loss, per_class, confusion, probs.astype(np.float32), labels)
-
-
-def _weight_sharing_twin(model: Model) -> Model:
-    """A model object with its own layer caches whose layers use ``model``'s
-    parameter arrays (unlike ``shared_replica`` it does not touch dropout RNGs,
-    so training stays bit-for-bit reproducible)."""
-    twin = Model.from_config(model.config())
-    for mine, theirs in zip(twin.layers, model.layers):
-        mine.params = theirs.params
-    return twin
-
-
 class ChunkedEvaluator:
     """Evaluate a model on ``(N, 28, 28)`` uint8 images in small chunks on two
     threads, calling ``checkpoint()`` between chunks (it may block for a pause
@@ -120,7 +96,7 @@ class ChunkedEvaluator:
     def __init__(self, model: Model, threads: int = 2):
         self.model = model
         self.threads = max(1, threads)
-        self._models = [model] + [_weight_sharing_twin(model) for _ in range(self.threads - 1)]
+        self._models = [model] + [model.shared_replica() for _ in range(self.threads - 1)]
         self._pool = ThreadPoolExecutor(self.threads - 1, thread_name_prefix="gui-eval") \
             if self.threads > 1 else None
 
@@ -171,7 +147,7 @@ class _GuiTrainer(Trainer):
     """The engine trainer with an interruptible, two-thread end-of-epoch evaluation
     whose full :class:`EvalResult` is handed to ``on_evaluated``.
 
-    (Overrides ``Trainer._evaluate``; see the worker's module docstring.)
+    (Overrides the ``Trainer.evaluate_test_set`` hook; see the module docstring.)
     """
 
     def __init__(self, model, data, config, on_evaluated: Callable[[EvalResult], None]):
@@ -185,12 +161,11 @@ class _GuiTrainer(Trainer):
             self._evaluator = None
 
     def _checkpoint(self) -> None:
-        while not self._running.wait(0.05):
-            pass
-        if self._stop.is_set():
+        self.wait_while_paused()
+        if self.stop_requested:
             raise _StoppedDuringEvaluation
 
-    def _evaluate(self):
+    def evaluate_test_set(self):
         n = self.config.eval_subset
         images, labels = self.data.test_images, self.data.test_labels
         if n is not None:
@@ -226,8 +201,8 @@ class TrainingWorker(QObject):
     * ``sigDataLoaded(Dataset)`` - only when ``data`` was a callable;
     * ``sigStarted(RunInfo)`` - the trainer is built;
     * ``sigProgress(list[StepReport])`` - the steps since the last batch, <= 30 Hz;
-    * ``sigWeightsSnapshot(dict)`` - ``{name: array copy}``, at most every ~200 ms
-      and at each epoch end and at the end;
+    * ``sigWeightsSnapshot(dict)`` - ``{name: array copy}`` taken between two
+      steps, at most every ~200 ms, and once more at the end;
     * ``sigEpochFinished(EpochReport)``; ``sigEvaluated(EvalResult)`` - the
       epoch's test-set evaluation (per-image probabilities included);
     * ``sigFinished(FinishedReport)`` or ``sigFailed(str)``, then always ``sigDone()``.
@@ -315,8 +290,8 @@ class TrainingWorker(QObject):
             self.sigDone.emit()
 
     def _run(self) -> None:
-        if self._nice > 0 and hasattr(os, "setpriority"):
-            try:  # Linux: per-thread; threads started from here inherit it
+        if self._nice > 0 and sys.platform.startswith("linux"):
+            try:  # per-thread on Linux; the threads started from here inherit it
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._nice)
             except OSError:
                 pass
@@ -337,11 +312,13 @@ class TrainingWorker(QObject):
                 trainer.request_stop()
             if self._paused:
                 trainer.pause()
-        n_test = len(data.test_labels) if self.config.eval_subset is None \
-            else min(self.config.eval_subset, len(data.test_labels))
-        self.sigStarted.emit(RunInfo(trainer.total_steps, trainer.steps_per_epoch,
-                                     self.config.epochs, len(trainer._train_idx), n_test,
-                                     self.config.batch_size))
+        cfg = self.config
+        n_train = len(data.train_labels) if cfg.subset is None \
+            else min(cfg.subset, len(data.train_labels))
+        n_test = len(data.test_labels) if cfg.eval_subset is None \
+            else min(cfg.eval_subset, len(data.test_labels))
+        self.sigStarted.emit(RunInfo(trainer.total_steps, trainer.steps_per_epoch, cfg.epochs,
+                                     n_train, n_test, cfg.batch_size))
         pending: list[StepReport] = []
         last_emit = last_snap = time.perf_counter()
         epochs_done, elapsed = 0, 0.0

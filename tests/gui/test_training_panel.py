@@ -49,15 +49,11 @@ def panel(qtbot, small_data):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, small_data):
-    from gui.main_window import MainWindow
-    from gui.settings import AppSettings
-    w = MainWindow(settings=AppSettings(tmp_path / "settings.ini"), theme="light")
-    qtbot.addWidget(w)
+def window(make_window, small_data):
+    """The main window (bundled model) with the training panel attached."""
+    w = make_window()  # from tests/gui/conftest.py
     panel = attach_training_panel(w)
     panel.set_data(small_data)
-    w.resize(1240, 760)
-    w.show()
     yield w
     panel.shutdown(10_000)
 

@@ -146,7 +146,10 @@ def test_chunked_evaluation_matches_engine_evaluate(small_data):
     model = presets.build("bench", np.random.default_rng(2))
     images, labels = small_data.test_images[:700], small_data.test_labels[:700]
     calls = []
-    ours = ChunkedEvaluator(model, threads=2).run(images, labels, lambda: calls.append(1))
+    with ChunkedEvaluator(model, threads=2) as evaluator:
+        ours = evaluator.run(images, labels, lambda: calls.append(1))
+        again = evaluator.run(images[:50], labels[:50])  # reusable
+    assert again.confusion.sum() == 50
     ref = evaluate(model, images, labels)
     np.testing.assert_allclose(ours.probabilities, ref.probabilities, rtol=1e-5, atol=1e-6)
     assert np.array_equal(ours.confusion, ref.confusion)
