@@ -221,6 +221,7 @@ class DrawingCanvas(QWidget):
         self._live_points = [self._to_canvas(event.position())]
         self._live_width = brush_to_fraction(self._brush)
         self._live_erase = self._eraser or button == Qt.MouseButton.RightButton
+        self._live_button = button  # only this button's release ends the stroke
         self._live_base = self._image.copy()
         self._live_from = -1
         self._render_live()
@@ -247,7 +248,7 @@ class DrawingCanvas(QWidget):
         event.accept()
 
     def mouseReleaseEvent(self, event) -> None:
-        if self._live_points is None:
+        if self._live_points is None or event.button() != self._live_button:
             return super().mouseReleaseEvent(event)
         point = self._to_canvas(event.position())
         if point != self._live_points[-1]:
