@@ -606,6 +606,7 @@ class _LeftColumn(QWidget):
     leaving at least ``below_min`` pixels); the ``below`` widget gets the rest."""
 
     margin, spacing, below_min = 6, 6, 250
+    min_width = 380  # input view + prediction side by side without clipping
 
     def __init__(self, canvas: DrawingCanvas, below: QWidget):
         super().__init__()
@@ -615,7 +616,7 @@ class _LeftColumn(QWidget):
 
     def minimumSizeHint(self) -> QSize:
         m = 2 * self.margin
-        return QSize(self._canvas.minimumWidth() + m,
+        return QSize(max(self._canvas.minimumWidth() + m, self.min_width),
                      self._canvas.minimumHeight() + self.spacing + self.below_min + m)
 
     def sizeHint(self) -> QSize:
