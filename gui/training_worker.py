@@ -336,9 +336,11 @@ class TrainingWorker(QObject):
                     pending.append(report)
                     elapsed = report.elapsed_s
                     now = time.perf_counter()
-                    # flush now if the next step will block (pause) or end (stop)
+                    # flush now if what comes next blocks: a pause, the end, or the
+                    # end-of-epoch evaluation (the last step of an epoch)
+                    epoch_done = report.epoch_fraction == report.epoch
                     if (now - last_emit >= self._progress_interval or trainer.paused
-                            or trainer.stop_requested or report.step == report.total_steps):
+                            or trainer.stop_requested or epoch_done):
                         flush()
                     if now - last_snap >= self._snapshot_interval:
                         self.sigWeightsSnapshot.emit(self.model.get_weights())
