@@ -370,7 +370,7 @@ def test_max_pooling_all_equal_windows_route_to_window_top_left(case_name):
     """All-equal (positive) input: every window's gradient goes to its own
     top-left element (in padded coordinates; dropped if that is padding)."""
     case = POOL_BY_NAME[case_name]
-    (k1, k2), (s1, s2), (p1, p2) = case.pooling, case.strides, case.padding
+    (s1, s2), (p1, p2) = case.strides, case.padding
     z = np.full((case.n, case.c, case.h, case.w), 2.0)
     ho, wo = case.out_hw
     g = np.arange(1.0, 1.0 + case.n * case.c * ho * wo).reshape(case.n, case.c, ho, wo)
