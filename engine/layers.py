@@ -26,6 +26,7 @@ class Layer:
     """Base class: no parameters, identity shapes."""
 
     kind = "layer"
+    has_params = False  # constructor takes ``rng`` and ``dtype`` to initialise weights
 
     def __init__(self, name: str | None = None):
         self.auto_named = not name  # the model numbers these: conv1, conv2, ...
@@ -42,9 +43,6 @@ class Layer:
         """Shape of one sample's output for one sample's ``input_shape``."""
         return tuple(input_shape)
 
-    def param_shapes(self, input_shape: tuple[int, ...]) -> dict[str, tuple[int, ...]]:
-        return {k: v.shape for k, v in self.params.items()}
-
     def shared_copy(self) -> "Layer":
         """A twin that shares parameter arrays but has its own caches and grads.
 
@@ -59,6 +57,8 @@ class Layer:
     def from_config(cls, cfg: dict, rng: np.random.Generator | None = None,
                     dtype=np.float32) -> "Layer":
         kwargs = {k: v for k, v in cfg.items() if k != "type"}
+        if cls.has_params:
+            kwargs.update(rng=rng, dtype=dtype)
         return cls(**kwargs)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -80,6 +80,7 @@ class Conv2D(Layer):
     """
 
     kind = "conv"
+    has_params = True
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size=3, padding=0,
                  stride=1, name: str | None = None, rng: np.random.Generator | None = None,
@@ -107,11 +108,6 @@ class Conv2D(Layer):
         return {"type": "Conv2D", "name": self.name, "in_channels": self.in_channels,
                 "out_channels": self.out_channels, "kernel_size": list(self.kernel_size),
                 "padding": list(self.padding), "stride": list(self.stride)}
-
-    @classmethod
-    def from_config(cls, cfg, rng=None, dtype=np.float32):
-        kwargs = {k: v for k, v in cfg.items() if k != "type"}
-        return cls(rng=rng, dtype=dtype, **kwargs)
 
     def output_shape(self, input_shape):
         c, h, w = input_shape
@@ -229,6 +225,7 @@ class Dense(Layer):
     """Fully connected ``x @ W + b`` with ``W: (in, out)``, ``b: (out,)``."""
 
     kind = "fc"
+    has_params = True
 
     def __init__(self, in_features: int, out_features: int, name: str | None = None,
                  rng: np.random.Generator | None = None, dtype=np.float32):
@@ -247,11 +244,6 @@ class Dense(Layer):
     def config(self):
         return {"type": "Dense", "name": self.name, "in_features": self.in_features,
                 "out_features": self.out_features}
-
-    @classmethod
-    def from_config(cls, cfg, rng=None, dtype=np.float32):
-        kwargs = {k: v for k, v in cfg.items() if k != "type"}
-        return cls(rng=rng, dtype=dtype, **kwargs)
 
     def output_shape(self, input_shape):
         if tuple(input_shape) != (self.in_features,):
