@@ -1,10 +1,14 @@
 """Shared fixtures: the real MNIST data (from $CNN_PLAYGROUND_DATA or ../shared)."""
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from pathlib import Path
 
 import pytest
+
+from tests.loopback_http import LoopbackServer, QuietHandler
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,3 +29,22 @@ def mnist_data():
         if os.environ.get("CNN_PLAYGROUND_DATA"):
             raise
         pytest.skip("MNIST not found; set CNN_PLAYGROUND_DATA to the folder of the IDX files")
+
+
+@pytest.fixture
+def serve():
+    """``serve(folder, handler=QuietHandler) -> base URL`` of a 127.0.0.1 server,
+    shut down after the test."""
+    servers = []
+
+    def start(folder: Path, handler=QuietHandler) -> str:
+        srv = LoopbackServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
+                         daemon=True).start()
+        servers.append(srv)
+        return f"http://127.0.0.1:{srv.server_address[1]}/"
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()

@@ -5,17 +5,14 @@ downloads are served by a real HTTP server on 127.0.0.1 (no internet).
 """
 from __future__ import annotations
 
-import functools
 import gzip
 import os
 import shutil
 import socket
 import struct
 import sys
-import threading
 import time
 import types
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +33,7 @@ from engine.mnist import (
     missing_files,
     resolve_data_dir,
 )
+from tests.loopback_http import QuietHandler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
@@ -282,12 +280,7 @@ def test_env_var_used_for_loading(monkeypatch, mnist_dir):
 # ---------------------------------------------------------------- HTTP
 
 
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-
-class _InterruptingHandler(_QuietHandler):
+class _InterruptingHandler(QuietHandler):
     """Announces more bytes than it sends, then closes the connection."""
 
     def do_GET(self):
@@ -295,40 +288,7 @@ class _InterruptingHandler(_QuietHandler):
         if not path.is_file():
             self.send_error(404)
             return
-        body = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/gzip")
-        self.send_header("Content-Length", str(len(body) + 1000))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2])
-        self.wfile.flush()
-        self.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):  # client hung up: expected
-            super().handle_error(request, client_address)
-
-
-@pytest.fixture
-def serve():
-    """``serve(folder, handler=_QuietHandler) -> base URL`` of a loopback server."""
-    servers = []
-
-    def start(folder: Path, handler=_QuietHandler) -> str:
-        srv = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}/"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+        self.send_half(path, declared_length=path.stat().st_size + 1000)
 
 
 @pytest.fixture

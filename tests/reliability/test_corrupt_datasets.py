@@ -12,7 +12,6 @@ visible and a retry works (served by a loopback ``http.server`` only).
 """
 from __future__ import annotations
 
-import functools
 import gzip
 import os
 import re
@@ -21,9 +20,7 @@ import struct
 import subprocess
 import sys
 import textwrap
-import threading
 import time
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +29,7 @@ import pytest
 from engine import mnist, presets
 from engine.mnist import FILES, MnistDownloadError, MnistError, MnistNotFoundError, load_mnist
 from tests.conftest import mnist_folder
+from tests.loopback_http import QuietHandler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMES = [f.name for f in FILES]
@@ -226,50 +224,14 @@ def test_recompressed_and_mixed_files_are_accepted(tmp_path, src, raw):
 
 
 # ---------------------------------------------------------------- downloads
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-class _CutsOneFile(_Quiet):
+class _CutsOneFile(QuietHandler):
     """Serves every file, except that ``t10k-images`` is cut off midway."""
 
     def do_GET(self):
         path = Path(self.directory) / self.path.lstrip("/")
         if TEST_IMG not in self.path or not path.is_file():
             return super().do_GET()
-        body = path.read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/gzip")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2])
-        self.wfile.flush()
-        self.close_connection = True
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
-
-
-@pytest.fixture
-def serve():
-    servers = []
-
-    def start(folder: Path, handler=_Quiet) -> str:
-        srv = _Server(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}/"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+        self.send_half(path)
 
 
 @pytest.fixture(scope="module")
