@@ -42,7 +42,20 @@ def _shape_text(shape) -> str:
     return " × ".join(str(v) for v in shape)
 
 
-class FeatureMapPanel(Panel):
+class _ArrayPanel(Panel):
+    """A panel showing one layer's array; subclasses implement ``_render``."""
+
+    array: np.ndarray | None = None
+
+    def set_array(self, array: np.ndarray | None) -> None:
+        self.array = array
+        self._render()
+
+    def _render(self) -> None:
+        raise NotImplementedError
+
+
+class FeatureMapPanel(_ArrayPanel):
     """All ``C`` maps of a ``(C, H, W)`` output tiled in one image."""
 
     sigMapClicked = Signal(str, int)
@@ -66,10 +79,6 @@ class FeatureMapPanel(Panel):
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
         self.view.sigClicked.connect(self._clicked)
-        self._render()
-
-    def set_array(self, array: np.ndarray | None) -> None:
-        self.array = array
         self._render()
 
     def set_selected(self, index: int | None) -> None:
@@ -128,7 +137,7 @@ class FeatureMapPanel(Panel):
             self.sigMapClicked.emit(self.name, hit[0])
 
 
-class VectorPanel(Panel):
+class VectorPanel(_ArrayPanel):
     """A ``(F,)`` output as a heat strip (wrapped onto rows when long)."""
 
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
@@ -150,10 +159,6 @@ class VectorPanel(Panel):
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._render()
-
-    def set_array(self, array: np.ndarray | None) -> None:
-        self.array = array
         self._render()
 
     def apply_theme(self, theme: Theme) -> None:
@@ -194,7 +199,7 @@ class VectorPanel(Panel):
         self.set_readout(text)
 
 
-class BarsPanel(Panel):
+class BarsPanel(_ArrayPanel):
     """A short ``(F,)`` vector (logits, probabilities) as labelled bars."""
 
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
@@ -227,10 +232,6 @@ class BarsPanel(Panel):
         self.body.addWidget(self.plot)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self._render()
-
-    def set_array(self, array: np.ndarray | None) -> None:
-        self.array = array
         self._render()
 
     def apply_theme(self, theme: Theme) -> None:
