@@ -18,6 +18,8 @@ the layer's maximum. "Normalise each map" rescales every map to its own peak
 from __future__ import annotations
 
 import math
+from functools import partial
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -401,14 +403,25 @@ class ActivationsView(QWidget):
             self.select_map(first, 0)
 
     def set_result(self, result: PredictionResult | None) -> None:
+        """Show ``result`` in every panel and the inspector."""
+        for step in self.update_steps(result):
+            step()
+
+    def update_steps(self, result: PredictionResult | None) -> list[Callable[[], None]]:
+        """:meth:`set_result` as one small step per panel, then the inspector
+        (to spread over event-loop turns, see :mod:`gui.spread`). The steps
+        refer to the current panels: drop them when the model changes."""
         acts = {} if result is None or result.empty else result.activations
+        steps = []
         for name, panel in self.panels.items():
             if name == OUTPUT_PANEL:
-                panel.set_array(None if result is None or result.empty else
-                                np.asarray(result.probabilities, dtype=np.float32))
+                array = None if result is None or result.empty else \
+                    np.asarray(result.probabilities, dtype=np.float32)
             else:
-                panel.set_array(acts.get(name))
-        self.inspector.set_result(result)
+                array = acts.get(name)
+            steps.append(partial(panel.set_array, array))
+        steps.append(partial(self.inspector.set_result, result))
+        return steps
 
     def panel_arrays(self) -> dict[str, np.ndarray | None]:
         """``{panel name: array shown}`` (None when empty)."""

@@ -105,11 +105,13 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     probe_times: list[float] = []
     rss_log: list[tuple[float, float]] = []
     t_start = [0.0]
+    cpu_start = [0.0, 0.0]  # GUI thread, whole process (s of CPU)
 
     # what the GUI thread receives (the panel re-emits each progress batch it handled)
     panel.sigProgress.connect(lambda reports: steps.extend((r.step, r.epoch, r.elapsed_s)
                                                            for r in reports))
     probe = QTimer()
+    probe.setObjectName("probe")
     probe.setTimerType(Qt.TimerType.PreciseTimer)
     probe.setInterval(10)
     probe.timeout.connect(lambda: probe_times.append(time.perf_counter()))
@@ -121,14 +123,21 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     blocked: list[tuple[float, float]] = []  # main thread busy measuring the CLI speed
     phase_s = seconds / max(1, phases)
 
+    cli_cost = [0.0, 0.0, 0.0]  # wall, GUI-thread CPU, process CPU spent measuring the CLI
+
     def measure_cli():
-        t0 = time.perf_counter()
+        t0, c0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
         cli_runs.append(numpy_train_throughput(batch, repeats=3, steps=8, workers=workers))
         blocked.append((t0, time.perf_counter()))
+        for i, d in enumerate((time.perf_counter() - t0, time.thread_time() - c0,
+                               time.process_time() - p0)):
+            cli_cost[i] += d
 
     def start():
         result["rss_start_mb"] = rss_mb()
         t_start[0] = time.perf_counter()
+        cpu_start[:] = [time.thread_time(), time.process_time()]
+        cli_cost[:] = [0.0, 0.0, 0.0]  # (only count the measurements during the run)
         panel.start_training()
         probe.start()
         sampler.start()
@@ -153,6 +162,9 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
         probe.stop()
         sampler.stop()
         result["stop_clicked"] = time.perf_counter()
+        wall = result["stop_clicked"] - t_start[0] - cli_cost[0]
+        result["gui_thread_cpu_share"] = (time.thread_time() - cpu_start[0] - cli_cost[1]) / wall
+        result["process_cpu_cores"] = (time.process_time() - cpu_start[1] - cli_cost[2]) / wall
         panel.stop_training()
         wait_end()
 
@@ -221,6 +233,9 @@ def format_result(r: dict) -> str:
             line += (f", engine.bench median {r['cli_images_per_s']:.0f} images/s "
                      f"(runs {r['cli_images_per_s_runs']}): {r['app_vs_cli']:.0%}")
         lines.append(line)
+    if "gui_thread_cpu_share" in r:
+        lines.append(f"CPU: GUI thread {r['gui_thread_cpu_share']:.0%} of a core, whole process "
+                     f"{r['process_cpu_cores']:.2f} cores (while training; the engine.bench runs excluded)")
     lines.append(f"stop latency (click -> finished report in the GUI): {r['stop_latency_ms']:.0f} ms")
     rss = f"RSS: start {r['rss_start_mb']:.0f} MB"
     if r.get("rss_after_1min_mb"):

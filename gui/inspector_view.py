@@ -42,9 +42,10 @@ class InspectorView(Panel):
         self.map_view = ImageView(min_size=(200, 200))
         self.map_view.setToolTip("The selected feature map, one square per value.")
         self.stats_label = TextLine(mono=True)
-        self.kernel_title = QLabel(" ")
+        # a TextLine: the bias in it changes with every weight snapshot while
+        # training, and a word-wrapped QLabel's setText re-lays out the whole tab
+        self.kernel_title = TextLine(" ", muted=False, lines=2)
         self.kernel_title.setObjectName("panelTitle")
-        self.kernel_title.setWordWrap(True)
         self.kernel_view = ImageView(min_size=(200, 90))
         self.kernel_view.setToolTip("The learned weights of the kernel: blue negative, red "
                                     "positive. The map is the input filtered by these weights.")

@@ -13,6 +13,7 @@ Public handles (used by tests and scripts; keep them stable):
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from .model_controller import (IncompatibleModelError, ModelController, Predicti
                                check_model)
 from .prediction_view import PredictionView
 from .settings import AppSettings
+from .spread import SpreadUpdate
 from .theme import THEMES, apply_to_app, get_theme, style_sheet
 from .widgets import TextLine
 
@@ -101,6 +103,9 @@ class MainWindow(QMainWindow):
         self.activations_view = ActivationsView()
         self.kernel_view = KernelView()
         self._activations_stale = False
+        self._weight_views_stale: set = set()  # views to re-read the weights when shown
+        self._live_refresh = False  # True while re-running on changed weights
+        self._spread = SpreadUpdate(self)
 
         self._build_layout()
         self._build_actions()
@@ -193,13 +198,37 @@ class MainWindow(QMainWindow):
         return index
 
     def notify_weights_changed(self) -> None:
-        """Call after the model's weights changed in place (e.g. a training step)."""
-        self.kernel_view.refresh()
-        inspector = self.activations_view.inspector
-        if inspector.layer is not None:
-            inspector.select(inspector.layer, inspector.channel)  # re-read its kernel
+        """Call after the model's weights changed in place (e.g. a training step).
+
+        Runs the model on the drawing now; the views follow one per
+        event-loop turn (:mod:`gui.spread`: this runs ~5 times a second while
+        training, and at once it would stall the event loop for 20-30 ms). The
+        Kernels tab and the inspector's kernel are re-read if shown, else when
+        their tab is opened (tiling the kernels of a hidden tab would only take
+        CPU time from the trainer).
+        """
+        self._weight_views_stale = {self.kernel_view, self.activations_view}
         self._update_status()
-        self.controller.update_now()
+        self._live_refresh = True  # the views update over several turns: gui.spread
+        try:
+            self.controller.update_now()
+        finally:
+            self._live_refresh = False
+        self._spread.append(self._refresh_weight_views)
+
+    def _shown(self, tab: QWidget) -> bool:
+        return self.tabs.currentWidget() is tab or not self.isVisible()
+
+    def _refresh_weight_views(self) -> None:
+        stale = self._weight_views_stale
+        if self.kernel_view in stale and self._shown(self.kernel_view):
+            stale.discard(self.kernel_view)
+            self.kernel_view.refresh()
+        if self.activations_view in stale and self._shown(self.activations_view):
+            stale.discard(self.activations_view)
+            inspector = self.activations_view.inspector
+            if inspector.layer is not None:
+                inspector.select(inspector.layer, inspector.channel)  # re-read its kernel
 
     def theme_name(self) -> str:
         return self._theme.name
@@ -458,6 +487,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================ slots
     def _on_model_changed(self, model: Model) -> None:
+        self._spread.cancel()  # its steps refer to the old model's panels
         self.prediction_view.set_num_classes(model.num_classes)
         self.activations_view.set_model(model)
         self.kernel_view.set_model(model)
@@ -466,21 +496,29 @@ class MainWindow(QMainWindow):
         self.sigModelChanged.emit(model)
 
     def _on_result(self, result: PredictionResult) -> None:
-        self.prediction_view.set_result(result)
-        self.input_view.set_result(result)
-        if self.tabs.currentWidget() is self.activations_view or not self.isVisible():
-            self.activations_view.set_result(result)
-            self._activations_stale = False
+        shown = self._shown(self.activations_view)
+        self._activations_stale = not shown
+        steps = [partial(self.prediction_view.set_result, result),
+                 partial(self.input_view.set_result, result)]
+        if shown:
+            steps += self.activations_view.update_steps(result)
+        steps += [partial(self._show_timing, result), partial(self.sigPanelsUpdated.emit, result)]
+        if self._live_refresh and self.isVisible():
+            self._spread.start(steps)  # replaces the rest of an older refresh
         else:
-            self._activations_stale = True
+            self._spread.cancel()
+            for step in steps:
+                step()
+
+    def _show_timing(self, result: PredictionResult) -> None:
         if result.empty:
             self.timing_status.setText("")
         else:
             self.timing_status.setText(f"preprocess {result.preprocess_ms:.1f} ms · "
                                        f"network {result.forward_ms:.1f} ms")
-        self.sigPanelsUpdated.emit(result)
 
     def _tab_changed(self, _index: int) -> None:
+        self._refresh_weight_views()
         if self.tabs.currentWidget() is self.activations_view and self._activations_stale:
             self.activations_view.set_result(self.controller.last_result)
             self._activations_stale = False

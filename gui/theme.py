@@ -152,7 +152,7 @@ def style_sheet(theme: Theme) -> str:
     QFrame#panel {{
         background: {t.surface}; border: 1px solid {t.border}; border-radius: 6px;
     }}
-    QLabel#panelTitle {{ font-weight: 600; color: {t.text}; }}
+    #panelTitle {{ font-weight: 600; color: {t.text}; }}
     QLabel#panelShape, QLabel#hint {{ color: {t.muted}; }}
     QLabel#bigDigit {{ color: {t.accent}; }}
     QLabel#confidence {{ color: {t.text}; }}

@@ -35,6 +35,7 @@ from engine.train import Dataset, EpochReport, FinishedReport, StepReport, Train
 from .data_download import DownloadJob, data_status
 from .evaluation_view import EvaluationView
 from .training_plots import TrainingPlots
+from .widgets import TextLine
 from .training_worker import (CallWorker, MnistSource, RunInfo, TrainingWorker, WorkerThread,
                               estimate_remaining_s)
 
@@ -43,7 +44,7 @@ MODEL_FILTER = "Model files (*.npz);;All files (*)"
 #: during training; see TrainingPanel and gui.bench_training.
 WORKER_NICE = 5
 SWITCH_INTERVAL_S = 0.001
-#: The progress text is refreshed at most this often (s); the curves at ~30 Hz.
+#: The progress text is refreshed at most this often (s); the curves at 2-10 Hz.
 PROGRESS_TEXT_INTERVAL_S = 0.25
 FULL_TEST_SET = 10_000
 #: lr offered when switching optimizer, if the lr still is the other one's default
@@ -276,12 +277,10 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
         self.progress.setFormat("%p %")
-        self.progress_label = QLabel("Not started.")
+        # a TextLine, not a QLabel: its text changes 4 times a second, and a QLabel's
+        # setText re-lays out (and repaints) the whole panel each time
+        self.progress_label = TextLine("Not started.", muted=False, lines=2)
         self.progress_label.setObjectName("trainingStatus")
-        self.progress_label.setWordWrap(True)
-        # fixed height: a changing text must not re-layout (and repaint) the column
-        self.progress_label.setFixedHeight(2 * self.progress_label.fontMetrics().lineSpacing() + 4)
-        self.progress_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
         self.use_button = QPushButton("Use this model")

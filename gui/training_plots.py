@@ -11,6 +11,7 @@ third epoch), shared by the three plots.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -19,8 +20,12 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.train import EpochReport, StepReport
 
-#: Minimum time between redraws (ms): <= 30 Hz.
-REDRAW_INTERVAL_MS = 33
+#: The redraw timer's tick (ms); each tick redraws at most one plot.
+REDRAW_INTERVAL_MS = 50
+#: Minimum time between two redraws of each plot (s): the loss at 10 Hz, the
+#: slower-moving accuracy at 5 Hz and the learning rate at 2 Hz - together ~17
+#: plot repaints a second, each one GUI-thread time the trainer loses.
+REDRAW_PERIOD_S = {"loss": 0.1, "accuracy": 0.2, "lr": 0.5}
 #: Smoothing of the batch curves: exponential moving average (debiased like
 #: TensorBoard's) over ~1/30 of the run, between 5 and 100 steps.
 EMA_SPAN = (5, 100)
@@ -167,8 +172,10 @@ class TrainingPlots(QWidget):
     ~``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
     the legends are coloured titles (outside the data area); the ranges are
     fixed (x: the run's epochs) or move in coarse steps (y), so the axes are
-    seldom repainted; the loss is stored as log10 (no per-frame log); and the
-    plots take turns, one per ``REDRAW_INTERVAL_MS`` tick.
+    seldom repainted; the loss is stored as log10 (no per-frame log); the
+    per-epoch markers are only re-set when an epoch ended; and each plot is
+    redrawn at most every ``REDRAW_PERIOD_S[name]``, one plot per
+    ``REDRAW_INTERVAL_MS`` tick.
     """
 
     SMOOTH_POINTS = 500
@@ -205,7 +212,6 @@ class TrainingPlots(QWidget):
 
         rp = self.lr_plot.getPlotItem()
         rp.setLabel("bottom", "epoch")
-        rp.getAxis("left").setStyle(maxTickLevel=0)  # a short plot: major ticks only
         self.lr_curve = _curve(rp, LR_COLOR, width=1.5)
         for p in (ap, rp):
             p.setXLink(lp)
@@ -231,7 +237,7 @@ class TrainingPlots(QWidget):
         self._ema_n = 0
         self._ema_beta = 1 - 1 / EMA_SPAN[1]
         self._dirty = {"loss": False, "accuracy": False, "lr": False}
-        self._turn = 0
+        self._drawn_at = {name: -math.inf for name in self._dirty}
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._redraw_next)
@@ -275,6 +281,7 @@ class TrainingPlots(QWidget):
         for arr in (self._x, self._log_loss, self._smooth_log_loss, self._smooth_acc, self._lr):
             arr.clear()
         self._epochs.clear()
+        self._epochs_drawn = {"loss": -1, "accuracy": -1}
         self._ema_loss = self._ema_acc = 0.0
         self._ema_n = 0
         for r in self._ranges.values():
@@ -283,6 +290,7 @@ class TrainingPlots(QWidget):
         for plot, (lo, hi) in ((self.loss_plot, (-2.0, 0.5)), (self.accuracy_plot, (0.0, 1.0)),
                                (self.lr_plot, (0.0, 0.1))):
             plot.getPlotItem().getViewBox().setYRange(lo, hi, padding=0.02)
+        self._set_lr_ticks(0.1)  # a short plot: two labels, 0 and the top (see _update_range)
         vb = self.loss_plot.getPlotItem().getViewBox()
         vb.setXRange(start_epoch, start_epoch + max(1, epochs), padding=0.01)
         self._mark_dirty("loss", "accuracy", "lr")
@@ -349,15 +357,16 @@ class TrainingPlots(QWidget):
             self._timer.start()
 
     def _redraw_next(self) -> None:
-        """One timer tick: redraw the next plot that has new data (round robin)."""
-        names = list(self._dirty)
-        for k in range(len(names)):
-            name = names[(self._turn + k) % len(names)]
-            if self._dirty[name]:
-                self._turn = (self._turn + k + 1) % len(names)
-                self._redraw(name)
-                return
-        self._timer.stop()  # nothing left to draw
+        """One timer tick: redraw the dirty plot that waited longest, if its
+        ``REDRAW_PERIOD_S`` has passed; stop the timer when nothing is dirty."""
+        dirty = [name for name, d in self._dirty.items() if d]
+        if not dirty:
+            self._timer.stop()
+            return
+        now = time.perf_counter()
+        due = [n for n in dirty if now - self._drawn_at[n] >= REDRAW_PERIOD_S[n]]
+        if due:
+            self._redraw(min(due, key=self._drawn_at.__getitem__))
 
     def redraw(self) -> None:
         """Redraw every plot with pending data now."""
@@ -365,12 +374,18 @@ class TrainingPlots(QWidget):
             if dirty:
                 self._redraw(name)
 
+    def _set_lr_ticks(self, top: float) -> None:
+        axis = self.lr_plot.getPlotItem().getAxis("left")
+        axis.setTicks([[(0.0, "0"), (top, f"{top:g}")], [(top / 2, "")]])
+
     def _update_range(self, name: str, plot: pg.PlotWidget) -> None:
         r = self._ranges[name]
         if name == "lr" and math.isfinite(r.hi):  # 0 .. a round number above the largest lr
             top = 10 ** math.floor(math.log10(r.hi)) if r.hi > 0 else 1.0
             top = next(m * top for m in (1, 2, 5, 10) if m * top >= r.hi * 0.9999)
             target = (0.0, top * 1.1)
+            if target != r.shown:
+                self._set_lr_ticks(top)
         else:
             target = r.target()
         if target is not None and target != r.shown:
@@ -380,6 +395,7 @@ class TrainingPlots(QWidget):
 
     def _redraw(self, name: str) -> None:
         self._dirty[name] = False
+        self._drawn_at[name] = time.perf_counter()
         self.redraw_count += 1
         x = self._x.view()
         thin = _thin(len(x), self.SMOOTH_POINTS)
@@ -388,6 +404,9 @@ class TrainingPlots(QWidget):
         else:
             last = slice(0, 0)
         ep = np.array([e.epoch for e in self._epochs], float)
+        new_epochs = self._epochs_drawn.get(name) != len(self._epochs)
+        if new_epochs:
+            self._epochs_drawn[name] = len(self._epochs)
 
         def smooth(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             return (np.concatenate([x[thin], x[last]]),
@@ -398,14 +417,17 @@ class TrainingPlots(QWidget):
         if name == "loss":
             self.batch_loss_curve.setData(x, self._log_loss.view())
             self.smooth_loss_curve.setData(*smooth(self._smooth_log_loss.view()))
-            self.train_loss_curve.setData(ep, np.log10([max(e.train_loss, 1e-6) for e in self._epochs]))
-            self.test_loss_curve.setData(ep, np.log10([max(finite(e.test_loss), 1e-6)
-                                                       for e in self._epochs]))
+            if new_epochs:  # (a scatter's setData is costly: not every frame)
+                self.train_loss_curve.setData(ep, np.log10([max(e.train_loss, 1e-6)
+                                                            for e in self._epochs]))
+                self.test_loss_curve.setData(ep, np.log10([max(finite(e.test_loss), 1e-6)
+                                                           for e in self._epochs]))
             self._update_range("loss", self.loss_plot)
         elif name == "accuracy":
             self.smooth_acc_curve.setData(*smooth(self._smooth_acc.view()))
-            self.train_acc_curve.setData(ep, [e.train_accuracy for e in self._epochs])
-            self.test_acc_curve.setData(ep, [finite(e.test_accuracy) for e in self._epochs])
+            if new_epochs:
+                self.train_acc_curve.setData(ep, [e.train_accuracy for e in self._epochs])
+                self.test_acc_curve.setData(ep, [finite(e.test_accuracy) for e in self._epochs])
             self._update_range("accuracy", self.accuracy_plot)
         else:
             self.lr_curve.setData(*smooth(self._lr.view()))

@@ -3,7 +3,7 @@
 The engine's :class:`engine.train.Trainer` is a plain generator of reports;
 :class:`TrainingWorker` (a ``QObject`` moved onto a ``QThread``) iterates it
 and re-emits what it yields as signals, coalesced so the GUI thread gets at
-most ~30 progress batches and ~5 weight snapshots a second::
+most 10 progress batches and ~5 weight snapshots a second::
 
     worker = TrainingWorker(model.clone(), dataset, TrainConfig(epochs=3))
     job = WorkerThread(worker)            # moveToThread + started -> run
@@ -43,8 +43,9 @@ from engine.model import Model
 from engine.train import (Dataset, EpochReport, FinishedReport, StepReport, TrainConfig,
                           Trainer)
 
-#: Progress batches are emitted at most this often (s): <= 30 Hz.
-PROGRESS_INTERVAL_S = 1 / 30
+#: Progress batches are emitted at most this often (s): 10 Hz, the rate the
+#: loss curve is redrawn at (gui.training_plots.REDRAW_PERIOD_S); <= 30 Hz.
+PROGRESS_INTERVAL_S = 0.1
 #: Weight snapshots for "learning you can see" at most this often (s).
 SNAPSHOT_INTERVAL_S = 0.2
 #: Target duration of one evaluation chunk (s); stop/pause are checked between chunks.
@@ -200,7 +201,7 @@ class TrainingWorker(QObject):
 
     * ``sigDataLoaded(Dataset)`` - only when ``data`` was a callable;
     * ``sigStarted(RunInfo)`` - the trainer is built;
-    * ``sigProgress(list[StepReport])`` - the steps since the last batch, <= 30 Hz;
+    * ``sigProgress(list[StepReport])`` - the steps since the last batch, <= 10 Hz;
     * ``sigWeightsSnapshot(dict)`` - ``{name: array copy}`` taken between two
       steps, at most every ~200 ms, and once more at the end;
     * ``sigEpochFinished(EpochReport)``; ``sigEvaluated(EvalResult)`` - the
