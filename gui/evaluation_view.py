@@ -326,7 +326,8 @@ class EvaluationView(QWidget):
         self.cell_gallery.show_images(self.images, shown, captions, tips)
         what = "correctly classified" if true_label == predicted else "misclassified"
         more = f", showing the {len(shown)} most confident" if len(idx) > len(shown) else ""
-        self.cell_title.setText(f"True {true_label}, predicted {predicted}: {len(idx):,} images "
+        self.cell_title.setText(f"True {true_label}, predicted {predicted}: {len(idx):,} "
+                                f"image{'' if len(idx) == 1 else 's'} "
                                 f"{what}{more} (caption: probability of {predicted})")
         self.sigCellSelected.emit(int(true_label), int(predicted))
 

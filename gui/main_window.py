@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self._activations_stale = False
         self._weight_views_stale: set = set()  # views to re-read the weights when shown
         self._live_refresh = False  # True while re-running on changed weights
+        self._model_note = ""       # e.g. "training: live weights" (set_model_note)
         self._spread = SpreadUpdate(self)
 
         self._build_layout()
@@ -530,6 +531,8 @@ class MainWindow(QMainWindow):
     def _update_status(self) -> None:
         model = self.model
         parts = [f"Model: {model_label(model)}"]
+        if self._model_note:
+            parts.append(self._model_note)
         preset = model.metadata.get("preset")
         if preset:
             parts.append(f"{preset} architecture")
@@ -542,6 +545,12 @@ class MainWindow(QMainWindow):
         else:
             parts.append("test accuracy unknown")
         self.model_status.setText("  ·  ".join(parts))
+
+    def set_model_note(self, note: str = "") -> None:
+        """A few words on the current model for the status bar (e.g. that it is
+        being trained); empty to remove."""
+        self._model_note = note
+        self._update_status()
 
     def _update_history(self) -> None:
         self.undo_action.setEnabled(self.canvas.can_undo())

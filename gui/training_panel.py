@@ -889,12 +889,14 @@ class _WindowBridge(QObject):
             return
         self.previous, self.live = self.window.model, live
         self.window.set_model(live)  # the canvas now follows the training weights
+        self.window.set_model_note("training: live weights")
 
     def live_weights(self, _weights: dict) -> None:
         if self.panel.live_model is not None and self.window.model is self.panel.live_model:
             self.window.notify_weights_changed()
 
     def _restore(self) -> None:
+        self.window.set_model_note("")
         # unless the user opened another model meanwhile, show the one from before
         if self.previous is not None and self.live is not None and self.window.model is self.live:
             self.window.set_model(self.previous)

@@ -163,6 +163,7 @@ def test_live_weights_drive_the_canvas_while_training_from_scratch(qtbot, window
     panel.sigLiveWeights.connect(lambda w: seen.append(window.current_probabilities()))
     panel.start_training()
     assert window.model is panel.live_model  # the canvas follows the training weights
+    assert "training: live weights" in window.model_status.text()
     assert window.model.metadata["preset"] == "tiny"
     qtbot.waitUntil(lambda: len(seen) >= 4, timeout=30_000)
     first = seen[0]
@@ -171,6 +172,7 @@ def test_live_weights_drive_the_canvas_while_training_from_scratch(qtbot, window
     with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000):
         pass
     assert window.model is bundled  # back to the model in use before
+    assert "training" not in window.model_status.text()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=5000)
     # "Use this model" makes the trained network current, and the status bar says so
     qtbot.mouseClick(panel.use_button, Qt.MouseButton.LeftButton)

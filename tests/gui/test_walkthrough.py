@@ -1,0 +1,42 @@
+"""The scripted new-user session (scripts/new_user_walkthrough.py), shortened:
+launch, train from scratch while drawing, stop, evaluate, save, reopen."""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from PySide6.QtGui import QImage
+
+from ..conftest import REPO_ROOT, mnist_folder
+
+
+def _load_script():
+    path = REPO_ROOT / "scripts" / "new_user_walkthrough.py"
+    spec = importlib.util.spec_from_file_location("new_user_walkthrough", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_new_users_first_session(tmp_path, mnist_data, isolated_settings):
+    script = _load_script()
+    summary = script.walkthrough(tmp_path, data_dir=str(mnist_folder()), seconds=3.0,
+                                 preset="tiny", epochs=4, subset=3000, draw_every_s=0.5)
+    # every stage left a real screenshot of the whole window
+    names = [s["stage"] for s in summary["stages"]]
+    assert names == ["launch", "training-started", "drawing-while-training", "curves",
+                     "evaluation", "reopened"]
+    for stage in summary["stages"]:
+        image = QImage(stage["screenshot"])
+        assert Path(stage["screenshot"]).parent == tmp_path
+        assert (image.width(), image.height()) == (1240, 760)
+    # the bundled model reads the example digits; the live network was asked while training
+    assert summary["bundled_model"]["answers"] == "0123456789"
+    rounds = summary["drawn_digits_while_training"]
+    assert rounds and all(len(r["answers"]) == 10 for r in rounds)
+    assert summary["finished"]["reason"] in ("stopped", "completed")
+    assert summary["finished"]["steps"] > 0
+    # evaluated on the full test set, saved, reopened with the same answers
+    assert 0.1 <= summary["test_accuracy"] <= 1.0
+    assert summary["reopened_model"] == summary["trained_model"]
+    assert "my-first-model.npz" in summary["reopened_status"]
