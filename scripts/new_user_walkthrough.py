@@ -117,7 +117,7 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    QApplication.instance() or QApplication(["cnn-playground"])  # (kept by Qt)
+    app = QApplication.instance() or QApplication(["cnn-playground"])
     summary: dict = {"preset": preset, "epochs": epochs, "subset": subset, "stages": []}
     t0 = time.perf_counter()
 
@@ -221,6 +221,7 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
         finally:
             window.close()
             _pump(0.1)
+            app.sendPostedEvents()
     summary["wall_s"] = round(time.perf_counter() - t0, 1)
     return summary
 
