@@ -124,8 +124,9 @@ class TrainingPanel(QWidget):
         self.finished_report: Optional[FinishedReport] = None
         #: Scheduling while training, measured with ``python -m gui.bench_training``:
         #: training threads at a lower OS priority (``nice``) and a 1 ms GIL switch
-        #: interval keep the event loop's p99 latency under 20 ms on 2 cores at
-        #: ~90-100 % of the command-line training speed.
+        #: interval. Since the GUI thread's work was cut to ~7 % of a core, nice 0
+        #: and a 5 ms interval measure the same (86-91 % with the probe running,
+        #: p99 15-16 ms); these values keep the margin when the GUI does more.
         self.worker_nice = WORKER_NICE
         self.switch_interval_s: Optional[float] = SWITCH_INTERVAL_S
         self.progress_batches = 0      # sigProgress batches received (tests, benchmarks)
