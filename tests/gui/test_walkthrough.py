@@ -20,8 +20,9 @@ def _load_script():
 
 def test_a_new_users_first_session(tmp_path, mnist_data, isolated_settings):
     script = _load_script()
+    # 50 epochs of 3,000 images: still running when Stop is clicked after 3 s
     summary = script.walkthrough(tmp_path, data_dir=str(mnist_folder()), seconds=3.0,
-                                 preset="tiny", epochs=4, subset=3000, draw_every_s=0.5)
+                                 preset="tiny", epochs=50, subset=3000, draw_every_s=0.5)
     # every stage left a real screenshot of the whole window
     names = [s["stage"] for s in summary["stages"]]
     assert names == ["launch", "training-started", "drawing-while-training", "curves",
@@ -34,7 +35,7 @@ def test_a_new_users_first_session(tmp_path, mnist_data, isolated_settings):
     assert summary["bundled_model"]["answers"] == "0123456789"
     rounds = summary["drawn_digits_while_training"]
     assert rounds and all(len(r["answers"]) == 10 for r in rounds)
-    assert summary["finished"]["reason"] in ("stopped", "completed")
+    assert summary["finished"]["reason"] == "stopped"
     assert summary["finished"]["steps"] > 0
     # evaluated on the full test set, saved, reopened with the same answers
     assert 0.1 <= summary["test_accuracy"] <= 1.0
