@@ -80,6 +80,11 @@ class InspectorView(Panel):
         self._show_kernel()
         self._update_map()
 
+    def refresh_kernel(self) -> None:
+        """Re-read the shown kernel (after the weights changed in place)."""
+        if self.layer is not None:
+            self._show_kernel()
+
     def set_result(self, result: PredictionResult | None) -> None:
         self._result = result
         self._update_map()

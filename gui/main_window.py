@@ -227,9 +227,7 @@ class MainWindow(QMainWindow):
             self.kernel_view.refresh()
         if self.activations_view in stale and self._shown(self.activations_view):
             stale.discard(self.activations_view)
-            inspector = self.activations_view.inspector
-            if inspector.layer is not None:
-                inspector.select(inspector.layer, inspector.channel)  # re-read its kernel
+            self.activations_view.inspector.refresh_kernel()
 
     def theme_name(self) -> str:
         return self._theme.name

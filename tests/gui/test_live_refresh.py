@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from engine.train import EpochReport, StepReport
 from gui.activations_view import OUTPUT_PANEL
+from gui.layer_info import kernel_for
 from gui.spread import SpreadUpdate
 from gui.training_plots import TrainingPlots
 from gui.widgets import TextLine
@@ -75,6 +76,10 @@ def test_live_weights_refresh_every_view_over_several_turns(window, qtbot):
         assert np.array_equal(arrays[name], act)
     assert np.allclose(arrays[OUTPUT_PANEL], result.probabilities)
     assert _shown_confidence(window) == f"{result.probabilities.max():.1%}"
+    inspector = window.activations_view.inspector       # its kernel was re-read too
+    assert inspector.layer is not None
+    _, kernel, _ = kernel_for(window.model, inspector.layer, inspector.channel)
+    assert np.array_equal(inspector.kernel, kernel)
 
 
 def test_a_drawing_during_a_spread_refresh_wins(window, qtbot):
