@@ -78,17 +78,15 @@ def _click_tab(tabs, widget) -> None:
 
 def _draw_digits(window) -> list[dict]:
     """Clear, draw each example digit with mouse strokes, read the answer."""
-    from gui.examples import EXAMPLES
-    from tests.gui.helpers import drag, to_widget
     from PySide6.QtWidgets import QToolBar
+
+    from tests.gui.helpers import draw_digit
     clear = next(w for bar in window.findChildren(QToolBar)
                  if (w := bar.widgetForAction(window.clear_action)) is not None)
     answers = []
     for digit in range(10):
         _click(clear)
-        for stroke in EXAMPLES[digit]:
-            drag(window.canvas, to_widget(window.canvas, stroke[::2] + [stroke[-1]]))
-            _pump(0.01)
+        draw_digit(window.canvas, digit)
         p = window.current_probabilities()
         answers.append({"digit": digit, "answer": int(p.argmax()), "p_true": float(p[digit])})
     return answers

@@ -86,9 +86,8 @@ def main(argv=None) -> int:
 
     from engine.mnist import load_mnist
     from engine.train import Dataset
-    from gui.examples import EXAMPLES
     from gui.main_window import MainWindow
-    from tests.gui.helpers import drag, to_widget
+    from tests.gui.helpers import draw_digit
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     errors: list[str] = []
@@ -161,8 +160,7 @@ def main(argv=None) -> int:
         d = state["digit"]
         state["digit"] = (d + 1) % 10
         t = time.perf_counter()
-        for stroke in EXAMPLES[d]:
-            drag(canvas, to_widget(canvas, stroke[::2] + [stroke[-1]]))
+        draw_digit(canvas, d)
         probs = window.current_probabilities()
         state["draw_ms"].append((time.perf_counter() - t) * 1e3)
         state["draws"] += 1
