@@ -34,7 +34,7 @@ from .layer_info import describe_layer, signed_outputs
 from .model_controller import PredictionResult
 from .theme import LIGHT, Theme
 from .tiles import (TileLayout, best_grid, normalise_each, positive_levels, symmetric_levels)
-from .widgets import BarsItem, ImageView, Panel
+from .widgets import BarsItem, ImageView, Panel, bar_chart, label_bar_slots
 
 BARS_MAX_UNITS = 16      # vectors up to this size are drawn as labelled bars
 STRIP_MAX_COLS = 200     # longer vectors wrap onto several rows
@@ -57,7 +57,45 @@ class _ArrayPanel(Panel):
         raise NotImplementedError
 
 
-class FeatureMapPanel(_ArrayPanel):
+class _ImagePanel(_ArrayPanel):
+    """An array drawn as one image in ``self.view`` (an :class:`ImageView`):
+    diverging colours for signed layers, sequential otherwise; the hover
+    read-out follows a re-render. Subclasses set ``view``, ``signed`` and
+    ``_theme`` and implement ``_image()`` and ``_hovered(y, x)``."""
+
+    _hover: tuple[float, float] | None = None
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.view.apply_theme(theme)
+        self._render()
+
+    def _image(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(image to show, values that set the colour levels)``."""
+        raise NotImplementedError
+
+    def _drawn(self) -> None:
+        """Called after a new image was shown."""
+
+    def _render(self) -> None:
+        if self.array is None:
+            self.view.clear_image()
+            self.set_readout("")
+            return
+        image, values = self._image()
+        levels = symmetric_levels(values) if self.signed else positive_levels(values)
+        lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
+        self.view.set_image(image, levels, lut)
+        self._drawn()
+        if self._hover is not None:
+            self._hovered(*self._hover)
+
+    def _left(self) -> None:
+        self._hover = None
+        self.set_readout("")
+
+
+class FeatureMapPanel(_ImagePanel):
     """All ``C`` maps of a ``(C, H, W)`` output tiled in one image."""
 
     sigMapClicked = Signal(str, int)
@@ -74,7 +112,6 @@ class FeatureMapPanel(_ArrayPanel):
         self.normalise_each = False
         self.selected: int | None = None
         self._theme = LIGHT
-        self._hover: tuple[float, float] | None = None
         self.view = ImageView(min_size=(80, 80))
         self.body.addWidget(self.view, 1)
         self.view.sigResized.connect(self._reflow)
@@ -87,23 +124,12 @@ class FeatureMapPanel(_ArrayPanel):
         self.selected = index
         self._update_highlight()
 
-    def apply_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self.view.apply_theme(theme)
-        self._render()
-
-    def _render(self) -> None:
-        if self.array is None:
-            self.view.clear_image()
-            self.set_readout("")
-            return
+    def _image(self) -> tuple[np.ndarray, np.ndarray]:
         maps = normalise_each(self.array, self.signed) if self.normalise_each else self.array
-        levels = symmetric_levels(maps) if self.signed else positive_levels(maps)
-        lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
-        self.view.set_image(self.tiles.tile(maps), levels, lut)
+        return self.tiles.tile(maps), maps
+
+    def _drawn(self) -> None:
         self._update_highlight()
-        if self._hover is not None:
-            self._hovered(*self._hover)
 
     def _update_highlight(self) -> None:
         if self.selected is None or self.array is None or self.selected >= self.shape[0]:
@@ -120,10 +146,6 @@ class FeatureMapPanel(_ArrayPanel):
             self.tiles = TileLayout(c, h, w, rows, cols, self.gap)
             self._render()
 
-    def _left(self) -> None:
-        self._hover = None
-        self.set_readout("")
-
     def _hovered(self, y: float, x: float) -> None:
         self._hover = (y, x)
         hit = self.tiles.locate(y, x)
@@ -139,7 +161,7 @@ class FeatureMapPanel(_ArrayPanel):
             self.sigMapClicked.emit(self.name, hit[0])
 
 
-class VectorPanel(_ArrayPanel):
+class VectorPanel(_ImagePanel):
     """A ``(F,)`` output as a heat strip (wrapped onto rows when long)."""
 
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
@@ -153,7 +175,6 @@ class VectorPanel(_ArrayPanel):
         self.rows = rows
         self.array: np.ndarray | None = None
         self._theme = LIGHT
-        self._hover: tuple[float, float] | None = None
         self.view = ImageView(aspect_locked=False, min_size=(80, 10))
         self.view.setFixedHeight(int(np.clip(rows * 5, 16, 44)))
         self.view.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -163,28 +184,10 @@ class VectorPanel(_ArrayPanel):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._render()
 
-    def apply_theme(self, theme: Theme) -> None:
-        self._theme = theme
-        self.view.apply_theme(theme)
-        self._render()
-
-    def _render(self) -> None:
-        if self.array is None:
-            self.view.clear_image()
-            self.set_readout("")
-            return
+    def _image(self) -> tuple[np.ndarray, np.ndarray]:
         grid = np.full(self.rows * self.cols, np.nan, dtype=np.float32)
         grid[:self.shape[0]] = self.array
-        grid = grid.reshape(self.rows, self.cols)
-        levels = symmetric_levels(self.array) if self.signed else positive_levels(self.array)
-        lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
-        self.view.set_image(grid, levels, lut)
-        if self._hover is not None:
-            self._hovered(*self._hover)
-
-    def _left(self) -> None:
-        self._hover = None
-        self.set_readout("")
+        return grid.reshape(self.rows, self.cols), self.array
 
     def _hovered(self, y: float, x: float) -> None:
         self._hover = (y, x)
@@ -214,17 +217,9 @@ class BarsPanel(_ArrayPanel):
         self.array: np.ndarray | None = None
         self._theme = LIGHT
         self._hover_x: float | None = None
-        self.plot = pg.PlotWidget(background=None)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
+        self.plot = bar_chart()
         item = self.plot.getPlotItem()
-        item.hideAxis("left")
-        item.setContentsMargins(0, 0, 0, 0)
-        axis = item.getAxis("bottom")
-        axis.setTicks([[(i, str(i)) for i in range(units)]])
-        axis.setStyle(tickLength=0)
-        item.setXRange(-0.6, units - 0.4, padding=0)
+        label_bar_slots(item, units)
         self.bars = BarsItem(units, 0.72)
         item.addItem(self.bars)
         self._yrange: tuple[float, float] | None = None

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWi
 
 from .model_controller import PredictionResult
 from .theme import LIGHT, Theme
-from .widgets import BarsItem, Panel, TextLine
+from .widgets import BarsItem, Panel, TextLine, bar_chart, label_bar_slots
 
 BAR_WIDTH = 0.72  # in class units
 
@@ -65,13 +65,7 @@ class PredictionView(Panel):
         self.placeholder.setToolTip("The canvas is empty: draw a digit to see the prediction.")
         self.body.addWidget(self.placeholder, 1)
 
-        self.plot = pg.PlotWidget(background=None)
-        self.plot.setMouseEnabled(False, False)
-        self.plot.hideButtons()
-        self.plot.setMenuEnabled(False)
-        item = self.plot.getPlotItem()
-        item.hideAxis("left")
-        item.setContentsMargins(0, 0, 0, 0)
+        self.plot = bar_chart()
         self.plot.setMinimumHeight(110)
         self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.plot.setToolTip("Probability of each digit; the bars add up to 100 %.")
@@ -93,10 +87,7 @@ class PredictionView(Panel):
         self.bars = BarsItem(self.k, BAR_WIDTH)
         self.bars.label_font = _small_font(self)
         item.addItem(self.bars)
-        axis = item.getAxis("bottom")
-        axis.setTicks([[(i, str(i)) for i in range(self.k)]])
-        axis.setStyle(tickLength=0)
-        item.setXRange(-0.6, self.k - 0.4, padding=0)
+        label_bar_slots(item, self.k)
         item.setYRange(0, 1.16, padding=0)
         self._style_axis()
         self.set_result(None)

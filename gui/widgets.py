@@ -170,6 +170,27 @@ class _HoverImageItem(pg.ImageItem):
             ev.accept()
 
 
+def bar_chart() -> pg.PlotWidget:
+    """A bare ``PlotWidget`` for a row of :class:`BarsItem` bars: transparent,
+    no mouse interaction, menu, buttons, left axis or margins."""
+    plot = pg.PlotWidget(background=None)
+    plot.setMouseEnabled(False, False)
+    plot.hideButtons()
+    plot.setMenuEnabled(False)
+    item = plot.getPlotItem()
+    item.hideAxis("left")
+    item.setContentsMargins(0, 0, 0, 0)
+    return plot
+
+
+def label_bar_slots(item: pg.PlotItem, k: int) -> None:
+    """Bottom axis labels 0..k-1 under ``k`` bar slots, without tick marks."""
+    axis = item.getAxis("bottom")
+    axis.setTicks([[(i, str(i)) for i in range(k)]])
+    axis.setStyle(tickLength=0)
+    item.setXRange(-0.6, k - 0.4, padding=0)
+
+
 class BarsItem(pg.GraphicsObject):
     """Vertical bars at x = 0..k-1 for a pyqtgraph plot, drawn directly.
 
