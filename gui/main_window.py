@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.activations_view = ActivationsView()
         self.kernel_view = KernelView()
         self._activations_stale = False
-        self._weight_views_stale: set = set()  # views to re-read the weights when shown
+        self._kernels_stale = False  # the Kernels tab re-reads the weights when shown
         self._live_refresh = False  # True while re-running on changed weights
         self._model_note = ""       # e.g. "training: live weights" (set_model_note)
         self._spread = SpreadUpdate(self)
@@ -208,7 +208,7 @@ class MainWindow(QMainWindow):
         their tab is opened (tiling the kernels of a hidden tab would only take
         CPU time from the trainer).
         """
-        self._weight_views_stale = {self.kernel_view, self.activations_view}
+        self._kernels_stale = True
         self._update_status()
         self._live_refresh = True  # the views update over several turns: gui.spread
         try:
@@ -221,12 +221,12 @@ class MainWindow(QMainWindow):
         return self.tabs.currentWidget() is tab or not self.isVisible()
 
     def _refresh_weight_views(self) -> None:
-        stale = self._weight_views_stale
-        if self.kernel_view in stale and self._shown(self.kernel_view):
-            stale.discard(self.kernel_view)
+        """Re-read the weights into the Kernels tab (if they changed) and the
+        inspector's kernel (one small tile), whichever is shown."""
+        if self._kernels_stale and self._shown(self.kernel_view):
+            self._kernels_stale = False
             self.kernel_view.refresh()
-        if self.activations_view in stale and self._shown(self.activations_view):
-            stale.discard(self.activations_view)
+        if self._shown(self.activations_view):
             self.activations_view.inspector.refresh_kernel()
 
     def theme_name(self) -> str:

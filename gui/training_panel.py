@@ -35,9 +35,9 @@ from engine.train import Dataset, EpochReport, FinishedReport, StepReport, Train
 from .data_download import DownloadJob, data_status
 from .evaluation_view import EvaluationView
 from .training_plots import TrainingPlots
-from .widgets import TextLine
 from .training_worker import (CallWorker, MnistSource, RunInfo, TrainingWorker, WorkerThread,
                               estimate_remaining_s)
+from .widgets import TextLine
 
 MODEL_FILTER = "Model files (*.npz);;All files (*)"
 #: Training threads' OS priority decrease (Linux nice) and the GIL switch interval
