@@ -2,6 +2,17 @@
 backward passes, optimisers, a trainer, MNIST loading and drawing
 preprocessing. No Qt, no plotting: the GUI drives this package.
 
+Where things are:
+
+* :mod:`engine.nn` - the network: the seed's functional API
+  (:mod:`engine.nn.functional`), layers, the model, architectures, model files;
+* :mod:`engine.data` - MNIST, datasets, drawing preprocessing, augmentation;
+* :mod:`engine.training` - configuration, reports, optimisers, schedules,
+  data parallelism, evaluation, the trainer;
+* :mod:`engine.system` - BLAS threads, the allocator, atomic writes;
+* :mod:`engine.cli` (``python -m engine``), :mod:`engine.bench`
+  (``python -m engine.bench``), :mod:`engine.tools` (offline experiments).
+
 Public API::
 
     model = engine.load_model()            # the bundled pretrained model
@@ -12,11 +23,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .model import Model
-from .model_io import ModelFileError, save_model
-from .model_io import load_model as _load_model_file
+from .nn.model import Model
+from .nn.model_file import ModelFileError, save_model
+from .nn.model_load import load_model as _load_model_file
+from .system.moved_modules import install as _keep_old_import_paths
 
 __all__ = ["Model", "ModelFileError", "load_model", "save_model", "bundled_model_path"]
+
+_keep_old_import_paths({
+    "engine.functional": "engine.nn.functional", "engine.im2col": "engine.nn.im2col",
+    "engine.pooling": "engine.nn.pooling", "engine.layers": "engine.nn.layers",
+    "engine.model": "engine.nn.model", "engine.model_io": "engine.nn.model_load",
+    "engine.presets": "engine.nn.presets", "engine.mnist": "engine.data.mnist",
+    "engine.preprocess": "engine.data.preprocess", "engine.augment": "engine.data.augment",
+    "engine.optim": "engine.training.optim", "engine.schedules": "engine.training.schedules",
+    "engine.parallel": "engine.training.parallel", "engine.evaluate": "engine.training.evaluate",
+    "engine.train": "engine.training.trainer", "engine.runtime": "engine.system.runtime",
+    "engine.atomic": "engine.system.atomic",
+})
 
 
 def bundled_model_path() -> Path:

@@ -10,8 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import presets
-from .mnist import ENV_VAR, MnistError, load_mnist
+from . import load_model
+from .data.dataset import Dataset
+from .data.mnist import ENV_VAR, MnistError, ensure_mnist, load_mnist
+from .nn import presets
+from .nn.metadata import record_test_accuracy, record_training
+from .training.config import TrainConfig
+from .training.evaluate import evaluate
+from .training.optim import OPTIMIZERS, default_lr
+from .training.reports import EpochReport, FinishedReport, StepReport
+from .training.trainer import Trainer
 
 
 def _progress_line(text: str) -> None:
@@ -44,8 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--init", type=Path, default=None, help="start from this model file instead")
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--optimizer", default="sgd", choices=["sgd", "adam"])
-    t.add_argument("--lr", type=float, default=None, help="learning rate (default 0.05 sgd, 0.001 adam)")
+    t.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
+    t.add_argument("--lr", type=float, default=None,
+                   help="learning rate (default " + ", ".join(
+                       f"{default_lr(o):g} {o}" for o in OPTIMIZERS) + ")")
     t.add_argument("--momentum", type=float, default=0.9)
     t.add_argument("--weight-decay", type=float, default=5e-4)
     t.add_argument("--schedule", default="cosine", choices=["constant", "step", "cosine"])
@@ -74,9 +84,7 @@ def _load_data(args):
 
 
 def cmd_train(args) -> int:
-    from .model_io import load_model
-    from .train import Dataset, EpochReport, FinishedReport, StepReport, TrainConfig, Trainer
-    lr = args.lr if args.lr is not None else (0.05 if args.optimizer == "sgd" else 1e-3)
+    lr = args.lr if args.lr is not None else default_lr(args.optimizer)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                          lr=lr, momentum=args.momentum, weight_decay=args.weight_decay,
                          schedule=args.schedule, augment=args.augment, seed=args.seed,
@@ -95,11 +103,10 @@ def cmd_train(args) -> int:
             if not args.quiet and (now - last_print > 0.25 or report.step == report.total_steps):
                 last_print = now
                 frac = report.step / report.total_steps
-                eta = report.elapsed_s / frac * (1 - frac) if frac else 0.0
                 _progress_line(f"epoch {report.epoch}/{config.epochs} {_bar(frac)} "
                                f"loss {report.loss:.4f} acc {report.accuracy:.3f} "
                                f"lr {report.lr:.4g} {report.images_per_s:.0f} img/s "
-                               f"eta {eta:.0f}s")
+                               f"eta {report.eta_s:.0f}s")
         elif isinstance(report, EpochReport):
             history.append(report)
             if not args.quiet:
@@ -108,8 +115,9 @@ def cmd_train(args) -> int:
                                f"{report.test_loss:.4f} acc {report.test_accuracy:.4f} "
                                f"({report.elapsed_s:.0f}s)")
                 sys.stderr.write("\n")
-            model.metadata.update(test_accuracy=report.test_accuracy, epochs=report.epoch,
-                                  training=trainer.describe(), command=command)
+            record_training(model.metadata, settings=config.as_record(), epochs=report.epoch,
+                            command=command)
+            record_test_accuracy(model.metadata, report.test_accuracy)
             model.save(args.out)  # checkpoint: atomic, a valid model after every epoch
         elif isinstance(report, FinishedReport):
             finished = report
@@ -117,7 +125,7 @@ def cmd_train(args) -> int:
                "test_accuracy": finished.test_accuracy, "steps": finished.steps,
                "epochs_completed": finished.epochs_completed,
                "wall_time_s": round(finished.elapsed_s, 1), "out": str(args.out) if history else None,
-               "parameters": model.num_params(), "config": trainer.describe(),
+               "parameters": model.num_params(), "config": config.as_record(),
                "history": [{"epoch": h.epoch, "train_loss": round(h.train_loss, 5),
                             "train_accuracy": round(h.train_accuracy, 5),
                             "test_loss": round(h.test_loss, 5),
@@ -131,8 +139,6 @@ def cmd_train(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    from . import load_model
-    from .evaluate import evaluate
     model = load_model(args.model)
     data = _load_data(args)
     t = time.perf_counter()
@@ -155,7 +161,6 @@ def cmd_evaluate(args) -> int:
 
 
 def cmd_download(args) -> int:
-    from .mnist import ensure_mnist
     folder = ensure_mnist(args.data_dir, download=True, progress=True)
     print(f"MNIST is ready in {folder}")
     return 0

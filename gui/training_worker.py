@@ -144,40 +144,6 @@ class ChunkedEvaluator:
         return model.predict_proba(images_to_input(images[span[0]:span[1]]))
 
 
-class _GuiTrainer(Trainer):
-    """The engine trainer with an interruptible, two-thread end-of-epoch evaluation
-    whose full :class:`EvalResult` is handed to ``on_evaluated``.
-
-    (Overrides the ``Trainer.evaluate_test_set`` hook; see the module docstring.)
-    """
-
-    def __init__(self, model, data, config, on_evaluated: Callable[[EvalResult], None]):
-        super().__init__(model, data, config)
-        self._on_evaluated = on_evaluated
-        self._evaluator: Optional[ChunkedEvaluator] = None
-
-    def close(self) -> None:
-        if self._evaluator is not None:
-            self._evaluator.close()
-            self._evaluator = None
-
-    def _checkpoint(self) -> None:
-        self.wait_while_paused()
-        if self.stop_requested:
-            raise _StoppedDuringEvaluation
-
-    def evaluate_test_set(self):
-        n = self.config.eval_subset
-        images, labels = self.data.test_images, self.data.test_labels
-        if n is not None:
-            images, labels = images[:n], labels[:n]
-        if self._evaluator is None:
-            self._evaluator = ChunkedEvaluator(self.model, 1 if self.config.workers == 1 else 2)
-        result = self._evaluator.run(images, labels, self._checkpoint)
-        self._on_evaluated(result)
-        return result
-
-
 class TrainingWorker(QObject):
     """Runs :class:`engine.train.Trainer` on ``model`` (trained in place: pass a
     clone) in whatever thread it has been moved to; ``run()`` is the entry slot.
@@ -305,8 +271,8 @@ class TrainingWorker(QObject):
             self.sigFinished.emit(FinishedReport("stopped", "stopped before training started",
                                                  0, 0, None, time.perf_counter() - t_start))
             return
-        trainer = _GuiTrainer(self.model, data, self.config, self._evaluated)
-        self.describe = trainer.describe()
+        trainer = Trainer(self.model, data, self.config)
+        self.describe = self.config.as_record()
         with self._lock:
             self._trainer = trainer
             if self._stop.is_set():
@@ -349,6 +315,7 @@ class TrainingWorker(QObject):
                 elif isinstance(report, EpochReport):
                     flush()
                     epochs_done = report.epoch
+                    self._evaluated(report.evaluation)
                     self.sigEpochFinished.emit(report)
                 else:
                     flush()
@@ -362,7 +329,6 @@ class TrainingWorker(QObject):
                 "stopped", "stopped on request (during the test-set evaluation)", trainer.step,
                 epochs_done, trainer.test_accuracy, elapsed))
         finally:
-            trainer.close()
             with self._lock:
                 self._trainer = None
 

@@ -28,6 +28,7 @@ import engine
 from engine import presets
 from engine.model import Model
 from engine.model_io import load_model, save_model
+from engine.nn.limits import MAX_PARAMS
 
 PRESETS = ["bench", "playground", "tiny"]
 
@@ -387,7 +388,7 @@ def _dense_stack_arch(n_layers: int, width: int, side: int) -> dict:
 
 @pytest.mark.parametrize("width, side, match", [
     (100_000, 28, "out_features must be an integer"),   # 50 Dense layers of 100000 x 100000
-    (4096, 64, f"more than {engine.model_io.MAX_PARAMS} parameters"),        # each layer allowed, the total is not
+    (4096, 64, f"more than {MAX_PARAMS} parameters"),        # each layer allowed, the total is not
 ], ids=["100000x100000", "total"])
 def test_absurd_architecture_rejected_before_allocating(tmp_path, width, side, match):
     arch = _dense_stack_arch(50, width, side)

@@ -30,7 +30,7 @@ SCRIPT = f"FORBIDDEN = {FORBIDDEN!r}\n" + textwrap.dedent("""
         raise RuntimeError(f"cannot import {name}")
 
     # always present, even before engine/__init__.py exists (namespace package)
-    for name in ("engine", "engine.functional", "engine.im2col"):
+    for name in ("engine", "engine.nn.functional", "engine.nn.im2col"):
         load(name)
     import engine
 
@@ -56,6 +56,6 @@ def test_engine_imports_no_gui_modules():
     assert proc.returncode == 0, f"importing engine failed:\n{proc.stderr}"
     report = json.loads(proc.stdout.strip().splitlines()[-1])
     assert any(Path(p).resolve() == REPO_ROOT / "engine" for p in report["engine_path"]), report
-    assert "engine.functional" in report["imported"] and "engine.im2col" in report["imported"]
+    assert "engine.nn.functional" in report["imported"] and "engine.nn.im2col" in report["imported"]
     assert report["forbidden"] == [], (
         f"engine pulls in GUI modules {report['forbidden']}; imported by: {report['culprits']}")

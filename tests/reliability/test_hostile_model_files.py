@@ -43,7 +43,8 @@ import pytest
 
 import engine
 from engine import ModelFileError, presets
-from engine.model_io import ARCH_KEY, MAX_FILE_BYTES, MAX_PARAMS, save_model
+from engine.nn.limits import MAX_PARAMS
+from engine.nn.model_file import ARCH_KEY, MAX_FILE_BYTES, save_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MARKER_NAME = "PWNED-marker"

@@ -1,6 +1,6 @@
 """Optimisers updating a model's parameters in place from its gradients.
 
-Gradients are those of the mean batch loss (see :mod:`engine.functional`).
+Gradients are those of the mean batch loss (see :mod:`engine.nn.functional`).
 """
 from __future__ import annotations
 
@@ -8,14 +8,33 @@ from dataclasses import dataclass
 
 import numpy as np
 
+#: The learning rate each optimiser starts from unless told otherwise.
+DEFAULT_LR = {"sgd": 0.05, "adam": 0.001}
+OPTIMIZERS = tuple(DEFAULT_LR)
+
+
+def default_lr(optimizer: str) -> float:
+    """A learning rate that trains the presets well with ``optimizer``."""
+    try:
+        return DEFAULT_LR[optimizer]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {optimizer!r} (choose sgd or adam)") from None
+
 
 class Optimizer:
-    """Base: ``step(params, grads)`` with dicts of same-named arrays; ``lr`` is settable."""
+    """Base: ``step(params, grads, lr)`` with dicts of same-named arrays."""
 
     def __init__(self, lr: float):
         self.lr = float(lr)
 
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray],
+             lr: float | None = None) -> None:
+        """Update ``params`` in place; ``lr`` (if given) is the rate from now on."""
+        if lr is not None:
+            self.lr = float(lr)
+        self._update(params, grads)
+
+    def _update(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
         raise NotImplementedError
 
     def state(self) -> dict[str, np.ndarray]:
@@ -38,7 +57,7 @@ class SGD(Optimizer):
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self._velocity: dict[str, np.ndarray] = {}
 
-    def step(self, params, grads):
+    def _update(self, params, grads):
         for name, w in params.items():
             g = grads[name]
             if self.weight_decay and w.ndim > 1:
@@ -69,7 +88,7 @@ class Adam(Optimizer):
         self._m: dict[str, np.ndarray] = {}
         self._v: dict[str, np.ndarray] = {}
 
-    def step(self, params, grads):
+    def _update(self, params, grads):
         self.t += 1
         c1 = 1.0 - self.beta1 ** self.t
         c2 = 1.0 - self.beta2 ** self.t

@@ -10,10 +10,9 @@ from collections import Counter
 import numpy as np
 
 from . import functional as F
-from .layers import LAYER_TYPES, Layer
-
-FORMAT_NAME = "cnn-playground-model"
-FORMAT_VERSION = 1
+from .architecture import FORMAT_NAME, FORMAT_VERSION
+from .layers import LAYER_TYPES, Conv2D, Layer
+from .model_file import save_model
 
 
 class Model:
@@ -33,8 +32,8 @@ class Model:
         self.source: str | None = None  # the file it was loaded from, if any
         self._name_layers()
         self.layer_shapes()  # validates the stack
-        if self.layers and hasattr(self.layers[0], "need_input_grad"):
-            self.layers[0].need_input_grad = False
+        if self.layers:
+            self.layers[0].set_input_gradient(False)
 
     # ---------------------------------------------------------------- structure
     def _name_layers(self) -> None:
@@ -43,8 +42,8 @@ class Model:
         for layer in self.layers:
             if layer.auto_named:  # no name given: number it by kind
                 counts[layer.kind] += 1
-                layer.name = layer.kind if layer.kind == "flatten" and counts[layer.kind] == 1 \
-                    else f"{layer.kind}{counts[layer.kind]}"
+                layer.assign_name(layer.kind if layer.kind == "flatten" and counts[layer.kind] == 1
+                                  else f"{layer.kind}{counts[layer.kind]}")
             if layer.name in seen:
                 raise ValueError(f"duplicate layer name {layer.name!r}")
             seen.add(layer.name)
@@ -106,10 +105,46 @@ class Model:
         """An independent copy (weights, architecture, metadata)."""
         twin = Model.from_config(copy.deepcopy(self.config()))
         for mine, theirs in zip(self.layers, twin.layers):
-            theirs.params = {k: v.copy() for k, v in mine.params.items()}
-            theirs.grads = {k: np.zeros_like(v) for k, v in mine.params.items()}
+            theirs.load_params(mine.params)
         twin.source = self.source
         return twin
+
+    def load_params(self, weights: dict[str, np.ndarray]) -> None:
+        """Use copies of ``weights`` (``{"conv1.K": array, ...}``, exactly this
+        model's names and shapes) as the parameters, in their own dtype."""
+        for layer in self.layers:
+            layer.load_params({k: weights[f"{layer.name}.{k}"] for k in layer.params})
+
+    # ------------------------------------------------------------- introspection
+    def output_signs(self) -> dict[str, bool]:
+        """``{layer name: True if its output can be negative}`` (the input image is >= 0)."""
+        signed, out = False, {}
+        for layer in self.layers:
+            signed = layer.output_signed(signed)
+            out[layer.name] = signed
+        return out
+
+    def kernel_behind(self, layer_name: str, channel: int):
+        """``(conv layer name, kernel (C_in, k1, k2), bias)`` of the convolution
+        whose output channel ``channel`` became channel ``channel`` of
+        ``layer_name`` (walking back through layers that keep channels), or None."""
+        names = [layer.name for layer in self.layers]
+        if layer_name not in names:
+            return None
+        for layer in reversed(self.layers[:names.index(layer_name) + 1]):
+            if isinstance(layer, Conv2D):
+                if not 0 <= channel < layer.out_channels:
+                    return None
+                return (layer.name, *layer.kernel_of(channel))
+            if not layer.keeps_channels:
+                return None
+        return None
+
+    def explain_layer(self, index: int) -> str:
+        """What layer ``index`` computes, in a sentence or two."""
+        shapes = self.layer_shapes()
+        inp = self.input_shape if index == 0 else shapes[index - 1][1]
+        return self.layers[index].explain(inp, shapes[index][1], index == len(self.layers) - 1)
 
     def summary(self) -> str:
         lines = [f"input {self.input_shape}"]
@@ -123,7 +158,7 @@ class Model:
     def train(self, mode: bool = True) -> "Model":
         """Training mode caches what backward needs (and enables dropout)."""
         for layer in self.layers:
-            layer.training = mode
+            layer.set_training(mode)
         return self
 
     def eval(self) -> "Model":
@@ -176,7 +211,6 @@ class Model:
     # --------------------------------------------------------------------- files
     def save(self, path) -> None:
         """Write weights and architecture to ``path`` (.npz) atomically."""
-        from .model_io import save_model
         save_model(self, path)
 
     # ----------------------------------------------------------------- training
@@ -196,8 +230,4 @@ class Model:
 
     def shared_replica(self) -> "Model":
         """A model sharing this one's parameter arrays, with its own caches and grads."""
-        twin = Model([layer.shared_copy() for layer in self.layers], self.input_shape, self.metadata)
-        for mine, theirs in zip(self.layers, twin.layers):
-            if hasattr(mine, "need_input_grad"):
-                theirs.need_input_grad = mine.need_input_grad
-        return twin
+        return Model([layer.shared_copy() for layer in self.layers], self.input_shape, self.metadata)

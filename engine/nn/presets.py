@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
+from .metadata import mark_preset
 from .model import Model
 
 
@@ -40,6 +41,12 @@ def tiny_net(rng: np.random.Generator) -> Model:
 
 
 PRESETS = {"bench": bench_net, "playground": playground_net, "tiny": tiny_net}
+#: One line each, for menus and help texts.
+PRESET_NOTES = {
+    "tiny": "2 small conv layers; trains in seconds",
+    "bench": "the benchmark net: 2 conv + 2 dense, 117k parameters",
+    "playground": "the bundled model's architecture (with dropout), 258k parameters",
+}
 
 
 def build(name: str, rng: np.random.Generator) -> Model:
@@ -49,5 +56,5 @@ def build(name: str, rng: np.random.Generator) -> Model:
     except KeyError:
         raise ValueError(f"unknown architecture preset {name!r}; choose from {sorted(PRESETS)}") from None
     model = factory(rng)
-    model.metadata["preset"] = name
+    mark_preset(model.metadata, name)
     return model

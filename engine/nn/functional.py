@@ -40,7 +40,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import pooling as pooling_kernels
-from .im2col import col2im, conv_output_size, im2col, pad_spatial
+from .im2col import col2im, im2col, pad_spatial
+from .shapes import as_pair, conv_output_size
 
 __all__ = [
     "conv_forward", "conv_backward", "max_pooling_forward", "max_pooling_backward",
@@ -52,13 +53,6 @@ __all__ = [
 
 def _float_type(*arrays) -> np.dtype:
     return np.result_type(np.float32, *[a.dtype for a in arrays])
-
-
-def _pair(v) -> tuple[int, int]:
-    if np.ndim(v) == 0:
-        return int(v), int(v)
-    a, b = v
-    return int(a), int(b)
 
 
 # ----------------------------------------------------------------- convolution
@@ -116,7 +110,7 @@ def conv_forward(z, K, b, padding=(0, 0), strides=(1, 1)):
     """
     dt = _float_type(z, K, b)
     out, _ = conv_forward_cols(z.astype(dt, copy=False), K.astype(dt, copy=False),
-                               b.astype(dt, copy=False), _pair(padding), _pair(strides))
+                               b.astype(dt, copy=False), as_pair(padding), as_pair(strides))
     return out
 
 
@@ -134,7 +128,7 @@ def conv_backward(next_dz, K, z, padding=(0, 0), strides=(1, 1)):
     here the padded input is used and the full kernel gradient returned.
     """
     dt = _float_type(next_dz, K, z)
-    padding, strides = _pair(padding), _pair(strides)
+    padding, strides = as_pair(padding), as_pair(strides)
     n = z.shape[0]
     k1, k2 = K.shape[2:]
     cols = im2col(z.astype(dt, copy=False), k1, k2, padding, strides)
@@ -154,10 +148,10 @@ def max_pooling_forward(z, pooling, strides=(2, 2), padding=(0, 0)):
         part in the max
     :return: ``(N, C, Ho, Wo)``, ``Ho = 1 + (H + 2*p1 - k1) // s1`` (same for W)
     """
-    (k1, k2), (s1, s2) = _pair(pooling), _pair(strides)
+    (k1, k2), (s1, s2) = as_pair(pooling), as_pair(strides)
     if z.dtype.kind != "f":
         z = z.astype(np.float32)
-    zp = pad_spatial(z, _pair(padding))
+    zp = pad_spatial(z, as_pair(padding))
     conv_output_size(zp.shape[2], k1, 0, s1)  # raises if no window fits
     conv_output_size(zp.shape[3], k2, 0, s2)
     if (k1, k2) == (s1, s2):
@@ -175,7 +169,7 @@ def max_pooling_backward(next_dz, z, pooling, strides=(2, 2), padding=(0, 0)):
     :param z: the forward input ``(N, C, H, W)``
     :return: ``dz: (N, C, H, W)``
     """
-    (k1, k2), (s1, s2), (p1, p2) = _pair(pooling), _pair(strides), _pair(padding)
+    (k1, k2), (s1, s2), (p1, p2) = as_pair(pooling), as_pair(strides), as_pair(padding)
     dt = _float_type(next_dz, z)
     zp = pad_spatial(z.astype(dt, copy=False), (p1, p2))
     dout = next_dz.astype(dt, copy=False)

@@ -3,7 +3,7 @@ in threads, each on a replica that shares the model's weights but owns its
 caches and gradients; the slice gradients are then averaged into the model.
 
 NumPy releases the GIL inside its kernels, so with BLAS held to one thread
-per worker (see :func:`engine.runtime.blas_threads`) the slices really run
+per worker (see :func:`engine.system.runtime.blas_threads`) the slices really run
 side by side. Results equal the single-threaded pass up to float rounding.
 """
 from __future__ import annotations
@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .model import Model
+from ..nn.model import Model
 
 
 def default_workers() -> int:

@@ -25,15 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-
-def conv_output_size(size: int, kernel: int, pad: int, stride: int) -> int:
-    """``1 + (size + 2*pad - kernel) // stride``; raises if no window fits."""
-    if stride < 1 or pad < 0 or kernel < 1:
-        raise ValueError(f"need kernel >= 1, stride >= 1, pad >= 0; got {kernel}, {stride}, {pad}")
-    span = size + 2 * pad - kernel
-    if span < 0:
-        raise ValueError(f"kernel {kernel} does not fit input {size} with padding {pad}")
-    return 1 + span // stride
+from .shapes import conv_output_size
 
 
 def empty_chwn(shape, dtype, zero: bool = False) -> np.ndarray:

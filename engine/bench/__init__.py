@@ -1,0 +1,94 @@
+"""Benchmarks: ``python -m engine.bench [--json] [--time-to-accuracy 0.99]``.
+
+* training throughput (forward + backward + SGD-momentum update, float32) of
+  the benchmark network at batch 64 and 128, in images/s;
+* single-image forward latency with every activation kept, in ms;
+* the same for PyTorch if it is importable (never a dependency), and ratios;
+* optionally the wall time to reach a test accuracy on MNIST from scratch.
+
+Times are medians over several repeats: machines here are shared and noisy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+
+import numpy as np
+
+from ..training.parallel import default_workers
+from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
+from .time_to_accuracy import time_to_accuracy
+from .timing import BATCHES
+from .torch_twin import torch_numbers
+
+__all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
+           "input_pipeline_ms", "torch_numbers", "time_to_accuracy"]
+
+
+def run(include_torch: bool = True) -> dict:
+    result = {
+        "network": "conv(1->16,5x5,pad2)-relu-pool2-conv(16->32,5x5)-relu-pool2-fc(800->128)-relu-fc(128->10)",
+        "dtype": "float32",
+        "workers": default_workers(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
+        "train_images_per_s": {str(b): numpy_train_throughput(b) for b in BATCHES},
+        "forward_ms_batch1": numpy_forward_ms(),
+        "input_pipeline": input_pipeline_ms(),
+    }
+    torch_result = torch_numbers() if include_torch else None
+    if torch_result:
+        result["torch"] = torch_result
+        result["ratio_vs_torch"] = {
+            "train_" + b: result["train_images_per_s"][b] / torch_result["train_images_per_s"][b]
+            for b in result["train_images_per_s"]}
+        result["ratio_vs_torch"]["forward_batch1_speedup"] = \
+            torch_result["forward_ms_batch1"] / result["forward_ms_batch1"]
+    return result
+
+
+def format_table(r: dict) -> str:
+    t = r.get("torch")
+    lines = [f"benchmark net, float32, {r['workers']} worker thread(s), numpy {r['machine']['numpy']}",
+             f"{'measurement':<34}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
+    for b, v in r["train_images_per_s"].items():
+        row = f"{'train images/s, batch ' + b:<34}{v:>14.0f}"
+        if t:
+            row += f"{t['train_images_per_s'][b]:>18.0f}{r['ratio_vs_torch']['train_' + b]:>8.2f}"
+        lines.append(row)
+    row = f"{'forward ms, batch 1, activations':<34}{r['forward_ms_batch1']:>14.3f}"
+    if t:
+        row += f"{t['forward_ms_batch1']:>18.3f}{r['ratio_vs_torch']['forward_batch1_speedup']:>8.2f}"
+    lines.append(row)
+    if t:
+        lines.append("(ratio: numpy / torch throughput; for latency, torch ms / numpy ms)")
+    ip = r["input_pipeline"]
+    lines.append(f"{'preprocess a 560x560 drawing, ms':<34}{ip['preprocess_560_ms']:>14.3f}")
+    lines.append(f"{'augment a batch of 128, ms':<34}{ip['augment_batch128_ms']:>14.3f}")
+    tta = r.get("time_to_accuracy")
+    if tta:
+        if tta["reached"]:
+            lines.append(f"time to {tta['target']:.2%} test accuracy: {tta['train_seconds']:.1f} s of training "
+                         f"({tta['epochs']:.2f} epochs, {tta['wall_seconds_with_evaluation']:.1f} s with evaluations)")
+        else:
+            lines.append(f"did not reach {tta['target']:.2%} (last {tta['test_accuracy']})")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m engine.bench", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
+    p.add_argument("--time-to-accuracy", type=float, metavar="ACC", default=None,
+                   help="also train from scratch on MNIST until this test accuracy (e.g. 0.99)")
+    p.add_argument("--data-dir", default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
+    p.add_argument("--preset", default="bench", help="architecture for --time-to-accuracy")
+    args = p.parse_args(argv)
+    result = run(include_torch=not args.no_torch)
+    if args.time_to_accuracy is not None:
+        result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir, args.preset)
+    print(json.dumps(result) if args.json else format_table(result))
+    return 0

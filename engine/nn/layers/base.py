@@ -1,0 +1,165 @@
+"""The layer base class: parameters, caches, a JSON configuration and the
+shapes a configuration implies, computed without allocating anything.
+
+Every layer has ``forward(x)`` / ``backward(dout)``, ``params`` and ``grads``
+dicts (same keys), a ``name`` and a JSON-able ``config()``. Gradients follow
+the functional API: parameter gradients are those of the *mean* loss over the
+batch, input gradients those of the *summed* loss.
+
+A layer class owns its schema: ``FIELDS`` (the checked constructor settings),
+:meth:`Layer.infer` (output shape, parameter shapes and multiply-adds of one
+sample for an input shape) and what a viewer needs to know about its output
+(:attr:`Layer.keeps_channels`, :meth:`Layer.output_signed`,
+:meth:`Layer.explain`). The model, the architecture check and the model-file
+reader all ask the classes; none of them repeats a layer's rules.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from ..shapes import conv_output_size
+from .fields import ArchitectureError, Field, parse_settings
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LayerShapes:
+    """What one layer does to one sample's shape.
+
+    :ivar output: output shape, e.g. ``(C, H, W)`` or ``(F,)``
+    :ivar params: ``{parameter key: shape}``, e.g. ``{"K": (C, D, k, k), "b": (D,)}``
+    :ivar macs: multiply-adds of the forward pass for one sample
+    """
+    output: Shape
+    params: dict[str, Shape] = field(default_factory=dict)
+    macs: int = 0
+
+
+class Layer:
+    """Base class: no parameters, shape kept."""
+
+    kind = "layer"           # short word used to number unnamed layers: conv1, relu2, ...
+    has_params = False       # the constructor takes ``rng`` and ``dtype`` to initialise weights
+    keeps_channels = False   # a (C, H, W) output's channel c comes from input channel c alone
+    FIELDS: tuple[Field, ...] = ()
+
+    def __init__(self, name: str | None = None):
+        self.auto_named = not name  # the model numbers these: conv1, conv2, ...
+        self.name = name or self.kind
+        self.params: dict[str, np.ndarray] = {}
+        self.grads: dict[str, np.ndarray] = {}
+        self.training = False
+        self.need_input_grad = True
+
+    # ------------------------------------------------------------ schema
+    def settings(self) -> dict:
+        """The constructor settings (``FIELDS`` keys) as JSON-able values."""
+        return {}
+
+    def config(self) -> dict:
+        """JSON-able description that, with ``params``, rebuilds the layer."""
+        return {"type": type(self).__name__, "name": self.name, **self.settings()}
+
+    @classmethod
+    def parse_config(cls, config: Mapping) -> dict:
+        """Check an untrusted layer config (a JSON object) against ``FIELDS``;
+        return the constructor settings. Raises :class:`ArchitectureError`."""
+        where = config.get("name") or cls.__name__
+        return parse_settings(cls.FIELDS, config, where)
+
+    @classmethod
+    def infer(cls, settings: dict, input_shape: Shape, where: str) -> LayerShapes:
+        """Shapes for one sample of ``input_shape``, from checked ``settings``
+        (allocates nothing). Raises :class:`ArchitectureError` naming ``where``."""
+        return LayerShapes(tuple(input_shape))
+
+    @classmethod
+    def from_config(cls, config: Mapping, rng: np.random.Generator | None = None,
+                    dtype=np.float32) -> "Layer":
+        """A freshly initialised layer from :meth:`config` output (checked)."""
+        kwargs = cls.parse_config(config)
+        if cls.has_params:
+            kwargs.update(rng=rng, dtype=dtype)
+        return cls(name=config.get("name"), **kwargs)
+
+    def output_shape(self, input_shape: Shape) -> Shape:
+        """Shape of one sample's output for one sample's ``input_shape``."""
+        return self.infer(self.settings(), tuple(input_shape), self.name).output
+
+    # ----------------------------------------------------- for a viewer
+    def output_signed(self, input_signed: bool) -> bool:
+        """Whether the output can be negative, given whether the input can."""
+        return input_signed
+
+    def explain(self, input_shape: Shape, output_shape: Shape, last: bool) -> str:
+        """One or two sentences on what this layer computes (for learners)."""
+        return f"{type(self).__name__} layer with output {output_shape}."
+
+    # --------------------------------------------------------- managing
+    def assign_name(self, name: str) -> None:
+        """Name an unnamed layer (the model numbers them by kind)."""
+        self.name = name
+
+    def set_training(self, mode: bool) -> None:
+        """Training mode caches what backward needs (and enables dropout)."""
+        self.training = bool(mode)
+
+    def set_input_gradient(self, needed: bool) -> None:
+        """Whether :meth:`backward` must return the input gradient (the first
+        layer of a model skips it where the layer can)."""
+        self.need_input_grad = bool(needed)
+
+    def load_params(self, params: Mapping[str, np.ndarray]) -> None:
+        """Use copies of ``params`` (same keys and shapes) as the parameters;
+        gradients are reset to zero."""
+        if set(params) != set(self.params):
+            raise ValueError(f"{self.name}: parameters {sorted(params)} != {sorted(self.params)}")
+        for key, value in params.items():
+            if value.shape != self.params[key].shape:
+                raise ValueError(f"{self.name}.{key}: shape {value.shape} != {self.params[key].shape}")
+        self.params = {k: np.array(v, copy=True) for k, v in params.items()}
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+
+    def shared_copy(self) -> "Layer":
+        """A twin that shares parameter arrays but has its own caches and grads.
+
+        Used to run slices of a batch in parallel threads.
+        """
+        twin = type(self).from_config(self.config())
+        twin.params = self.params
+        twin.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        twin.need_input_grad = self.need_input_grad
+        return twin
+
+    # ---------------------------------------------------------- running
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "type")
+        return f"{type(self).__name__}({args})"
+
+
+def require_maps(input_shape: Shape, where: str) -> tuple[int, int, int]:
+    """``(C, H, W)`` of ``input_shape``, or :class:`ArchitectureError` for a vector."""
+    if len(input_shape) != 3:
+        raise ArchitectureError(f"architecture: {where!r} needs a (C, H, W) input, "
+                                f"gets {tuple(input_shape)}")
+    return input_shape[0], input_shape[1], input_shape[2]
+
+
+def window_output(size: tuple[int, int], kernel: tuple[int, int], padding: tuple[int, int],
+                  stride: tuple[int, int], where: str) -> tuple[int, int]:
+    """``(Ho, Wo)`` of a sliding window over ``size``, or :class:`ArchitectureError`."""
+    try:
+        return (conv_output_size(size[0], kernel[0], padding[0], stride[0]),
+                conv_output_size(size[1], kernel[1], padding[1], stride[1]))
+    except ValueError as exc:
+        raise ArchitectureError(f"architecture: layer {where!r}: {exc}") from None

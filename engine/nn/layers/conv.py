@@ -1,0 +1,102 @@
+"""2-D convolution: ``(N, C, H, W) -> (N, D, Ho, Wo)``, ``Ho = 1 + (H + 2p - k) // s``."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import functional as F
+from ..limits import MAX_DIM, MAX_KERNEL
+from ..shapes import as_pair, conv_output_size
+from .base import Layer, LayerShapes, require_maps, window_output
+from .fields import ArchitectureError, IntField, PairField
+
+
+class Conv2D(Layer):
+    """2-D convolution, kernel ``K: (C_in, D_out, k1, k2)``, bias ``b: (D_out,)``.
+
+    ``set_input_gradient(False)`` (the model does it for its first layer)
+    skips the input gradient, which nobody uses there.
+    """
+
+    kind = "conv"
+    has_params = True
+    FIELDS = (IntField("in_channels", 1, MAX_DIM), IntField("out_channels", 1, MAX_DIM),
+              PairField("kernel_size", 1, MAX_KERNEL), PairField("padding", 0, MAX_KERNEL),
+              PairField("stride", 1, MAX_KERNEL))
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size=3, padding=0,
+                 stride=1, name: str | None = None, rng: np.random.Generator | None = None,
+                 dtype=np.float32):
+        super().__init__(name)
+        self.in_channels, self.out_channels = int(in_channels), int(out_channels)
+        self.kernel_size = as_pair(kernel_size)
+        self.padding = as_pair(padding)
+        self.stride = as_pair(stride)
+        k1, k2 = self.kernel_size
+        fan_in = self.in_channels * k1 * k2
+        rng = rng if rng is not None else np.random.default_rng(0)
+        # He initialisation for ReLU networks.
+        self.params = {
+            "K": (rng.standard_normal((self.in_channels, self.out_channels, k1, k2))
+                  * np.sqrt(2.0 / fan_in)).astype(dtype),
+            "b": np.zeros(self.out_channels, dtype=dtype),
+        }
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self._cols_buf: np.ndarray | None = None
+        self._cache = None
+
+    def settings(self) -> dict:
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "padding": list(self.padding),
+                "stride": list(self.stride)}
+
+    @classmethod
+    def infer(cls, settings, input_shape, where):
+        c, h, w = require_maps(input_shape, where)
+        cin, cout = settings["in_channels"], settings["out_channels"]
+        if c != cin:
+            raise ArchitectureError(f"architecture: {where!r} expects {cin} channels, gets {c}")
+        k = as_pair(settings["kernel_size"])
+        ho, wo = window_output((h, w), k, as_pair(settings["padding"]),
+                               as_pair(settings["stride"]), where)
+        return LayerShapes((cout, ho, wo), {"K": (cin, cout) + k, "b": (cout,)},
+                           macs=ho * wo * cout * cin * k[0] * k[1])
+
+    def output_signed(self, input_signed: bool) -> bool:
+        return True
+
+    def explain(self, input_shape, output_shape, last):
+        k = "×".join(str(v) for v in self.kernel_size)
+        return (f"Convolution: each of the {output_shape[0]} feature maps is the "
+                f"{input_shape[0]}-channel input filtered by its own learned {k} kernel, "
+                f"plus a bias.")
+
+    def kernel_of(self, channel: int) -> tuple[np.ndarray, float]:
+        """``(kernel (C_in, k1, k2) float32 copy, bias)`` that makes output map ``channel``."""
+        return (np.array(self.params["K"][:, channel], dtype=np.float32),
+                float(self.params["b"][channel]))
+
+    def _buffer(self, x: np.ndarray) -> np.ndarray:
+        (k1, k2), (p1, p2), (s1, s2) = self.kernel_size, self.padding, self.stride
+        n, _, h, w = x.shape
+        ho, wo = conv_output_size(h, k1, p1, s1), conv_output_size(w, k2, p2, s2)
+        size = self.in_channels * k1 * k2 * n * ho * wo
+        buf = self._cols_buf
+        if buf is None or buf.size < size or buf.dtype != x.dtype:
+            buf = self._cols_buf = np.empty(size, dtype=x.dtype)
+        return buf
+
+    def forward(self, x):
+        K, b = self.params["K"], self.params["b"]
+        buf = self._buffer(x) if self.training else None
+        out, cols = F.conv_forward_cols(x, K, b, self.padding, self.stride, col_buf=buf)
+        self._cache = (cols, x.shape) if self.training else None
+        return out
+
+    def backward(self, dout):
+        cols, x_shape = self._cache
+        dk, db, dx = F.conv_backward_cols(dout, self.params["K"], cols, x_shape, self.padding,
+                                          self.stride, need_dz=self.need_input_grad)
+        n = x_shape[0]
+        np.multiply(dk, 1.0 / n, out=self.grads["K"])
+        np.multiply(db, 1.0 / n, out=self.grads["b"])
+        return dx

@@ -1,0 +1,61 @@
+"""Max pooling: ``(N, C, H, W) -> (N, C, Ho, Wo)``, ``Ho = 1 + (H + 2p - k) // s``."""
+from __future__ import annotations
+
+from .. import functional as F
+from .. import pooling as pooling_kernels
+from ..im2col import pad_spatial
+from ..limits import MAX_KERNEL
+from ..shapes import as_pair
+from .base import Layer, LayerShapes, require_maps, window_output
+from .fields import PairField
+
+
+class MaxPool2D(Layer):
+    """Max pooling with window ``pool_size``, ``stride`` (default = pool) and zero ``padding``."""
+
+    kind = "pool"
+    keeps_channels = True
+    FIELDS = (PairField("pool_size", 1, MAX_KERNEL), PairField("stride", 1, MAX_KERNEL),
+              PairField("padding", 0, MAX_KERNEL))
+
+    def __init__(self, pool_size=2, stride=None, padding=0, name: str | None = None):
+        super().__init__(name)
+        self.pool_size = as_pair(pool_size)
+        self.stride = as_pair(stride if stride is not None else pool_size)
+        self.padding = as_pair(padding)
+        self._x = None
+
+    def settings(self) -> dict:
+        return {"pool_size": list(self.pool_size), "stride": list(self.stride),
+                "padding": list(self.padding)}
+
+    @classmethod
+    def infer(cls, settings, input_shape, where):
+        c, h, w = require_maps(input_shape, where)
+        ho, wo = window_output((h, w), as_pair(settings["pool_size"]),
+                               as_pair(settings["padding"]), as_pair(settings["stride"]), where)
+        return LayerShapes((c, ho, wo))
+
+    def explain(self, input_shape, output_shape, last):
+        p = "×".join(str(v) for v in self.pool_size)
+        return (f"Max pooling keeps the strongest value in each {p} window: the maps shrink "
+                f"from {input_shape[1]}×{input_shape[2]} to {output_shape[1]}×{output_shape[2]}, "
+                f"so the next layer sees larger patterns and small shifts matter less.")
+
+    def forward(self, x):
+        (k1, k2), (s1, s2) = self.pool_size, self.stride
+        if not self.training or (k1, k2) != (s1, s2):
+            self._x = x if self.training else None
+            return F.max_pooling_forward(x, self.pool_size, self.stride, self.padding)
+        zp = pad_spatial(x, self.padding)
+        out, first = pooling_kernels.tiled_forward(zp, k1, k2)
+        self._x = (first, zp.shape, x.shape)
+        return out
+
+    def backward(self, dout):
+        (k1, k2), (s1, s2), (p1, p2) = self.pool_size, self.stride, self.padding
+        if (k1, k2) != (s1, s2):
+            return F.max_pooling_backward(dout, self._x, self.pool_size, self.stride, self.padding)
+        first, padded_shape, x_shape = self._x
+        dzp = pooling_kernels.tiled_backward(dout, first, padded_shape, k1, k2)
+        return dzp[:, :, p1:p1 + x_shape[2], p2:p2 + x_shape[3]]

@@ -1,0 +1,33 @@
+"""Model files: ``.npz`` archives with one ``architecture`` member (the UTF-8
+JSON of :meth:`engine.nn.model.Model.config`, stored as a uint8 array) and
+one float array per parameter (``conv1.K``, ``conv1.b``, ...).
+
+Writing is here; reading, which must distrust every byte, is
+:mod:`engine.nn.model_load`.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from ..system.atomic import atomic_write
+
+ARCH_KEY = "architecture"
+MAX_FILE_BYTES = 96 * 2**20         # a model file larger than this is refused
+ALLOWED_DTYPES = (np.dtype("<f4"), np.dtype("<f8"))
+
+
+class ModelFileError(ValueError):
+    """A model file is malformed, unsafe or does not describe a valid model."""
+
+
+def save_model(model, path) -> None:
+    """Write ``model`` (a :class:`~engine.nn.model.Model`) to ``path``
+    atomically (temp file + fsync + rename)."""
+    arch = json.dumps(model.config(), sort_keys=True).encode("utf-8")
+    arrays = {ARCH_KEY: np.frombuffer(arch, dtype=np.uint8)}
+    for name, value in model.named_params().items():
+        arrays[name] = np.ascontiguousarray(value)
+    with atomic_write(path) as f:
+        np.savez(f, **arrays)

@@ -1,0 +1,134 @@
+"""Loading model files (see :mod:`engine.nn.model_file` for the format).
+
+Model files are untrusted input. Loading never unpickles
+(``allow_pickle=False``), reads every array header before any data, and
+rejects, with a :class:`ModelFileError` (a ``ValueError``) naming the
+problem: files that are not zip archives, members that are not ``.npy``,
+object/int/complex dtypes, declared sizes beyond a limit (before
+allocating), unknown, missing or extra arrays, shapes that disagree with the
+architecture, NaN/Inf values, and architectures that are malformed or too
+large (:func:`engine.nn.architecture.describe_architecture`). A missing
+path raises ``FileNotFoundError``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from .architecture import describe_architecture
+from .layers import ArchitectureError
+from .limits import MAX_LAYERS
+from .model import Model
+from .model_file import ALLOWED_DTYPES, ARCH_KEY, MAX_FILE_BYTES, ModelFileError, save_model
+from .npz_reader import read_member, read_member_header, zip_entry_count
+
+__all__ = ["load_model", "save_model", "ModelFileError"]  # save_model: for engine.model_io
+
+MAX_ARCH_BYTES = 1 * 2**20          # architecture JSON
+MAX_MEMBERS = 2 * MAX_LAYERS + 1    # weights and bias per layer, plus the architecture
+_BROKEN = (zipfile.BadZipFile, EOFError, OSError, RuntimeError)
+
+
+def load_model(path) -> Model:
+    """Read and fully validate a model file; see the module docstring."""
+    path = Path(path)
+    _check_path(path)
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ModelFileError(f"{path.name} is not a model file (.npz zip archive): {exc}") from None
+    with zf:
+        infos = _member_infos(zf, path.name)
+        try:
+            headers = {name: read_member_header(zf, info) for name, info in infos.items()}
+            arch = _read_architecture(zf, infos[ARCH_KEY], headers[ARCH_KEY], path.name)
+        except _BROKEN as exc:
+            raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
+        try:
+            expected = describe_architecture(arch).param_shapes
+        except ArchitectureError as exc:
+            raise ModelFileError(str(exc)) from None
+        dtype = _check_weight_headers(expected, headers, set(infos) - {ARCH_KEY}, path.name)
+        try:
+            weights = {name: _finite(read_member(zf, infos[name]), name, path.name)
+                       for name in expected}
+        except _BROKEN as exc:
+            raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
+    model = Model.from_config(arch)
+    model.load_params({k: v.astype(dtype, copy=False) for k, v in weights.items()})
+    model.source = os.fspath(path)
+    return model
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise FileNotFoundError(f"no model file at {path}")
+    if path.is_dir():
+        raise ModelFileError(f"{path} is a folder, not a model file")
+    size = path.stat().st_size
+    if size == 0:
+        raise ModelFileError(f"{path} is empty")
+    if size > MAX_FILE_BYTES:
+        raise ModelFileError(f"{path} is {size} bytes, larger than any model this app makes")
+    entries = zip_entry_count(path)
+    if entries is not None and entries > MAX_MEMBERS:
+        raise ModelFileError(f"{path.name}: {entries} members, too many for a model")
+
+
+def _member_infos(zf: zipfile.ZipFile, file_name: str) -> dict[str, zipfile.ZipInfo]:
+    """``{member name without .npy: info}``; refuses odd, duplicate or too many members."""
+    members = zf.infolist()
+    if len(members) > MAX_MEMBERS:
+        raise ModelFileError(f"{file_name}: {len(members)} members, too many for a model")
+    infos = {}
+    for info in members:
+        if not info.filename.endswith(".npy") or info.is_dir():
+            raise ModelFileError(f"{file_name}: unexpected member {info.filename!r}")
+        if info.filename[:-4] in infos:
+            raise ModelFileError(f"{file_name}: duplicate member {info.filename!r}")
+        infos[info.filename[:-4]] = info
+    if ARCH_KEY not in infos:
+        raise ModelFileError(f"{file_name}: no architecture description (not a model saved "
+                             f"by this app?)")
+    return infos
+
+
+def _read_architecture(zf, info, header, file_name: str):
+    shape, dtype, _ = header
+    if dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_ARCH_BYTES:
+        raise ModelFileError(f"{file_name}: architecture member is not UTF-8 bytes of sane size")
+    raw = read_member(zf, info).tobytes()
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (ValueError, RecursionError) as exc:  # incl. JSONDecodeError, Unicode, int > 4300 digits
+        raise ModelFileError(f"{file_name}: architecture is not valid JSON: {exc}") from None
+
+
+def _check_weight_headers(expected: dict, headers: dict, found: set, file_name: str) -> np.dtype:
+    """Names, shapes and dtypes of the weight members; returns their one dtype."""
+    if found != set(expected):
+        missing, extra = sorted(set(expected) - found), sorted(found - set(expected))
+        raise ModelFileError(f"{file_name}: weights do not match the architecture "
+                             f"(missing {missing}, unexpected {extra})")
+    dtypes = set()
+    for name, want in expected.items():
+        shape, dtype, _ = headers[name]
+        if dtype not in ALLOWED_DTYPES:
+            raise ModelFileError(f"{file_name}: {name} has dtype {dtype}, expected float32 or "
+                                 f"float64")
+        if shape != want:
+            raise ModelFileError(f"{file_name}: {name} has shape {shape}, expected {want}")
+        dtypes.add(dtype)
+    if len(dtypes) > 1:
+        raise ModelFileError(f"{file_name}: mixed float32/float64 weights")
+    return dtypes.pop() if dtypes else np.dtype(np.float32)
+
+
+def _finite(array: np.ndarray, name: str, file_name: str) -> np.ndarray:
+    if not np.all(np.isfinite(array)):
+        raise ModelFileError(f"{file_name}: {name} contains NaN or infinite values")
+    return array

@@ -1,0 +1,65 @@
+"""What the trainer yields: a plain dataclass per step, per epoch and at the
+end. The command line prints them; the GUI's worker relays them as signals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .evaluate import EvalResult
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """The shape of a run, known once the trainer is built."""
+    total_steps: int
+    steps_per_epoch: int
+    epochs: int
+    train_images: int
+    test_images: int
+    batch_size: int
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """After every optimisation step. ``images_per_s`` is over the last second
+    or so; ``eta_s`` estimates the seconds left in the run (NaN before any rate)."""
+    step: int                 # 1-based, over the whole run
+    total_steps: int
+    epoch: int                # 1-based
+    epoch_fraction: float     # position in the run in epochs, e.g. 2.5
+    loss: float               # batch mean loss (before the update)
+    accuracy: float           # batch accuracy (before the update)
+    lr: float
+    images_per_s: float
+    elapsed_s: float
+    eta_s: float = float("nan")
+
+
+@dataclass(frozen=True)
+class EpochReport:
+    """At the end of each epoch: running means over the epoch's batches (so the
+    train figures average a network that improved during the epoch) and the
+    test-set evaluation of the weights at the epoch's end (``evaluation``: the
+    full :class:`EvalResult`, per-image probabilities included)."""
+    epoch: int
+    epochs: int
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    elapsed_s: float
+    evaluation: EvalResult | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class FinishedReport:
+    """Last report of a run. ``reason``: "completed", "stopped" or "diverged"."""
+    reason: str
+    message: str
+    steps: int
+    epochs_completed: int
+    test_accuracy: float | None
+    elapsed_s: float
+
+
+Report = Union[StepReport, EpochReport, FinishedReport]

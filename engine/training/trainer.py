@@ -1,0 +1,208 @@
+"""The trainer: a plain Python generator of progress reports.
+
+The command line prints the reports; the GUI's worker thread relays them as
+Qt signals. Between steps (and between the chunks of the end-of-epoch
+evaluation) the trainer honours :meth:`Trainer.request_stop` and
+:meth:`Trainer.pause` / :meth:`Trainer.resume` (thread-safe), so a stop ends
+a run within one step or one evaluation chunk. It is seeded and
+reproducible: the same config, data and seed give the same weights. A
+non-finite or exploding loss (or gradient) stops the run with a
+``FinishedReport(reason="diverged")`` and restores the weights that gave the
+last sane loss. (Our log-softmax loss stays finite even when training blows
+up, so "exploding" is a loss above ``TrainConfig.max_loss``.)
+"""
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Iterator
+
+import numpy as np
+
+from ..data.augment import augment_batch
+from ..data.dataset import Dataset, images_to_input
+from ..nn.model import Model
+from ..system.runtime import blas_threads, keep_freed_memory
+from .config import TrainConfig
+from .evaluate import EvalResult, EvaluationStopped, Evaluator
+from .parallel import DataParallel
+from .reports import EpochReport, FinishedReport, Report, RunPlan, StepReport
+from .schedules import make_schedule
+
+
+class Trainer:
+    """Trains ``model`` in place on ``data`` according to ``config``.
+
+    Use ``for report in trainer.run(): ...``. ``request_stop``, ``pause`` and
+    ``resume`` may be called from another thread.
+
+    :param evaluator: evaluates the test set at each epoch's end (default: an
+        :class:`Evaluator` of ``model`` on as many threads as the training
+        slices, made and closed by :meth:`run`)
+    """
+
+    def __init__(self, model: Model, data: Dataset, config: TrainConfig = TrainConfig(),
+                 evaluator: Evaluator | None = None):
+        config.validate()
+        self.model, self.data, self.config = model, data, config
+        self.rng = np.random.default_rng(config.seed)
+        self.optimizer = config.optimizer_config().build()
+        self._evaluator = evaluator
+        self._stop = threading.Event()
+        self._running = threading.Event()
+        self._running.set()
+        self.step = 0
+        self.test_accuracy: float | None = None
+        n_train = data.train_count(config.subset)
+        self._train_idx = np.sort(self.rng.permutation(len(data.train_labels))[:n_train]) \
+            if n_train < len(data.train_labels) else np.arange(n_train)
+        self.steps_per_epoch = max(1, math.ceil(n_train / config.batch_size))
+        self.total_steps = self.steps_per_epoch * config.epochs
+        self.plan = RunPlan(self.total_steps, self.steps_per_epoch, config.epochs, n_train,
+                            data.test_count(config.eval_subset), config.batch_size)
+        self.schedule = make_schedule(config.schedule, config.lr, self.total_steps,
+                                      warmup=min(config.warmup_steps, self.total_steps // 10))
+
+    # ----------------------------------------------------------- thread-safe control
+    def request_stop(self) -> None:
+        """Stop after the current step (also wakes a paused run)."""
+        self._stop.set()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    def wait_while_paused(self) -> None:
+        """Block the calling (training) thread while paused; returns on resume or stop."""
+        while not self._running.wait(0.05):
+            pass
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    # ------------------------------------------------------------------- running
+    def run(self) -> Iterator[Report]:
+        """Train, yielding a :class:`StepReport` per step, an :class:`EpochReport`
+        per epoch and a final :class:`FinishedReport`."""
+        keep_freed_memory()
+        cfg = self.config
+        with blas_threads(1), DataParallel(self.model, cfg.workers) as parallel:
+            evaluator = self._evaluator or Evaluator(self.model, parallel.workers)
+            try:
+                yield from self._epochs(parallel, evaluator)
+            finally:
+                if evaluator is not self._evaluator:
+                    evaluator.close()
+
+    def _epochs(self, parallel: DataParallel, evaluator: Evaluator) -> Iterator[Report]:
+        cfg = self.config
+        images = self.data.train_images       # uint8, converted per batch (no 188 MB float copy)
+        y_all = np.asarray(self.data.train_labels)[self._train_idx].astype(np.int64)
+        params, grads = self.model.named_params(), self.model.named_grads()
+        backup = {k: v.copy() for k, v in params.items()}
+        clock = _RunClock()
+        epochs_done = 0
+        augment = (lambda xs, rng: augment_batch(xs, rng, cfg.augment_config)) if cfg.augment else None
+        for epoch in range(1, cfg.epochs + 1):
+            order = self.rng.permutation(len(y_all))
+            sum_loss = sum_correct = seen = 0.0
+            for b in range(self.steps_per_epoch):
+                if not self._running.is_set():
+                    clock.pause(self.wait_while_paused)
+                if self._stop.is_set():
+                    yield self._finish("stopped", "stopped on request", epochs_done, clock)
+                    return
+                idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+                x, y = images_to_input(images[self._train_idx[idx]]), y_all[idx]
+                lr = self.schedule(self.step)
+                loss, correct = parallel.loss_and_grads(x, y, augment, self.rng)
+                if not (math.isfinite(loss) and loss <= cfg.max_loss
+                        and all(np.isfinite(g).all() for g in grads.values())):
+                    if self.step:  # the weights that gave the last good loss
+                        self.model.set_weights(backup)
+                    msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
+                           f"restored the weights of step {max(self.step - 1, 0)}, the last with a "
+                           f"sane loss - try a lower learning rate (it was {lr:g})")
+                    yield self._finish("diverged", msg, epochs_done, clock)
+                    return
+                for k, v in params.items():
+                    np.copyto(backup[k], v)
+                self.optimizer.step(params, grads, lr)
+                if not all(np.isfinite(v).all() for v in params.values()):
+                    self.model.set_weights(backup)
+                    yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "
+                                       f"restored the previous weights - lower the learning rate "
+                                       f"(it was {lr:g})", epochs_done, clock)
+                    return
+                self.step += 1
+                sum_loss += loss * len(y)
+                sum_correct += correct
+                seen += len(y)
+                elapsed, rate = clock.count(len(y))
+                eta = elapsed / self.step * (self.total_steps - self.step)
+                yield StepReport(self.step, self.total_steps, epoch,
+                                 epoch - 1 + (b + 1) / self.steps_per_epoch, loss,
+                                 correct / len(y), lr, rate, elapsed, eta)
+            try:
+                result = self._evaluate(evaluator)
+            except EvaluationStopped:
+                yield self._finish("stopped", "stopped on request (during the test-set evaluation)",
+                                   epochs_done, clock)
+                return
+            self.test_accuracy = result.accuracy
+            epochs_done = epoch
+            yield EpochReport(epoch, cfg.epochs, sum_loss / seen, sum_correct / seen,
+                              result.loss, result.accuracy, clock.elapsed(), result)
+        yield self._finish("completed", f"trained {cfg.epochs} epochs", epochs_done, clock)
+
+    def _evaluate(self, evaluator: Evaluator) -> EvalResult:
+        """The end-of-epoch evaluation on ``config.eval_subset`` test images,
+        interruptible between chunks by pause and stop."""
+        images, labels = self.data.test_split(self.config.eval_subset)
+        return evaluator.run(images, labels, self._checkpoint)
+
+    def _checkpoint(self) -> None:
+        self.wait_while_paused()
+        if self._stop.is_set():
+            raise EvaluationStopped
+
+    def _finish(self, reason: str, message: str, epochs_done: int, clock: "_RunClock") -> FinishedReport:
+        self.model.eval()
+        return FinishedReport(reason, message, self.step, epochs_done, self.test_accuracy,
+                              clock.elapsed())
+
+
+class _RunClock:
+    """Training time (pauses excluded) and the recent image rate."""
+
+    def __init__(self):
+        self.t0 = self.rate_t = time.perf_counter()
+        self.rate_n, self.rate = 0, 0.0
+
+    def pause(self, wait) -> None:
+        """Call ``wait()`` (blocks while paused) without counting its time."""
+        paused_at = time.perf_counter()
+        wait()
+        now = time.perf_counter()
+        self.t0 += now - paused_at
+        self.rate_t, self.rate_n = now, 0
+
+    def count(self, images: int) -> tuple[float, float]:
+        """``(elapsed s, images/s over the last second or so)`` after ``images`` more."""
+        now = time.perf_counter()
+        self.rate_n += images
+        if now - self.rate_t >= 1.0 or self.rate == 0.0:
+            self.rate, self.rate_t, self.rate_n = self.rate_n / max(now - self.rate_t, 1e-9), now, 0
+        return now - self.t0, self.rate
+
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.t0
