@@ -1,50 +1,15 @@
-"""Shared fixtures: the real MNIST data (from $CNN_PLAYGROUND_DATA or ../shared)."""
+"""Test-wide set-up: Qt renders offscreen (set here, once, before anything
+imports Qt) and the shared fixtures come from :mod:`tests.support`:
+
+* :mod:`tests.support.data_fixtures` - ``mnist_data``, ``serve``;
+* :mod:`tests.support.gui_fixtures` - a per-test settings file and recorded
+  (never blocking) message boxes for every test, model fixtures,
+  ``make_window`` / ``window``.
+"""
 from __future__ import annotations
 
-import functools
 import os
-import threading
-from pathlib import Path
 
-import pytest
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from tests.loopback_http import LoopbackServer, QuietHandler
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def mnist_folder() -> Path:
-    env = os.environ.get("CNN_PLAYGROUND_DATA")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "datasets" / "mnist"
-
-
-@pytest.fixture(scope="session")
-def mnist_data():
-    """The four MNIST arrays (engine.mnist.MnistData); fails if CNN_PLAYGROUND_DATA
-    names a folder without them, skips only when nothing was configured."""
-    from engine.mnist import MnistNotFoundError, load_mnist
-    try:
-        return load_mnist(mnist_folder(), download=False, progress=False)
-    except MnistNotFoundError:
-        if os.environ.get("CNN_PLAYGROUND_DATA"):
-            raise
-        pytest.skip("MNIST not found; set CNN_PLAYGROUND_DATA to the folder of the IDX files")
-
-
-@pytest.fixture
-def serve():
-    """``serve(folder, handler=QuietHandler) -> base URL`` of a 127.0.0.1 server,
-    shut down after the test."""
-    servers = []
-
-    def start(folder: Path, handler=QuietHandler) -> str:
-        srv = LoopbackServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
-        threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.02},
-                         daemon=True).start()
-        servers.append(srv)
-        return f"http://127.0.0.1:{srv.server_address[1]}/"
-
-    yield start
-    for srv in servers:
-        srv.shutdown()
-        srv.server_close()
+pytest_plugins = ("tests.support.data_fixtures", "tests.support.gui_fixtures")

@@ -9,7 +9,7 @@ import numpy as np
 
 import engine
 from engine.cli import main
-from tests.conftest import REPO_ROOT, mnist_folder
+from tests.support.data_fixtures import REPO_ROOT, mnist_folder
 
 
 def test_train_writes_a_loadable_model_and_prints_a_json_summary(tmp_path, capsys, mnist_data):

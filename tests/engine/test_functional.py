@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 from engine import functional as F
-from tests.engine import oracle as O
-from tests.engine.gradcheck import numerical_gradient, relative_error
+from tests.support import oracle as O
+from tests.support.gradcheck import numerical_gradient, relative_error
 
 TOL = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-5}
 GRAD_TOL = 1e-7

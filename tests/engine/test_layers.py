@@ -25,8 +25,8 @@ import numpy as np
 import pytest
 
 from engine.layers import LAYER_TYPES, Conv2D, Dense, Dropout, Flatten, Layer, MaxPool2D, ReLU
-from tests.engine import oracle as O
-from tests.engine.gradcheck import numerical_gradient, relative_error
+from tests.support import oracle as O
+from tests.support.gradcheck import numerical_gradient, relative_error
 
 ORACLE_TOL = 1e-10      # float64 engine vs float64 oracle
 F32_TOL = 1e-5          # float32 engine vs float64 oracle

@@ -33,7 +33,7 @@ from engine.mnist import (
     missing_files,
     resolve_data_dir,
 )
-from tests.loopback_http import QuietHandler
+from tests.support.loopback_http import QuietHandler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

@@ -18,8 +18,8 @@ from engine import presets
 from engine.layers import Conv2D, Dense, Dropout, Flatten, MaxPool2D, ReLU
 from engine.model import Model
 from engine.parallel import DataParallel
-from tests.engine import oracle as O
-from tests.engine.gradcheck import relative_error
+from tests.support import oracle as O
+from tests.support.gradcheck import relative_error
 
 SMALL_NAMES = ["conv1", "relu1", "pool1", "conv2", "relu2", "flatten", "fc1", "relu3", "fc2"]
 SMALL_SHAPES = [(3, 8, 8), (3, 8, 8), (3, 4, 4), (4, 2, 2), (4, 2, 2), (16,), (6,), (6,), (5,)]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
-from ..conftest import REPO_ROOT, mnist_folder
+from tests.support.data_fixtures import REPO_ROOT, mnist_folder
 
 
 def _load_script():

@@ -28,8 +28,8 @@ import pytest
 
 from engine import mnist, presets
 from engine.mnist import FILES, MnistDownloadError, MnistError, MnistNotFoundError, load_mnist
-from tests.conftest import mnist_folder
-from tests.loopback_http import QuietHandler
+from tests.support.data_fixtures import mnist_folder
+from tests.support.loopback_http import QuietHandler
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NAMES = [f.name for f in FILES]

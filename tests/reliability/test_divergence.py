@@ -21,7 +21,7 @@ import pytest
 import engine
 from engine import presets
 from engine.train import Dataset, FinishedReport, StepReport, TrainConfig, Trainer
-from tests.conftest import REPO_ROOT, mnist_folder
+from tests.support.data_fixtures import REPO_ROOT, mnist_folder
 
 
 def test_cli_divergence_exit_code_message_and_summary(tmp_path, mnist_data):

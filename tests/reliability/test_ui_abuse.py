@@ -39,10 +39,6 @@ from engine import presets  # noqa: E402
 from engine.evaluate import images_to_input  # noqa: E402
 from engine.preprocess import to_model_input  # noqa: E402
 from engine.train import Dataset, TrainConfig  # noqa: E402
-# The GUI fixtures (isolated settings, recorded message boxes, make_window).
-from tests.gui.conftest import (isolated_settings, make_window,  # noqa: E402,F401
-                                no_modal_dialogs, playground_model,
-                                playground_model_session)
 from tests.gui.helpers import move, press, release, to_widget  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -1,16 +1,14 @@
-"""GUI tests run offscreen, with preferences in a per-test temporary file so
-the user's real settings are never read or written."""
+"""Fixtures for GUI tests: preferences in a per-test temporary file (so the
+user's real settings are never read or written), message boxes recorded
+instead of shown (a modal dialog would block), model fixtures and shown
+main windows that are closed and deleted after the test."""
 from __future__ import annotations
 
-import os
+import numpy as np
+import pytest
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from engine import presets  # noqa: E402
-from gui.settings import ENV_VAR, AppSettings  # noqa: E402
+from engine.nn import presets
+from gui.settings import ENV_VAR, AppSettings
 
 
 @pytest.fixture(autouse=True)
