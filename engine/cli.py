@@ -6,6 +6,7 @@ import json
 import shlex
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,8 @@ def _load_data(args):
     return load_mnist(args.data_dir, download=not args.no_download, progress=True)
 
 
-def cmd_train(args) -> int:
+def cmd_train(args, command: str) -> int:
+    """``command``: the command line that ran it (recorded in the model's metadata)."""
     lr = args.lr if args.lr is not None else default_lr(args.optimizer)
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, optimizer=args.optimizer,
                          lr=lr, momentum=args.momentum, weight_decay=args.weight_decay,
@@ -93,7 +95,6 @@ def cmd_train(args) -> int:
     data = Dataset.from_mnist(_load_data(args))
     model = load_model(args.init) if args.init else presets.build(args.preset, np.random.default_rng(args.seed))
     trainer = Trainer(model, data, config)
-    command = "python -m engine " + " ".join(shlex.quote(a) for a in args.argv)
     history = []
     last_print = 0.0
     finished = None
@@ -169,9 +170,11 @@ def cmd_download(args) -> int:
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
-    args.argv = argv
+    command = "python -m engine " + " ".join(shlex.quote(a) for a in argv)
+    handlers = {"train": partial(cmd_train, command=command), "evaluate": cmd_evaluate,
+                "download": cmd_download}
     try:
-        return {"train": cmd_train, "evaluate": cmd_evaluate, "download": cmd_download}[args.command](args)
+        return handlers[args.command](args)
     except MnistError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

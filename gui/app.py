@@ -53,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import APP_NAME, MainWindow
-    from .settings import AppSettings
+    from .window.main_window import APP_NAME, MainWindow
+    from .state.settings import AppSettings
 
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cnn-playground"])
     app.setApplicationName(APP_NAME)
@@ -105,13 +105,15 @@ def save_screenshot(window, path: str, digit: int = 3, size=SCREENSHOT_SIZE) -> 
 
 
 def _select_showcase_map(window, result) -> None:
-    """Inspect the map of the first ReLU after a convolution with the most
-    structure (largest spread of values: a feature found in some places only)."""
+    """Inspect, in the first layer with non-negative feature maps (the first
+    ReLU after a convolution), the map with the most structure (largest
+    spread of values: a feature found in some places only)."""
     if result.empty:
         return
+    signs = window.model.output_signs()
     for layer in window.model.layers:
         act = result.activations.get(layer.name)
-        if layer.kind == "relu" and act is not None and act.ndim == 3:
+        if not signs[layer.name] and act is not None and act.ndim == 3:
             channel = int(act.reshape(len(act), -1).std(axis=1).argmax())
             window.activations_view.select_map(layer.name, channel)
             return

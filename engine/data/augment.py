@@ -9,7 +9,7 @@ returns a new ``(N, 1, 28, 28)`` float32 array in [0, 1]. Per image, in order:
    original by a random factor ``a`` (``thicken_strength`` /
    ``thin_strength``): ``x + a * (filtered - x)``. Thinned images are
    rescaled so their peak intensity is unchanged (MNIST digits and
-   ``engine.preprocess`` outputs peak at 1.0). The plus window is symmetric,
+   ``engine.data.preprocess`` outputs peak at 1.0). The plus window is symmetric,
    so the centre of mass does not drift. Thinning is capped at a = 0.5: a
    full erosion deletes MNIST's 1-2 px strokes outright, while a half blend
    with the peak restored thins 3+ px strokes and leaves 1-2 px strokes at

@@ -39,7 +39,7 @@ canvas with digits ~200 px tall a ~25 px pen matches MNIST best.
 Stroke-width normalisation (only for *too thick* strokes). A digit drawn small
 with a wide pen comes out with strokes far wider than MNIST's: ink 35 % of a
 280 px canvas tall with the default 25 px pen gives ~3.9 px, with a 40 px pen
-~6 px, and the model fails on those (``scripts/stroke_replay.py``, MNIST test
+~6 px, and the model fails on those (``python -m engine.tools.stroke_replay``, MNIST test
 digits re-drawn as round-pen strokes: 96.2 % at 3.9 px, 92.9 % at 4.4 px,
 33 % at 6 px, against 98.5-98.9 % anywhere in 0.8-2.8 px). The width is
 measured on the framed output as ``2 * area / perimeter`` of its > 0.5 mask

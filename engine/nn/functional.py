@@ -66,7 +66,7 @@ def conv_forward_cols(z, K, b, padding, strides, col_buf=None):
     """Convolution that also returns its im2col matrix (for the backward pass).
 
     :return: ``(out, cols)``; ``out: (N, D, Ho, Wo)`` (a view of batch-innermost
-        memory, see :mod:`engine.im2col`), ``cols: (C*k1*k2, Ho*Wo*N)``.
+        memory, see :mod:`engine.nn.im2col`), ``cols: (C*k1*k2, Ho*Wo*N)``.
     """
     n, c, h, w = z.shape
     c_k, d, k1, k2 = K.shape

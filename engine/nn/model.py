@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from collections import Counter
 
 import numpy as np
@@ -23,13 +24,15 @@ class Model:
     :param input_shape: one sample's shape, ``(C, H, W)``
     :param metadata: JSON-able facts about the model (e.g. test accuracy,
         the command that trained it); saved with it.
+    :param source: the file it was loaded from (or last saved to), if any
     """
 
-    def __init__(self, layers: list[Layer], input_shape=(1, 28, 28), metadata: dict | None = None):
+    def __init__(self, layers: list[Layer], input_shape=(1, 28, 28), metadata: dict | None = None,
+                 source: str | None = None):
         self.layers = list(layers)
         self.input_shape = tuple(int(v) for v in input_shape)
         self.metadata = dict(metadata or {})
-        self.source: str | None = None  # the file it was loaded from, if any
+        self.source = source
         self._name_layers()
         self.layer_shapes()  # validates the stack
         if self.layers:
@@ -68,14 +71,16 @@ class Model:
                 "metadata": self.metadata}
 
     @classmethod
-    def from_config(cls, cfg: dict, rng: np.random.Generator | None = None) -> "Model":
+    def from_config(cls, cfg: dict, rng: np.random.Generator | None = None,
+                    source: str | None = None) -> "Model":
         """Build a freshly initialised model from :meth:`config` output."""
         rng = rng if rng is not None else np.random.default_rng(0)
         layers = []
         for lc in cfg["layers"]:
             layer_cls = LAYER_TYPES[lc["type"]]
             layers.append(layer_cls.from_config(lc, rng=rng))
-        return cls(layers, input_shape=cfg["input_shape"], metadata=cfg.get("metadata"))
+        return cls(layers, input_shape=cfg["input_shape"], metadata=cfg.get("metadata"),
+                   source=source)
 
     def named_params(self) -> dict[str, np.ndarray]:
         """``{"conv1.K": array, "conv1.b": array, ...}`` (live arrays, not copies)."""
@@ -103,15 +108,17 @@ class Model:
 
     def clone(self) -> "Model":
         """An independent copy (weights, architecture, metadata)."""
-        twin = Model.from_config(copy.deepcopy(self.config()))
+        twin = Model.from_config(copy.deepcopy(self.config()), source=self.source)
         for mine, theirs in zip(self.layers, twin.layers):
             theirs.load_params(mine.params)
-        twin.source = self.source
         return twin
 
     def load_params(self, weights: dict[str, np.ndarray]) -> None:
         """Use copies of ``weights`` (``{"conv1.K": array, ...}``, exactly this
         model's names and shapes) as the parameters, in their own dtype."""
+        expected = set(self.named_params())
+        if set(weights) != expected:
+            raise ValueError(f"weights do not match the model: {sorted(set(weights) ^ expected)}")
         for layer in self.layers:
             layer.load_params({k: weights[f"{layer.name}.{k}"] for k in layer.params})
 
@@ -210,8 +217,10 @@ class Model:
 
     # --------------------------------------------------------------------- files
     def save(self, path) -> None:
-        """Write weights and architecture to ``path`` (.npz) atomically."""
+        """Write weights and architecture to ``path`` (.npz) atomically; the
+        model's :attr:`source` is ``path`` from then on."""
         save_model(self, path)
+        self.source = os.fspath(path)
 
     # ----------------------------------------------------------------- training
     def loss_and_grads(self, x: np.ndarray, labels: np.ndarray) -> tuple[float, int]:

@@ -58,9 +58,8 @@ def load_model(path) -> Model:
                        for name in expected}
         except _BROKEN as exc:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
-    model = Model.from_config(arch)
+    model = Model.from_config(arch, source=os.fspath(path))
     model.load_params({k: v.astype(dtype, copy=False) for k, v in weights.items()})
-    model.source = os.fspath(path)
     return model
 
 

@@ -1,4 +1,4 @@
-"""Max-pooling kernels behind :func:`engine.functional.max_pooling_forward`.
+"""Max-pooling kernels behind :func:`engine.nn.functional.max_pooling_forward`.
 
 Two paths, both exact and both routing a window's gradient to its *first*
 maximum (row-major inside the window, like ``np.argmax``):
@@ -12,7 +12,7 @@ maximum (row-major inside the window, like ``np.argmax``):
 
 Arrays may be in any memory layout; outputs and gradients are allocated in
 the layout of the input (batch-innermost in the engine, see
-:mod:`engine.im2col`), so every operation streams through memory.
+:mod:`engine.nn.im2col`), so every operation streams through memory.
 """
 from __future__ import annotations
 

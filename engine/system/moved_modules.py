@@ -26,10 +26,15 @@ class _MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return importlib.util.spec_from_loader(fullname, self)
 
     def create_module(self, spec):
-        return importlib.import_module(self.moved[spec.name])
+        module = importlib.import_module(self.moved[spec.name])
+        spec.loader_state = module.__spec__  # the import system overwrites it; see exec_module
+        return module
 
     def exec_module(self, module) -> None:
-        """Nothing to run: the module at its new place is already imported."""
+        """Nothing to run: the module at its new place is already imported. Put
+        back its own ``__spec__``, which the import system has just replaced by
+        the old name's (``reload`` and ``find_spec`` of the new name rely on it)."""
+        module.__spec__ = module.__spec__.loader_state
 
 
 def install(moved: Mapping[str, str]) -> None:

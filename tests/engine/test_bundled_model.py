@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import engine
-from engine.evaluate import evaluate
-from engine.preprocess import to_model_input
+from engine.data.preprocess import to_model_input
+from engine.training.evaluate import evaluate
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +22,14 @@ def test_bundled_model_exists_is_small_and_documents_its_training(bundled):
     assert bundled.metadata["training"]["augment"] is True
 
 
+@pytest.mark.slow
 def test_bundled_model_reaches_99_3_percent_on_the_mnist_test_set(bundled, mnist_data):
     result = evaluate(bundled, mnist_data.test_images, mnist_data.test_labels)
     assert result.accuracy >= 0.993
     assert abs(result.accuracy - bundled.metadata["test_accuracy"]) < 1e-9
 
 
+@pytest.mark.slow
 def test_mnist_digits_drawn_large_and_preprocessed_still_classify(bundled, mnist_data):
     """Each test digit blown up 10x onto a 280x280 'canvas' (as a drawing would be),
     then turned back into a 28x28 input by to_model_input: >= 98 % correct."""

@@ -1,4 +1,7 @@
-"""The command line: train, evaluate, download errors."""
+"""engine.cli (``python -m engine``): train writes a loadable model and a JSON
+summary, evaluate reports accuracy per class and the confusion matrix, and
+missing or bad files are one-line errors. (Whole-process scenarios with
+corrupt inputs and divergence: ``tests/scenarios/``.)"""
 from __future__ import annotations
 
 import json
@@ -9,6 +12,7 @@ import numpy as np
 
 import engine
 from engine.cli import main
+from engine.nn import presets
 from tests.support.data_fixtures import REPO_ROOT, mnist_folder
 
 
@@ -27,7 +31,7 @@ def test_train_writes_a_loadable_model_and_prints_a_json_summary(tmp_path, capsy
 
 
 def test_evaluate_json_reports_accuracy_per_class_and_confusion(tmp_path, capsys, mnist_data):
-    model = engine.presets.build("tiny", np.random.default_rng(0))
+    model = presets.build("tiny", np.random.default_rng(0))
     path = tmp_path / "m.npz"
     model.save(path)
     assert main(["evaluate", "--model", str(path), "--json", "--data-dir", str(mnist_folder())]) == 0
@@ -48,7 +52,7 @@ def test_missing_model_file_is_a_one_line_error(tmp_path, capsys):
 
 
 def test_missing_data_message_names_the_folder_and_the_setting(tmp_path, capsys):
-    model = engine.presets.build("tiny", np.random.default_rng(0))
+    model = presets.build("tiny", np.random.default_rng(0))
     model.save(tmp_path / "m.npz")
     code = main(["evaluate", "--model", str(tmp_path / "m.npz"), "--data-dir", str(tmp_path / "empty"),
                  "--no-download"])

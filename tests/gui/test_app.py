@@ -96,10 +96,3 @@ def test_many_signal_emits_do_not_abort_the_process():
                           timeout=120, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
     assert proc.returncode == 0, f"exit {proc.returncode}: {proc.stderr[-2000:]}"
     assert "emitted 50000" in proc.stdout
-
-
-def test_latency_benchmark_runs(capsys):
-    from gui import bench_latency
-    assert bench_latency.main(["--moves", "15", "--preset", "tiny"]) == 0
-    out = capsys.readouterr().out
-    assert "mouse move -> panels updated" in out and "coalesced: yes" in out

@@ -3,7 +3,7 @@
 Written for clarity, not speed: every sum is an explicit Python loop over
 the batch, the channels, the output pixels and the kernel taps, directly
 from the definition of each operation. It deliberately does NOT import
-``engine`` so that it is an independent check of ``engine.functional``.
+``engine`` so that it is an independent check of ``engine.nn.functional``.
 
 All math is done in float64 (inputs of any dtype are converted first) and
 every function returns float64 arrays, whatever the input dtype.
@@ -284,7 +284,7 @@ def cross_entropy_loss(y_predict, y_true):
 
 # ------------------------------------------------- im2col (documented layout)
 def im2col_matrix(z, k1, k2, padding=(0, 0), strides=(1, 1)):
-    """The documented im2col matrix of ``engine.im2col``: shape
+    """The documented im2col matrix of ``engine.nn.im2col``: shape
     ``(C*k1*k2, Ho*Wo*N)`` (batch innermost) with
     ``cols[(c*k1 + i)*k2 + j, (oh*Wo + ow)*N + n] = zp[n, c, oh*s1 + i, ow*s2 + j]``."""
     z = _f64(z)

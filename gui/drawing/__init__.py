@@ -1,0 +1,1 @@
+"""The canvas: vector strokes, their painting, undo/redo, example digits."""

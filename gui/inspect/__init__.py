@@ -1,0 +1,2 @@
+"""What the network sees: the prediction, the network input, every layer's
+output, one map beside its kernel, and all kernels."""

@@ -1,0 +1,180 @@
+"""One panel per layer of whatever model is loaded, showing what that layer
+outputs for the current drawing.
+
+* ``(C, H, W)`` outputs (convolution, ReLU, pooling, dropout after them): all
+  ``C`` feature maps tiled in *one* ``ImageItem``; the grid re-flows to fill
+  the panel. Click a map to inspect it beside its kernel.
+* ``(F,)`` outputs with many units (flatten, hidden dense layers): a heat
+  strip, wrapped onto a few rows when long.
+* small ``(F,)`` outputs (the logits): labelled bars; plus a final *softmax*
+  panel with the probabilities.
+
+The panels themselves are in :mod:`gui.inspect.layer_panels`. "Normalise
+each map" rescales every map to its own peak (display only). Panels are built
+from ``model.layer_shapes()`` and what each layer tells about its output
+(signed or not, keeps channels), so they follow any architecture.
+"""
+from __future__ import annotations
+
+from functools import partial
+from typing import Callable
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
+
+from engine import Model
+
+from ..state.prediction import PredictionResult
+from ..widgets.panel import Panel
+from ..widgets.theme import LIGHT, Theme
+from .inspector_view import InspectorView
+from .layer_notes import describe_layer
+from .layer_panels import BarsPanel, FeatureMapPanel, VectorPanel
+
+BARS_MAX_UNITS = 16      # vectors up to this size are drawn as labelled bars
+
+
+OUTPUT_PANEL = "output.softmax"
+"""Key of the extra panel showing the output probabilities (layer names
+cannot contain a dot, so it never collides with a layer)."""
+
+
+class ActivationsView(QWidget):
+    """Scrollable stack of layer panels next to the :class:`InspectorView`.
+
+    ``panels`` maps layer name -> panel (plus :data:`OUTPUT_PANEL`); each panel
+    has ``.shape`` (one sample's output shape) and ``.array`` (the last output
+    shown, or None when the canvas is empty).
+    """
+
+    sigMapSelected = Signal(str, int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._theme = LIGHT
+        self.model: Model | None = None
+        self.panels: dict[str, Panel] = {}
+        self.normalise_each = False
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        layout.addWidget(self.scroll, 1)
+        self.inspector = InspectorView()
+        layout.addWidget(self.inspector)
+        self._content: QWidget | None = None
+        self.sigMapSelected.connect(self.inspector.select)
+
+    # ------------------------------------------------------------------ API
+    def set_model(self, model: Model) -> None:
+        """Rebuild the panels for ``model``'s architecture (arrays start empty)."""
+        self.model = model
+        self.panels = {}
+        content = QWidget()
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 2, 0)
+        column.setSpacing(6)
+        shapes = model.layer_shapes()
+        signs = model.output_signs()
+        prev_shape, prev_name = model.input_shape, "input"
+        row: QHBoxLayout | None = None
+        row_kind = None
+        for index, (layer, (name, shape)) in enumerate(zip(model.layers, shapes)):
+            signed = signs[name]
+            tip = describe_layer(model, index)
+            if len(shape) == 3:
+                panel = FeatureMapPanel(name, shape, signed, tip)
+                panel.sigMapClicked.connect(self.select_map)
+                # a layer that makes new maps (not one that keeps channels) starts a row
+                if row is None or row_kind != "maps" or not layer.keeps_channels \
+                        or row.count() >= 4:
+                    row, row_kind = QHBoxLayout(), "maps"
+                    row.setSpacing(6)
+                    column.addLayout(row, 1)
+                row.addWidget(panel, 1)
+            elif len(shape) == 1 and shape[0] <= BARS_MAX_UNITS:
+                panel = BarsPanel(name, shape[0], signed, tip,
+                                  subtitle=f"{shape[0]} scores" if index == len(shapes) - 1
+                                  else None)
+                if row is None or row_kind != "bars":
+                    row, row_kind = QHBoxLayout(), "bars"
+                    row.setSpacing(6)
+                    column.addLayout(row, 0)
+                row.addWidget(panel, 1)
+            else:
+                source = (prev_name, tuple(prev_shape)) if len(prev_shape) > 1 else None
+                panel = VectorPanel(name, int(np.prod(shape)), signed, tip, source=source)
+                row, row_kind = None, "vector"
+                column.addWidget(panel, 0)
+            self.panels[name] = panel
+            prev_shape, prev_name = shape, name
+        k = shapes[-1][1][0]
+        out = BarsPanel("softmax", k, False, "Softmax turns the last layer's scores into "
+                        "probabilities that add up to 100 %; the tallest bar is the answer.",
+                        subtitle="probabilities", probabilities=True)
+        if row is None or row_kind != "bars":
+            row = QHBoxLayout()
+            row.setSpacing(6)
+            column.addLayout(row, 0)
+        row.addWidget(out, 1)
+        self.panels[OUTPUT_PANEL] = out
+        for panel in self.panels.values():
+            panel.apply_theme(self._theme)
+            if isinstance(panel, FeatureMapPanel):
+                panel.set_normalise_each(self.normalise_each)
+        old = self.scroll.takeWidget()
+        self.scroll.setWidget(content)
+        self._content = content
+        if old is not None:
+            old.deleteLater()
+        self.inspector.set_model(model)
+        first = next((n for n, p in self.panels.items() if isinstance(p, FeatureMapPanel)), None)
+        if first is not None:
+            self.select_map(first, 0)
+
+    def set_result(self, result: PredictionResult | None) -> None:
+        """Show ``result`` in every panel and the inspector."""
+        for step in self.update_steps(result):
+            step()
+
+    def update_steps(self, result: PredictionResult | None) -> list[Callable[[], None]]:
+        """:meth:`set_result` as one small step per panel, then the inspector
+        (to spread over event-loop turns, see :mod:`gui.widgets.spread`). The steps
+        refer to the current panels: drop them when the model changes."""
+        acts = {} if result is None or result.empty else result.activations
+        steps = []
+        for name, panel in self.panels.items():
+            if name == OUTPUT_PANEL:
+                array = None if result is None or result.empty else \
+                    np.asarray(result.probabilities, dtype=np.float32)
+            else:
+                array = acts.get(name)
+            steps.append(partial(panel.set_array, array))
+        steps.append(partial(self.inspector.set_result, result))
+        return steps
+
+    def panel_arrays(self) -> dict[str, np.ndarray | None]:
+        """``{panel name: array shown}`` (None when empty)."""
+        return {name: panel.array for name, panel in self.panels.items()}
+
+    def select_map(self, layer: str, index: int) -> None:
+        """Outline map ``index`` of ``layer`` and show it in the inspector."""
+        for name, panel in self.panels.items():
+            if isinstance(panel, FeatureMapPanel):
+                panel.set_selected(index if name == layer else None)
+        self.sigMapSelected.emit(layer, index)
+
+    def set_normalise_each(self, on: bool) -> None:
+        self.normalise_each = bool(on)
+        for panel in self.panels.values():
+            if isinstance(panel, FeatureMapPanel):
+                panel.set_normalise_each(self.normalise_each)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        for panel in self.panels.values():
+            panel.apply_theme(theme)
+        self.inspector.apply_theme(theme)

@@ -1,0 +1,145 @@
+"""The answer: the top class large with its confidence, and one probability
+bar per class (pyqtgraph). An empty canvas shows "draw a digit" and no bars."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ..state.prediction import PredictionResult
+from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
+from ..widgets.panel import Panel
+from ..widgets.text_line import TextLine
+from ..widgets.theme import LIGHT, Theme
+
+BAR_WIDTH = 0.72  # in class units
+
+
+class PredictionView(Panel):
+    """Panel with the predicted class, its probability and ten bars."""
+
+    def __init__(self, num_classes: int = 10, parent: QWidget | None = None):
+        super().__init__("Prediction", "", readout=False, parent=parent,
+                         tooltip="What the network thinks you drew: the most likely digit, "
+                                 "how sure it is, and the probability of every digit "
+                                 "(the softmax of the last layer).")
+        self._theme = LIGHT
+        self._probs: np.ndarray | None = None
+
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        self.digit_label = QLabel("")
+        self.digit_label.setObjectName("bigDigit")
+        font = QFont(self.font())
+        font.setPixelSize(64)
+        font.setBold(True)
+        self.digit_label.setFont(font)
+        self.digit_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.digit_label.setFixedSize(64, 76)
+        self.digit_label.setToolTip("The digit with the highest probability.")
+        text_col = QVBoxLayout()
+        text_col.setSpacing(0)
+        # TextLine: changes on every update without re-laying out the window
+        self.confidence_label = TextLine(muted=False)
+        cfont = QFont(self.font())
+        cfont.setPixelSize(24)
+        cfont.setBold(True)
+        self.confidence_label.setFont(cfont)
+        self.confidence_label.setFixedHeight(self.confidence_label.fontMetrics().height() + 2)
+        self.confidence_label.setToolTip("The probability of the top digit.")
+        self.detail_label = TextLine(muted=True)
+        self.detail_label.setToolTip("The second most likely digit and its probability.")
+        text_col.addStretch(1)
+        text_col.addWidget(self.confidence_label)
+        text_col.addWidget(self.detail_label)
+        text_col.addStretch(1)
+        self.placeholder = QLabel("draw a digit")
+        self.placeholder.setObjectName("placeholder")
+        pfont = QFont(self.font())
+        pfont.setPixelSize(26)
+        self.placeholder.setFont(pfont)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        top.addWidget(self.digit_label)
+        top.addLayout(text_col, 1)
+        self.body.addLayout(top)
+        self.placeholder.setToolTip("The canvas is empty: draw a digit to see the prediction.")
+        self.body.addWidget(self.placeholder, 1)
+
+        self.plot = bar_chart()
+        self.plot.setMinimumHeight(110)
+        self.plot.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.plot.setToolTip("Probability of each digit; the bars add up to 100 %.")
+        self.body.addWidget(self.plot, 1)
+        self.bars: BarsItem | None = None
+        self.set_num_classes(num_classes)
+        self.set_result(None)
+
+    # ------------------------------------------------------------------ API
+    def probabilities(self) -> np.ndarray | None:
+        """The probabilities shown, ``(classes,)``, or None when empty."""
+        return None if self._probs is None else self._probs.copy()
+
+    def set_num_classes(self, k: int) -> None:
+        item = self.plot.getPlotItem()
+        if self.bars is not None:
+            item.removeItem(self.bars)
+        self.k = int(k)
+        self.bars = BarsItem(self.k, BAR_WIDTH, label_font=_small_font(self))
+        item.addItem(self.bars)
+        label_bar_slots(item, self.k)
+        item.setYRange(0, 1.16, padding=0)
+        self._style_axis()
+        self.set_result(None)
+
+    def set_result(self, result: PredictionResult | None) -> None:
+        probs = None if result is None or result.empty else result.probabilities
+        if probs is not None and len(probs) != self.k:
+            self.set_num_classes(len(probs))
+        self._probs = None if probs is None else np.asarray(probs, dtype=np.float64)
+        empty = self._probs is None
+        self.placeholder.setVisible(empty)
+        self.digit_label.setVisible(not empty)
+        self.confidence_label.setVisible(not empty)
+        self.detail_label.setVisible(not empty)
+        self.plot.setVisible(not empty)
+        self.bars.setVisible(not empty)
+        if empty:
+            return
+        p = self._probs
+        top = int(np.argmax(p))
+        self.digit_label.setText(str(top))
+        self.confidence_label.setText(f"{p[top]:.1%}")
+        second = int(np.argsort(p)[-2]) if len(p) > 1 else top
+        runner_up = f"{p[second]:.1%}" if p[second] >= 0.001 else "<0.1%"
+        self.detail_label.setText(f"runner-up: {second} ({runner_up})" if len(p) > 1 else "")
+        accent, bar, muted = (self._theme.qcolor(n) for n in ("accent", "bar", "muted"))
+        colors = [accent if i == top else bar for i in range(self.k)]
+        labels = [f"{v:.0%}" if v >= 0.005 else "" for v in p]
+        self.bars.set_bars(p, colors, labels, [accent if i == top else muted for i in range(self.k)])
+
+    def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self.plot.setBackground(theme.surface)
+        self._style_axis()
+        if self._probs is not None:
+            probs = self._probs
+            self._probs = None
+            self.set_result(PredictionResult(None, probs))
+
+    def _style_axis(self) -> None:
+        axis = self.plot.getPlotItem().getAxis("bottom")
+        axis.setPen(pg.mkPen(self._theme.border))
+        axis.setTextPen(pg.mkPen(self._theme.text))
+        font = QFont(self.font())
+        font.setPixelSize(13)
+        font.setBold(True)
+        axis.setTickFont(font)
+
+
+def _small_font(widget: QWidget) -> QFont:
+    font = QFont(widget.font())
+    font.setPixelSize(10)
+    return font
+

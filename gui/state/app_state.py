@@ -1,0 +1,137 @@
+"""The application's state: which model the user has open, which one is being
+trained, and which of the two the views show. One owner, like napari's
+``ViewerModel``: widgets never hand models to each other; they call this
+object and listen to its signals.
+
+* the **current** model is the one the user opened (a file, the bundled model,
+  a trained model they chose to use);
+* the **live** model is a copy of the weights being trained, refreshed from the
+  training thread's snapshots; while a run lasts the views follow it, unless the
+  user opens another model meanwhile;
+* the **shown** model is the live one while it is followed, else the current one.
+
+Signals (all in the GUI thread):
+
+* ``sigModelChanged(Model)`` - the shown model is another object (views rebuild
+  for its architecture and re-run the prediction);
+* ``sigWeightsChanged()`` - the shown model's weights changed in place;
+* ``sigInfoChanged(ModelInfo)`` - what the status bar and title say changed.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from engine import Model
+
+from .model_info import ModelInfo
+from .prediction import check_model
+
+LIVE_NOTE = "training: live weights"
+
+
+class AppState(QObject):
+    """Owns the current and the live model; see the module docstring.
+
+    :param model: the model the window opens with (must take 28x28 drawings)
+    """
+
+    sigModelChanged = Signal(object)
+    sigWeightsChanged = Signal()
+    sigInfoChanged = Signal(object)
+
+    def __init__(self, model: Model, parent: QObject | None = None):
+        super().__init__(parent)
+        check_model(model)
+        self._current = model
+        self._live: Model | None = None
+        self._follow_live = False
+        self._live_accuracy: float | None = None
+        self._info = ModelInfo.of(model)
+
+    # ------------------------------------------------------------------ read
+    @property
+    def current_model(self) -> Model:
+        """The model the user has open."""
+        return self._current
+
+    @property
+    def live_model(self) -> Model | None:
+        """The weights being trained (a copy the GUI thread may read), or None."""
+        return self._live
+
+    @property
+    def shown_model(self) -> Model:
+        """The model the views show: the live one while followed, else the current one."""
+        return self._live if self._live is not None and self._follow_live else self._current
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def training(self) -> bool:
+        """True while a run has a live model."""
+        return self._live is not None
+
+    # ----------------------------------------------------------------- change
+    def open_model(self, model: Model) -> None:
+        """Make ``model`` the current model and show it (a run goes on unseen).
+        Raises :class:`~gui.state.prediction.IncompatibleModelError` for a
+        model that cannot read drawings; nothing changes then."""
+        check_model(model)
+        before = self.shown_model
+        self._current, self._follow_live = model, False
+        self._announce(before)
+
+    def begin_training(self, live: Model) -> None:
+        """A run started: show ``live`` (a copy of the weights being trained)."""
+        check_model(live)
+        before = self.shown_model
+        self._live, self._follow_live, self._live_accuracy = live, True, None
+        self._announce(before)
+
+    def update_live_weights(self, weights: dict) -> None:
+        """Copy a training snapshot (``{name: array}``) into the live model."""
+        if self._live is None:
+            return
+        self._live.set_weights(weights)
+        if self.shown_model is self._live:
+            self.sigWeightsChanged.emit()
+
+    def set_live_accuracy(self, accuracy: float | None) -> None:
+        """The live weights' accuracy on the whole test set (after an epoch)."""
+        self._live_accuracy = accuracy
+        self._refresh_info()
+
+    def end_training(self) -> None:
+        """The run ended: show the current model again (unless it is shown already)."""
+        if self._live is None:
+            return
+        before = self.shown_model
+        self._live, self._follow_live, self._live_accuracy = None, False, None
+        self._announce(before)
+
+    def weights_changed(self, model: Model) -> None:
+        """``model``'s weights were changed in place (e.g. by a training step)."""
+        if model is self.shown_model:
+            self.sigWeightsChanged.emit()
+
+    def metadata_changed(self, model: Model) -> None:
+        """``model``'s metadata changed (e.g. its measured test accuracy)."""
+        if model is self.shown_model:
+            self._refresh_info()
+
+    # --------------------------------------------------------------- internals
+    def _announce(self, before: Model) -> None:
+        if self.shown_model is not before:
+            self.sigModelChanged.emit(self.shown_model)
+        self._refresh_info()
+
+    def _refresh_info(self) -> None:
+        shown = self.shown_model
+        live = shown is self._live
+        info = ModelInfo.of(shown, note=LIVE_NOTE if live else "",
+                            test_accuracy=self._live_accuracy if live else None)
+        if info != self._info:
+            self._info = info
+            self.sigInfoChanged.emit(info)

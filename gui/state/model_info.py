@@ -1,0 +1,69 @@
+"""What the window says about a model: a short label (the file name or the
+preset) and the typed facts the status bar and the title show."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine import Model
+from engine.nn.metadata import ModelCard
+
+
+def model_label(model: Model) -> str:
+    """Short human name: the file name, or the preset for in-memory models."""
+    if model.source:
+        return Path(model.source).name
+    card = ModelCard.read(model.metadata)
+    if card.untrained:
+        return f"untrained {card.preset or 'model'}"
+    return f"{card.preset} (in memory)" if card.preset else "model (in memory)"
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """The facts about the shown model that the status bar and title show.
+
+    :ivar test_accuracy: fraction in [0, 1] on the full MNIST test set, or None
+    :ivar note: what is special about it now, e.g. "training: live weights"
+    """
+    label: str
+    preset: str | None
+    parameters: int
+    test_accuracy: float | None
+    untrained: bool
+    note: str = ""
+
+    @classmethod
+    def of(cls, model: Model, note: str = "", test_accuracy: float | None = None) -> "ModelInfo":
+        """From ``model`` (its metadata read as a :class:`ModelCard`);
+        ``test_accuracy`` overrides the recorded one (e.g. a live run's)."""
+        card = ModelCard.read(model.metadata)
+        accuracy = test_accuracy if test_accuracy is not None else card.test_accuracy
+        return cls(model_label(model), card.preset, model.num_params(), accuracy,
+                   card.untrained and accuracy is None, note)
+
+    def status_text(self) -> str:
+        """``Model: model.npz · playground architecture · 258,314 parameters · test accuracy 99.63%``."""
+        parts = [f"Model: {self.label}"]
+        if self.note:
+            parts.append(self.note)
+        if self.preset:
+            parts.append(f"{self.preset} architecture")
+        parts.append(f"{self.parameters:,} parameters")
+        if self.test_accuracy is not None:
+            parts.append(f"test accuracy {self.test_accuracy:.2%}")
+        elif self.untrained:
+            parts.append("untrained: random guesses")
+        else:
+            parts.append("test accuracy unknown")
+        return "  ·  ".join(parts)
+
+
+def suggested_file_name(model: Model) -> str:
+    """A descriptive file name for saving ``model``: its preset and, once
+    measured, its test accuracy, e.g. ``trained-tiny-97.12.npz``."""
+    card = ModelCard.read(model.metadata)
+    accuracy = f"-{card.test_accuracy * 100:.2f}" if card.test_accuracy is not None else ""
+    preset = re.sub(r"[^A-Za-z0-9_-]+", "-", card.preset or "").strip("-")[:32] or "model"
+    return f"trained-{preset}{accuracy}.npz"

@@ -1,0 +1,56 @@
+"""A wrapping grid of 28x28 digit thumbnails, each with a caption and a tooltip."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QIcon, QImage, QPixmap
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
+
+THUMB = 42  # px, 1.5x the 28x28 digits
+
+
+def digit_icon(image: np.ndarray, size: int = THUMB) -> QIcon:
+    """A ``(28, 28)`` uint8 digit (white ink on black, as the network sees it) as an icon."""
+    img = np.ascontiguousarray(image, dtype=np.uint8)
+    h, w = img.shape
+    qimg = QImage(img.data, w, h, w, QImage.Format.Format_Grayscale8).copy()
+    return QIcon(QPixmap.fromImage(qimg.scaled(size, size, Qt.AspectRatioMode.KeepAspectRatio,
+                                               Qt.TransformationMode.FastTransformation)))
+
+
+class DigitGallery(QListWidget):
+    """A wrapping grid of digit thumbnails with a caption under each."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 18, THUMB + 34))
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setUniformItemSizes(True)
+        self.setWordWrap(True)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.setSpacing(2)
+        self.setMinimumWidth(2 * (THUMB + 18) + 24)
+        self.indices: np.ndarray = np.zeros(0, np.int64)
+
+    def show_images(self, images: np.ndarray, indices: np.ndarray, captions: list[str],
+                    tooltips: list[str]) -> None:
+        self.setUpdatesEnabled(False)
+        try:
+            self.clear()
+            self.indices = np.asarray(indices, np.int64)
+            for i, caption, tip in zip(self.indices, captions, tooltips):
+                item = QListWidgetItem(digit_icon(images[i]), caption)
+                item.setToolTip(tip)
+                item.setData(Qt.ItemDataRole.UserRole, int(i))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+                self.addItem(item)
+        finally:
+            self.setUpdatesEnabled(True)
+
+
+def top3_text(p: np.ndarray) -> str:
+    order = np.argsort(-p)[:3]
+    return ", ".join(f"{d}: {p[d]:.1%}" for d in order)

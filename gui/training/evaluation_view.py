@@ -1,0 +1,322 @@
+"""How good is the model, and where does it go wrong?
+
+Test accuracy, per-class accuracy (bars), a confusion matrix (a pyqtgraph
+``ImageItem``, rows = true digit, columns = prediction, counts drawn as
+``TextItem`` s); clicking a cell fills a gallery with those test images and
+their predicted probabilities; a second gallery shows the most confident
+mistakes. The evaluation itself (10k images, 1-3 s) runs off the GUI thread
+(a :class:`gui.workers.call_job.CallJob`); :meth:`EvaluationView.show_result`
+takes a finished :class:`engine.training.evaluate.EvalResult` directly (the training
+worker emits one per epoch).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from engine.nn.model import Model
+from engine.training.evaluate import EvalResult, evaluate
+
+from ..workers.call_job import CallJob
+from .confusion_image import ConfusionImage, confusion_colormap
+from .digit_gallery import DigitGallery, top3_text
+
+#: Most images shown for one confusion-matrix cell.
+GALLERY_LIMIT = 120
+#: Number of "most confident mistakes" shown.
+MISTAKES = 48
+
+
+class EvaluationView(QWidget):
+    """Shows an :class:`EvalResult` of a model on test images.
+
+    * :meth:`show_result(result, images)` - display a finished evaluation
+      (``images``: the ``(N, 28, 28)`` uint8 test images it was computed on);
+    * :meth:`evaluate(model, images, labels)` - evaluate off the GUI thread,
+      then display (``sigEvaluated(EvalResult)`` when done);
+    * :meth:`select_cell(true, predicted)` - what a click on a cell does.
+
+    Object names: ``confusionPlot`` (PlotWidget), ``perClassPlot``,
+    ``cellGallery`` and ``mistakesGallery`` (QListWidgets).
+    """
+
+    sigEvaluated = Signal(object)
+    sigCellSelected = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.result: Optional[EvalResult] = None
+        self.images: Optional[np.ndarray] = None
+        self._title = ""
+        self._pending = False
+        self.selected: Optional[tuple[int, int]] = None
+        self._job: Optional[CallJob] = None       # the evaluation whose result will be shown
+        self._job_context: tuple = (None, "")
+        self._jobs: list[CallJob] = []             # every evaluation thread not yet ended
+
+        self.summary_label = QLabel("No evaluation yet.")
+        self.summary_label.setObjectName("evaluationSummary")
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setWordWrap(True)
+        self.evaluate_button = QPushButton("Evaluate")
+        self.evaluate_button.setObjectName("evaluateButton")
+        self.evaluate_button.setToolTip("Evaluate the model on the test set again")
+        self.evaluate_button.setVisible(False)  # shown when an owner connects it (see training panel)
+
+        # confusion matrix
+        self.confusion_plot = pg.PlotWidget()
+        self.confusion_plot.setObjectName("confusionPlot")
+        cp = self.confusion_plot.getPlotItem()
+        cp.setTitle("Confusion matrix: click a cell", size="9pt")
+        cp.setLabel("left", "true digit")
+        cp.setLabel("bottom", "predicted digit")
+        cp.setMenuEnabled(False)
+        cp.hideButtons()
+        vb = cp.getViewBox()
+        vb.setMouseEnabled(False, False)
+        vb.invertY(True)
+        vb.setAspectLocked(True)
+        ticks = [[(i + 0.5, str(i)) for i in range(10)]]
+        for axis in ("left", "bottom"):
+            cp.getAxis(axis).setTicks(ticks)
+        self.confusion_image = ConfusionImage(axisOrder="row-major")
+        self.confusion_image.setLookupTable(confusion_colormap().getLookupTable(nPts=256))
+        cp.addItem(self.confusion_image)
+        self.selection_box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+        self.selection_box.setPen(pg.mkPen((255, 80, 80), width=3))
+        self.selection_box.setBrush(pg.mkBrush(None))
+        self.selection_box.setZValue(10)
+        self.selection_box.setVisible(False)
+        cp.addItem(self.selection_box)
+        self.count_items: list[pg.TextItem] = []
+        self.confusion_image.sigCellClicked.connect(self.select_cell)
+        self.confusion_plot.setMinimumSize(230, 230)
+
+        # per-class accuracy
+        self.per_class_plot = pg.PlotWidget()
+        self.per_class_plot.setObjectName("perClassPlot")
+        pp = self.per_class_plot.getPlotItem()
+        pp.setTitle("Accuracy per digit", size="9pt")
+        pp.setMenuEnabled(False)
+        pp.hideButtons()
+        pp.getViewBox().setMouseEnabled(False, False)
+        pp.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+        self.per_class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                                              brush=pg.mkBrush(44, 160, 44))
+        pp.addItem(self.per_class_bars)
+        self.per_class_labels = [pg.TextItem("", anchor=(0.5, 1.0), color=(220, 220, 220))
+                                 for _ in range(10)]
+        small = self.font()
+        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
+        for item in self.per_class_labels:
+            item.setFont(small)
+            pp.addItem(item)
+        self.per_class_plot.setFixedHeight(170)
+
+        # galleries
+        self.cell_title = QLabel("Click a cell of the confusion matrix to see its images.")
+        self.cell_title.setWordWrap(True)
+        self.cell_gallery = DigitGallery()
+        self.cell_gallery.setObjectName("cellGallery")
+        self.cell_title.setMinimumWidth(150)
+        self.mistakes_title = QLabel("Most confident mistakes")
+        self.mistakes_title.setWordWrap(True)
+        self.mistakes_gallery = DigitGallery()
+        self.mistakes_gallery.setObjectName("mistakesGallery")
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(self.confusion_plot, 1)
+        lv.addWidget(self.per_class_plot)
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.cell_title)
+        rv.addWidget(self.cell_gallery, 1)
+        rv.addWidget(self.mistakes_title)
+        rv.addWidget(self.mistakes_gallery, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([1200, 800])
+        header = QHBoxLayout()
+        header.addWidget(self.summary_label, 1)
+        header.addWidget(self.evaluate_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(splitter, 1)
+
+    # ------------------------------------------------------------ display
+    def show_result(self, result: EvalResult, images: np.ndarray, title: str = "") -> None:
+        """Display ``result`` computed on ``images`` ``(N, 28, 28)`` (the first N test images).
+
+        While the view is hidden (e.g. another tab is shown during training)
+        only the data is kept; it is drawn when the view is shown."""
+        if len(images) < len(result.labels):
+            raise ValueError(f"{len(result.labels)} results but only {len(images)} images")
+        self.result, self.images, self._title = result, images, title
+        self._pending = True
+        if self.isVisible():
+            self._render()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._pending:
+            self._render()
+
+    def _render(self) -> None:
+        self._pending = False
+        result, title = self.result, self._title
+        n = len(result.labels)
+        worst = np.argsort(result.per_class_accuracy)[:2]
+        hardest = ", ".join(f"{d} ({result.per_class_accuracy[d]:.1%})" for d in worst)
+        prefix = f"{title}: " if title else ""
+        self.summary_label.setText(
+            f"{prefix}<b>test accuracy {result.accuracy:.2%}</b> on {n:,} images "
+            f"({int(n - np.trace(result.confusion)):,} wrong) &middot; loss {result.loss:.4f} "
+            f"&middot; hardest digits: {hardest}")
+        self._draw_confusion(result.confusion)
+        self._draw_per_class(result.per_class_accuracy)
+        self._show_mistakes()
+        cell = self.selected
+        if cell is None:  # start with the most frequent confusion
+            off = result.confusion.copy()
+            np.fill_diagonal(off, -1)
+            cell = tuple(int(v) for v in np.unravel_index(np.argmax(off), off.shape))
+        self.select_cell(*cell)
+
+    def _draw_confusion(self, confusion: np.ndarray) -> None:
+        k = confusion.shape[0]
+        # log colour scale: the diagonal holds ~1000s, the interesting errors 1..30
+        shade = np.log1p(confusion.astype(float))
+        self.confusion_image.setImage(shade, levels=(0.0, max(float(shade.max()), 1.0)))
+        self.confusion_image.setRect(0, 0, k, k)
+        while len(self.count_items) < k * k:
+            item = pg.TextItem("", anchor=(0.5, 0.5))
+            font = self.font()
+            font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+            item.setFont(font)
+            self.confusion_plot.getPlotItem().addItem(item)
+            self.count_items.append(item)
+        top = shade.max() or 1.0
+        for r in range(k):
+            for c in range(k):
+                item = self.count_items[r * k + c]
+                count = int(confusion[r, c])
+                item.setText(str(count) if count else "")
+                item.setColor((20, 20, 20) if shade[r, c] > 0.6 * top else (235, 235, 235))
+                item.setPos(c + 0.5, r + 0.5)
+        self.confusion_plot.getPlotItem().getViewBox().setRange(xRange=(0, k), yRange=(0, k),
+                                                               padding=0.02)
+
+    def _draw_per_class(self, per_class: np.ndarray) -> None:
+        k = len(per_class)
+        low = float(np.nanmin(per_class)) if k else 0.0
+        floor = max(0.0, min(0.9, np.floor(low * 20 - 1) / 20))
+        self.per_class_bars.setOpts(x=np.arange(k), height=per_class - floor, y0=floor, width=0.7)
+        for d, item in enumerate(self.per_class_labels[:k]):
+            item.setText(f"{per_class[d] * 100:.1f}")
+            item.setPos(d, float(per_class[d]))
+        self.per_class_plot.getPlotItem().setYRange(floor, 1.0 + (1.0 - floor) * 0.18, padding=0)
+        self.per_class_plot.getPlotItem().setXRange(-0.6, k - 0.4, padding=0)
+
+    def _show_mistakes(self) -> None:
+        r = self.result
+        idx = r.worst_mistakes(MISTAKES)
+        pred = r.predictions
+        captions = [f"{r.labels[i]}\u2192{pred[i]}\n{r.probabilities[i, pred[i]]:.0%}" for i in idx]
+        tips = [f"test image #{i}: true {r.labels[i]}, predicted {pred[i]}\n{top3_text(r.probabilities[i])}"
+                for i in idx]
+        self.mistakes_gallery.show_images(self.images, idx, captions, tips)
+        self.mistakes_title.setText(f"Most confident mistakes ({len(idx)} of "
+                                    f"{int(len(r.labels) - np.trace(r.confusion)):,} wrong)")
+
+    def select_cell(self, true_label: int, predicted: int) -> None:
+        """Show the test images with this true label and this prediction, most confident first."""
+        if self.result is None:
+            return
+        r = self.result
+        self.selected = (int(true_label), int(predicted))
+        self.selection_box.setRect(predicted, true_label, 1, 1)
+        self.selection_box.setVisible(True)
+        idx = r.indices(true_label, predicted)
+        shown = idx[:GALLERY_LIMIT]
+        captions = [f"{r.probabilities[i, predicted]:.1%}" for i in shown]
+        tips = [f"test image #{i}: true {true_label}, predicted {predicted}\n{top3_text(r.probabilities[i])}"
+                for i in shown]
+        self.cell_gallery.show_images(self.images, shown, captions, tips)
+        what = "correctly classified" if true_label == predicted else "misclassified"
+        more = f", showing the {len(shown)} most confident" if len(idx) > len(shown) else ""
+        self.cell_title.setText(f"True {true_label}, predicted {predicted}: {len(idx):,} "
+                                f"image{'' if len(idx) == 1 else 's'} "
+                                f"{what}{more} (caption: probability of {predicted})")
+        self.sigCellSelected.emit(int(true_label), int(predicted))
+
+    def apply_theme(self, theme) -> None:
+        """Colours of a :class:`gui.widgets.theme.Theme` (plot backgrounds, axes, labels)."""
+        for plot in (self.confusion_plot, self.per_class_plot):
+            plot.setBackground(theme.surface_alt)
+            item = plot.getPlotItem()
+            for name in ("left", "bottom"):
+                axis = item.getAxis(name)
+                axis.setPen(pg.mkPen(theme.border))
+                axis.setTextPen(pg.mkPen(theme.muted))
+            item.titleLabel.setText(item.titleLabel.text, color=theme.text)
+        for label in self.per_class_labels:
+            label.setColor(theme.text)
+
+    # ---------------------------------------------------------- evaluation
+    def evaluate(self, model: Model, images: np.ndarray, labels: np.ndarray, title: str = "") -> None:
+        """Evaluate a copy of ``model`` off the GUI thread (on two threads,
+        cancellable between chunks), then show the result and emit ``sigEvaluated``."""
+        self.cancel()
+        twin = model.clone()
+        job = CallJob(lambda checkpoint: evaluate(twin, images, labels, threads=2,
+                                                  checkpoint=checkpoint), "evaluation")
+        job.sigFinished.connect(self._evaluated)
+        job.sigFailed.connect(self._evaluation_failed)
+        job.sigDone.connect(self._job_done)
+        self._job, self._job_context = job, (images, title)
+        self._jobs.append(job)
+        self.summary_label.setText(f"Evaluating on {len(labels):,} test images\u2026")
+        job.start()
+
+    def _evaluated(self, result: EvalResult) -> None:
+        images, title = self._job_context
+        self.show_result(result, images, title)
+        self.sigEvaluated.emit(result)
+
+    def _evaluation_failed(self, message: str) -> None:
+        self.summary_label.setText(f"Evaluation failed: {message}")
+
+    def _job_done(self) -> None:
+        self._jobs = [job for job in self._jobs if job.running]
+        if self._job is not None and not self._job.running:
+            self._job = None
+
+    @property
+    def busy(self) -> bool:
+        """True while an evaluation (not cancelled) runs."""
+        return self._job is not None and self._job.running
+
+    def cancel(self) -> None:
+        """Abandon a running evaluation (its result is dropped)."""
+        if self._job is not None:
+            self._job.cancel()
+            self._job = None
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Cancel and wait for evaluation threads (call before the window closes)."""
+        self.cancel()
+        ok = True
+        for job in list(self._jobs):
+            job.cancel()
+            ok &= job.wait(timeout_ms)
+        return ok

@@ -1,0 +1,353 @@
+"""The Training tab: it composes the parts and connects them to the
+application state; each part does one thing.
+
+* :class:`~gui.training.settings_form.TrainingSettingsForm` - settings <-> ``TrainConfig``;
+* :class:`~gui.training.data_box.DataBox` - MNIST status, download, the loaded dataset;
+* :class:`~gui.training.run_controller.RunController` - the run's state machine and thread;
+* :class:`~gui.training.run_box.RunBox` - Start / Pause / Stop, progress, status;
+* :class:`~gui.training.plots.TrainingPlots` - the live curves;
+* :class:`~gui.training.evaluation_view.EvaluationView` - confusion matrix and galleries.
+
+With an :class:`~gui.state.app_state.AppState`, a run starts from its current
+model (or a fresh preset), the views follow the live weights while it runs
+(``begin_training`` / ``update_live_weights`` / ``end_training``), and "Use this
+model" opens the trained model in it. Public handles: the buttons'
+object names (``startTrainingButton``, ``stopTrainingButton``, ...), the
+``lossPlot`` plot, :meth:`TrainingPanel.is_training`, :meth:`TrainingPanel.shutdown`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QScrollArea, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from engine import Model
+from engine.data.dataset import Dataset
+from engine.nn import presets
+from engine.nn.metadata import ModelCard, clear_training_record
+from engine.training.reports import EpochReport, FinishedReport, RunPlan
+
+from ..state.app_state import AppState
+from ..state.model_info import model_label, suggested_file_name
+from ..widgets.file_dialogs import ask_save_path, show_warning
+from .data_box import DataBox
+from .evaluation_view import EvaluationView
+from .plots import TrainingPlots
+from .run_box import RunBox, format_duration
+from .run_controller import RunController, RunState
+from .settings_form import TrainingSettingsForm
+from .trained_model import TrainedModel
+
+
+class TrainingPanel(QWidget):
+    """Train a network on MNIST inside the app.
+
+    :param state: the application state (current and live model); None for a
+        panel on its own (then "current weights" is unavailable and nothing is shown live)
+    :param data_dir: MNIST folder; None = ``CNN_PLAYGROUND_DATA``, else the cache
+    :param data: an already loaded :class:`Dataset` (skips loading MNIST)
+
+    Signals: ``sigTrainingStarted()``, ``sigTrainingFinished(FinishedReport)``,
+    ``sigTrainingFailed(str)``, ``sigTrainedModelUpdated(Model)`` (its full
+    test-set accuracy was measured after the run).
+    """
+
+    sigTrainingStarted = Signal()
+    sigTrainingFinished = Signal(object)
+    sigTrainingFailed = Signal(str)
+    sigTrainedModelUpdated = Signal(object)
+
+    def __init__(self, state: Optional[AppState] = None, data_dir: Optional[str] = None,
+                 data: Optional[Dataset] = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self.state = state
+        self.run = RunController(self)
+        self.settings = TrainingSettingsForm()
+        self.data = DataBox(data_dir, data)
+        self.run_box = RunBox()
+        self.plots = TrainingPlots()
+        self.evaluation_view = EvaluationView()
+        self.result = TrainedModel(self.evaluation_view, self)
+        self._started_from = ""
+        self._closing = False
+        self._layout()
+        self._connect()
+        self._current_model_changed()
+        self._update_enabled()
+
+    # ================================================================ building
+    def _layout(self) -> None:
+        self.settings.data_box.layout().addWidget(self.data)
+        column = QWidget()
+        cl = QVBoxLayout(column)
+        cl.setContentsMargins(4, 4, 4, 4)
+        cl.addWidget(self.settings)
+        cl.addStretch(1)
+        self.settings_scroll = QScrollArea()
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setWidget(column)
+        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        column.adjustSize()
+        width = (max(column.sizeHint().width(), self.run_box.sizeHint().width())
+                 + self.settings_scroll.verticalScrollBar().sizeHint().width()
+                 + 2 * self.settings_scroll.frameWidth() + 2)
+        left = QWidget()
+        left.setObjectName("trainingControls")
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.addWidget(self.settings_scroll, 1)
+        ll.addWidget(self.run_box)   # buttons and progress stay visible below the settings
+        left.setFixedWidth(width)
+        self.loss_plot = self.plots.loss_plot
+        self.evaluation_view.evaluate_button.setText("Evaluate current model")
+        self.evaluation_view.evaluate_button.setVisible(self.state is not None)
+        self.view_tabs = QTabWidget()
+        self.view_tabs.addTab(self.plots, "Curves")
+        self.view_tabs.addTab(self.evaluation_view, "Evaluation")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(left)
+        layout.addWidget(self.view_tabs, 1)
+
+    def _connect(self) -> None:
+        box = self.run_box
+        box.start_button.clicked.connect(self.start_training)
+        box.pause_button.toggled.connect(self._pause_toggled)
+        box.stop_button.clicked.connect(self.stop_training)
+        box.use_button.clicked.connect(self.use_trained_model)
+        box.save_button.clicked.connect(self._save_clicked)
+        self.settings.sigChanged.connect(self._update_enabled)
+        self.data.sigChanged.connect(self._update_enabled)
+        self.data.sigStatus.connect(lambda text, detail: box.set_status(text, detail or None))
+        self.evaluation_view.evaluate_button.clicked.connect(self.evaluate_current_model)
+        self.result.sigMeasured.connect(self._measured)
+        run = self.run
+        run.sigStateChanged.connect(self._state_changed)
+        run.sigDataLoaded.connect(self.data.set_dataset)
+        run.sigStarted.connect(self._run_started)
+        run.sigProgress.connect(self._progress)
+        run.sigEpochFinished.connect(self._epoch_finished)
+        run.sigFinished.connect(self._finished)
+        run.sigFailed.connect(self._failed)
+        if self.state is not None:
+            run.sigWeights.connect(self.state.update_live_weights)
+            run.sigEnded.connect(self.state.end_training)  # (a backstop: see _finished)
+            self.state.sigModelChanged.connect(self._current_model_changed)
+
+    # ================================================================ public API
+    def is_training(self) -> bool:
+        """True from Start until the training thread has ended."""
+        return self.run.active
+
+    @property
+    def paused(self) -> bool:
+        return self.run.state is RunState.PAUSED
+
+    @property
+    def finished_report(self) -> Optional[FinishedReport]:
+        return self.run.finished_report
+
+    def set_data(self, data: Dataset) -> None:
+        """Use an already loaded dataset (skips reading MNIST)."""
+        self.data.set_dataset(data)
+
+    def start_training(self) -> bool:
+        """Start a run with the current settings. Returns False if it could not start."""
+        if self.is_training():
+            return False
+        try:
+            config = self.settings.config()
+            config.validate()
+        except ValueError as exc:
+            self.run_box.set_status("Cannot start with these settings.", str(exc))
+            return False
+        if not self.data.ready():
+            self.run_box.set_status("MNIST is missing: download it first.")
+            self.data.refresh()
+            return False
+        current = self.state.current_model if self.state is not None else None
+        if not self.settings.start_fresh() and current is not None:
+            model = current.clone()
+            self._started_from = f"the weights of {model_label(current)}"
+        else:
+            preset = self.settings.preset()
+            model = presets.build(preset, np.random.default_rng(config.seed))
+            self._started_from = f"fresh {preset} weights (seed {config.seed})"
+        clear_training_record(model.metadata)
+        self.evaluation_view.cancel()
+        self._closing = False
+        self.result.clear()
+        self.plots.start_run(config.epochs)
+        self.run_box.begin()
+        self.run_box.set_status("Loading MNIST\u2026" if self.data.dataset is None else "Starting\u2026")
+        live = model.clone().eval()
+        self.run.start(model, config, self.data.source())
+        if self.state is not None:
+            self.state.begin_training(live)
+        self.sigTrainingStarted.emit()
+        return True
+
+    def pause_training(self) -> None:
+        self.run.pause()
+
+    def resume_training(self) -> None:
+        self.run.resume()
+
+    def stop_training(self) -> None:
+        """Ask the run to stop after the current step (returns at once)."""
+        if self.run.active and self.run.state is not RunState.STOPPING:
+            self.run.stop()
+            self.run_box.set_status("Stopping\u2026")
+
+    def shutdown(self, timeout_ms: int = 3000) -> bool:
+        """Stop training, evaluation, loading and downloads and wait for their
+        threads (call before the window closes). Returns True if all ended in time."""
+        self._closing = True  # no new work (e.g. the final evaluation) from here on
+        ok = self.data.shutdown(timeout_ms)
+        ok &= self.run.shutdown(timeout_ms)
+        QApplication.processEvents()  # deliver the final signals (sigTrainingFinished)
+        ok &= self.evaluation_view.shutdown(timeout_ms)
+        return ok
+
+    @property
+    def trained_model(self) -> Optional[Model]:
+        """The last run's model (None before a run, or when it made no step)."""
+        return self.result.model
+
+    def use_trained_model(self) -> None:
+        """Make the trained model the application's current model."""
+        if self.trained_model is not None and self.state is not None:
+            self.state.open_model(self.trained_model)
+            self.run_box.set_status(f"Now using the trained model ({model_label(self.trained_model)}).")
+
+    def save_trained_model(self, path) -> bool:
+        """Write the trained model to ``path`` (atomic: temp file + rename)."""
+        if self.trained_model is None:
+            return False
+        problem = self.result.save(path)
+        if problem is not None:
+            self.run_box.set_status("Saving failed.", problem)
+            return False
+        if self.state is not None:
+            self.state.metadata_changed(self.trained_model)
+        self.run_box.set_status(f"Saved {Path(path).name}.")
+        return True
+
+    def evaluate_current_model(self) -> None:
+        """Evaluate the application's current model on the test set (off the GUI thread)."""
+        if self.state is None or self.is_training():
+            return
+        self.data.load_then(self._evaluate_current)
+
+    def apply_theme(self, theme) -> None:
+        """Match the window's light/dark theme (a :class:`gui.widgets.theme.Theme`)."""
+        self.plots.apply_theme(theme)
+        self.evaluation_view.apply_theme(theme)
+
+    # ============================================================ run relays
+    def _state_changed(self, state: RunState) -> None:
+        if state in (RunState.FINISHED, RunState.FAILED):
+            self.run_box.end(self.run.finished_report is not None
+                             and self.run.finished_report.reason == "completed")
+        self._update_enabled()
+
+    def _run_started(self, plan: RunPlan) -> None:
+        self.plots.set_total_steps(plan.total_steps)
+        self.run_box.set_total_steps(plan.total_steps)
+        self.run_box.set_status(f"Training on {plan.train_images:,} images, testing on "
+                                f"{plan.test_images:,}: {plan.epochs} epoch(s) of "
+                                f"{plan.steps_per_epoch:,} steps\u2026")
+
+    def _progress(self, reports) -> None:
+        self.plots.add_steps(reports)
+        last = reports[-1]
+        if self.run.state in (RunState.RUNNING, RunState.PAUSED) and \
+                self.run_box.due_for_progress(last):
+            self.run_box.show_progress(last, self.run.config.epochs, self.paused)
+
+    def _epoch_finished(self, report: EpochReport) -> None:
+        self.plots.add_epoch(report)
+        full = self.run.plan is not None and self.run.plan.test_images >= self._test_count()
+        if self.state is not None and full:
+            self.state.set_live_accuracy(report.test_accuracy)
+        self.run_box.set_result(f"Epoch {report.epoch}: test accuracy {report.test_accuracy:.2%}, "
+                                f"train accuracy {report.train_accuracy:.2%}")
+        if report.evaluation is not None and self.data.dataset is not None:
+            self.evaluation_view.show_result(report.evaluation, self.data.dataset.test_images,
+                                             f"Training, epoch {report.epoch}")
+
+    def _finished(self, report: FinishedReport) -> None:
+        if self.state is not None:
+            self.state.end_training()  # the views show the current model again
+        self.result.take(self.run, report, self._started_from, self.data.dataset,
+                         measure=not self._closing)
+        how = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}.get(
+            report.reason, report.reason)
+        acc = "" if report.test_accuracy is None else f" · test accuracy {report.test_accuracy:.2%}"
+        self.run_box.set_status(f"{how} after {report.steps:,} steps ({report.epochs_completed} "
+                                f"epoch(s), {format_duration(report.elapsed_s)}){acc}.",
+                                report.message if report.reason == "diverged" else None)
+        self.sigTrainingFinished.emit(report)
+
+    def _failed(self, message: str) -> None:
+        if self.state is not None:
+            self.state.end_training()
+        self.run_box.set_status("Training failed.", message)
+        self.sigTrainingFailed.emit(message)
+
+    def _measured(self, model: Model) -> None:
+        accuracy = ModelCard.read(model.metadata).test_accuracy
+        self.run_box.set_result(f"Trained model: test accuracy {accuracy:.2%} on all "
+                                f"{self._test_count():,} test images")
+        if self.state is not None:
+            self.state.metadata_changed(model)
+        self.sigTrainedModelUpdated.emit(model)
+
+    # ================================================================ helpers
+    def _test_count(self) -> int:
+        """Number of test images in the dataset (10,000 for MNIST)."""
+        return self.data.dataset.test_count() if self.data.dataset is not None else 10_000
+
+    def _evaluate_current(self) -> None:
+        model = self.state.current_model
+        self.view_tabs.setCurrentWidget(self.evaluation_view)
+        self.evaluation_view.evaluate(model, self.data.dataset.test_images,
+                                      self.data.dataset.test_labels,
+                                      f"Current model ({model_label(model)})")
+
+    def _current_model_changed(self, _model=None) -> None:
+        current = self.state.current_model if self.state is not None else None
+        self.settings.set_current_model(None if current is None else
+                                        (ModelCard.read(current.metadata).preset or ""))
+        self._update_enabled()
+
+    def _pause_toggled(self, on: bool) -> None:
+        if on:
+            self.run.pause()
+            self.run_box.set_status("Paused (after the current step).")
+        else:
+            self.run.resume()
+            self.run_box.set_status("Training\u2026")
+
+    def _update_enabled(self) -> None:
+        state = self.run.state
+        self.settings.set_locked(state.active)
+        self.run_box.show_state(state, can_start=self.data.ready(),
+                                has_result=self.trained_model is not None)
+        self.evaluation_view.evaluate_button.setEnabled(
+            self.state is not None and not state.active and self.data.ready())
+
+    def _save_clicked(self) -> None:
+        if self.trained_model is None:
+            return
+        path = ask_save_path(self, "Save trained model", None, suggested_file_name(self.trained_model))
+        if path and not self.save_trained_model(path):
+            show_warning(self, "Could not save the model", self.run_box.result_label.text())
+
+
+__all__ = ["TrainingPanel"]

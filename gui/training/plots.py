@@ -1,0 +1,327 @@
+"""Live training curves (pyqtgraph): batch loss (raw, faint) with a smoothed
+curve, per-epoch train/test loss and accuracy, learning rate.
+
+Data lives in preallocated numpy arrays that double when full (amortised
+O(1) appends, no Python lists re-converted every frame); curves get views of
+them. Curves use peak downsampling and clip-to-view, so 100k points cost a
+few milliseconds per redraw; redraws are coalesced to at most ~30 per second.
+The x axis is the position in the run in epochs (2.5 = half-way through the
+third epoch), shared by the three plots.
+"""
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from engine.training.reports import EpochReport, StepReport
+
+from .plot_parts import GrowingArray, LogAxis, SteppedRange, blend, make_curve, swatch, thin_slice
+
+#: The redraw timer's tick (ms); each tick redraws at most one plot.
+REDRAW_INTERVAL_MS = 50
+#: Minimum time between two redraws of each plot (s): the loss at 10 Hz, the
+#: slower-moving accuracy at 5 Hz and the learning rate at 2 Hz - together ~17
+#: plot repaints a second, each one GUI-thread time the trainer loses.
+REDRAW_PERIOD_S = {"loss": 0.1, "accuracy": 0.2, "lr": 0.5}
+#: Smoothing of the batch curves: exponential moving average (debiased like
+#: TensorBoard's) over ~1/30 of the run, between 5 and 100 steps.
+EMA_SPAN = (5, 100)
+
+LOSS_COLOR = (31, 119, 180)
+TRAIN_COLOR = (255, 127, 14)
+TEST_COLOR = (44, 160, 44)
+LR_COLOR = (148, 103, 189)
+
+
+class TrainingPlots(QWidget):
+    """Three stacked plots sharing the x axis (epochs):
+
+    * ``lossPlot`` (a ``pg.PlotWidget``): batch loss (faint), its moving
+      average, and the per-epoch train and test loss; log y axis;
+    * ``accuracyPlot``: smoothed batch accuracy, per-epoch train and test accuracy;
+    * ``lrPlot``: the learning rate.
+
+    Feed it with :meth:`start_run` (fixes the x range to the run's epochs),
+    :meth:`add_steps` (a list of ``StepReport``) and :meth:`add_epoch`.
+
+    Painting is what costs (a few ms per plot in Qt's raster engine, more
+    while training threads compete for the GIL), so: the raw curve is
+    peak-downsampled and clipped to the view; smooth curves are thinned to
+    ~``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
+    the legends are coloured titles (outside the data area); the ranges are
+    fixed (x: the run's epochs) or move in coarse steps (y), so the axes are
+    seldom repainted; the loss is stored as log10 (no per-frame log); the
+    per-epoch markers are only re-set when an epoch ended; and each plot is
+    redrawn at most every ``REDRAW_PERIOD_S[name]``, one plot per
+    ``REDRAW_INTERVAL_MS`` tick.
+    """
+
+    SMOOTH_POINTS = 500
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.loss_plot = pg.PlotWidget(axisItems={"left": LogAxis("left")})
+        self.loss_plot.setObjectName("lossPlot")
+        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot.setObjectName("accuracyPlot")
+        self.lr_plot = pg.PlotWidget()
+        self.lr_plot.setObjectName("lrPlot")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.loss_plot, 5)
+        layout.addWidget(self.accuracy_plot, 4)
+        layout.addWidget(self.lr_plot, 2)
+        self.setMinimumHeight(360)
+        self._text_color = "#808080"
+
+        lp = self.loss_plot.getPlotItem()
+        lp.getAxis("left").setLogMode(False, True)  # data are stored as log10
+        faint = blend(LOSS_COLOR, pg.getConfigOption("background"), 0.35)
+        self.batch_loss_curve = make_curve(lp, faint, downsample=True)
+        self.smooth_loss_curve = make_curve(lp, LOSS_COLOR, width=2)
+        self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
+        self.test_loss_curve = make_curve(lp, TEST_COLOR, symbol="s")
+
+        ap = self.accuracy_plot.getPlotItem()
+        self.smooth_acc_curve = make_curve(ap, LOSS_COLOR, width=2)
+        self.train_acc_curve = make_curve(ap, TRAIN_COLOR, symbol="o")
+        self.test_acc_curve = make_curve(ap, TEST_COLOR, symbol="s")
+
+        rp = self.lr_plot.getPlotItem()
+        rp.setLabel("bottom", "epoch")
+        self.lr_curve = make_curve(rp, LR_COLOR, width=1.5)
+        for p in (ap, rp):
+            p.setXLink(lp)
+        for p in (lp, ap, rp):
+            p.getAxis("left").setWidth(44)
+            p.setMenuEnabled(False)
+            p.hideButtons()
+            p.getViewBox().setMouseEnabled(x=True, y=False)
+            p.getViewBox().disableAutoRange()
+        for p in (lp, ap):
+            p.getAxis("bottom").setStyle(showValues=False)
+        self._ranges = {"loss": SteppedRange(0.25), "accuracy": SteppedRange(0.1, 0.0, 1.0),
+                        "lr": SteppedRange(1.0)}
+        self._titles()
+
+        self._x = GrowingArray()
+        self._log_loss = GrowingArray()
+        self._smooth_log_loss = GrowingArray()
+        self._smooth_acc = GrowingArray()
+        self._lr = GrowingArray()
+        self._epochs: list[EpochReport] = []
+        self._ema_loss = self._ema_acc = 0.0
+        self._ema_n = 0
+        self._ema_beta = 1 - 1 / EMA_SPAN[1]
+        self._dirty = {"loss": False, "accuracy": False, "lr": False}
+        self._drawn_at = {name: -math.inf for name in self._dirty}
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._redraw_next)
+        self.redraws = {name: 0 for name in self._dirty}   # redraws so far, per plot
+        self.start_run(1)
+
+    def _titles(self) -> None:
+        t = self._text_color
+        def title(name, *parts):
+            return (f'<span style="color:{t}"><b>{name}</b></span>&nbsp;&nbsp;&nbsp;'
+                    + "&nbsp;&nbsp;&nbsp;".join(parts))
+        self.loss_plot.getPlotItem().setTitle(title(
+            "Loss", swatch(blend(LOSS_COLOR, pg.getConfigOption("background"), 0.35), "batch"),
+            swatch(LOSS_COLOR, "smoothed"), swatch(TRAIN_COLOR, "train", "\u25cf"),
+            swatch(TEST_COLOR, "test", "\u25a0")), size="9pt")
+        self.accuracy_plot.getPlotItem().setTitle(title(
+            "Accuracy", swatch(LOSS_COLOR, "batch, smoothed"),
+            swatch(TRAIN_COLOR, "train", "\u25cf"), swatch(TEST_COLOR, "test", "\u25a0")),
+            size="9pt")
+        self.lr_plot.getPlotItem().setTitle(title("Learning rate"), size="9pt")
+
+    def apply_theme(self, theme) -> None:
+        """Colours of a :class:`gui.widgets.theme.Theme` (background, axes, text)."""
+        self._text_color = theme.text
+        for plot in (self.loss_plot, self.accuracy_plot, self.lr_plot):
+            plot.setBackground(theme.surface_alt)
+            for name in ("left", "bottom"):
+                axis = plot.getPlotItem().getAxis(name)
+                axis.setPen(pg.mkPen(theme.border))
+                axis.setTextPen(pg.mkPen(theme.muted))
+        self.batch_loss_curve.setPen(pg.mkPen(blend(LOSS_COLOR, theme.surface_alt, 0.35)))
+        self._titles()
+
+    # ------------------------------------------------------------------ data
+    def start_run(self, epochs: int, total_steps: int | None = None,
+                  start_epoch: float = 0.0) -> None:
+        """Clear the curves for a new run of ``epochs`` epochs (the x range) and
+        ``total_steps`` steps (sets the smoothing; see :meth:`set_total_steps`)."""
+        if total_steps:
+            self.set_total_steps(total_steps)
+        for arr in (self._x, self._log_loss, self._smooth_log_loss, self._smooth_acc, self._lr):
+            arr.clear()
+        self._epochs.clear()
+        self._epochs_drawn = {"loss": -1, "accuracy": -1}
+        self._ema_loss = self._ema_acc = 0.0
+        self._ema_n = 0
+        for r in self._ranges.values():
+            r.reset()
+        # until data arrive: loss 0.01..3 (log10), accuracy 0..1, learning rate 0..0.1
+        for plot, (lo, hi) in ((self.loss_plot, (-2.0, 0.5)), (self.accuracy_plot, (0.0, 1.0)),
+                               (self.lr_plot, (0.0, 0.1))):
+            plot.getPlotItem().getViewBox().setYRange(lo, hi, padding=0.02)
+        self._set_lr_ticks(0.1)  # a short plot: two labels, 0 and the top (see _update_range)
+        vb = self.loss_plot.getPlotItem().getViewBox()
+        vb.setXRange(start_epoch, start_epoch + max(1, epochs), padding=0.01)
+        self._mark_dirty("loss", "accuracy", "lr")
+
+    def set_total_steps(self, total_steps: int) -> None:
+        """Smooth over ~1/30 of a run of ``total_steps`` steps (5 to 100 steps)."""
+        span = min(EMA_SPAN[1], max(EMA_SPAN[0], total_steps / 30))
+        self._ema_beta = 1 - 1 / span
+
+    def reset(self) -> None:
+        self.start_run(1)
+
+    def add_steps(self, reports: list[StepReport]) -> None:
+        """Append step reports (in step order)."""
+        if not reports:
+            return
+        n = len(reports)
+        x = np.fromiter((r.epoch_fraction for r in reports), float, n)
+        loss = np.fromiter((r.loss for r in reports), float, n)
+        acc = np.fromiter((r.accuracy for r in reports), float, n)
+        lr = np.fromiter((r.lr for r in reports), float, n)
+        smooth_loss = np.empty(n)
+        smooth_acc = np.empty(n)
+        b = self._ema_beta
+        for i in range(n):  # tiny loop: <= a few dozen reports per batch
+            self._ema_n += 1
+            self._ema_loss = b * self._ema_loss + (1 - b) * loss[i]
+            self._ema_acc = b * self._ema_acc + (1 - b) * acc[i]
+            debias = 1 - b ** self._ema_n
+            smooth_loss[i] = self._ema_loss / debias
+            smooth_acc[i] = self._ema_acc / debias
+        log_loss = np.log10(np.maximum(loss, 1e-6))
+        self._x.extend(x)
+        self._log_loss.extend(log_loss)
+        self._smooth_log_loss.extend(np.log10(np.maximum(smooth_loss, 1e-6)))
+        self._smooth_acc.extend(smooth_acc)
+        self._lr.extend(lr)
+        self._ranges["loss"].include(log_loss)
+        self._ranges["accuracy"].include(smooth_acc)
+        self._ranges["lr"].include(lr)
+        self._mark_dirty("loss", "accuracy", "lr")
+
+    def add_epoch(self, report: EpochReport) -> None:
+        self._epochs.append(report)
+        self._ranges["loss"].include(np.log10(np.maximum(
+            [report.train_loss, report.test_loss], 1e-6)))
+        self._ranges["accuracy"].include([report.train_accuracy, report.test_accuracy])
+        self._mark_dirty("loss", "accuracy")
+
+    @property
+    def epoch_count(self) -> int:
+        """Number of per-epoch points stored."""
+        return len(self._epochs)
+
+    @property
+    def step_count(self) -> int:
+        """Number of batch-loss points stored."""
+        return len(self._x)
+
+    def loss_points(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(epoch position, batch loss)`` of every step so far (copies)."""
+        return self._x.view().copy(), 10 ** self._log_loss.view()
+
+    # --------------------------------------------------------------- drawing
+    def _mark_dirty(self, *names: str) -> None:
+        for name in names:
+            self._dirty[name] = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _redraw_next(self) -> None:
+        """One timer tick: redraw the dirty plot that waited longest, if its
+        ``REDRAW_PERIOD_S`` has passed; stop the timer when nothing is dirty."""
+        dirty = [name for name, d in self._dirty.items() if d]
+        if not dirty:
+            self._timer.stop()
+            return
+        now = time.perf_counter()
+        due = [n for n in dirty if now - self._drawn_at[n] >= REDRAW_PERIOD_S[n]]
+        if due:
+            self._redraw(min(due, key=self._drawn_at.__getitem__))
+
+    @property
+    def pending(self) -> bool:
+        """True while some plot has data it has not drawn yet."""
+        return any(self._dirty.values())
+
+    def redraw(self) -> None:
+        """Redraw every plot with pending data now."""
+        for name, dirty in self._dirty.items():
+            if dirty:
+                self._redraw(name)
+
+    def _set_lr_ticks(self, top: float) -> None:
+        axis = self.lr_plot.getPlotItem().getAxis("left")
+        axis.setTicks([[(0.0, "0"), (top, f"{top:g}")], [(top / 2, "")]])
+
+    def _update_range(self, name: str, plot: pg.PlotWidget) -> None:
+        r = self._ranges[name]
+        if name == "lr" and math.isfinite(r.hi):  # 0 .. a round number above the largest lr
+            top = 10 ** math.floor(math.log10(r.hi)) if r.hi > 0 else 1.0
+            top = next(m * top for m in (1, 2, 5, 10) if m * top >= r.hi * 0.9999)
+            target = (0.0, top * 1.1)
+            if target != r.shown:
+                self._set_lr_ticks(top)
+        else:
+            target = r.target()
+        if target is not None and target != r.shown:
+            r.mark_shown(target)
+            pad = 0.02 * (target[1] - target[0])
+            plot.getPlotItem().getViewBox().setYRange(target[0] - pad, target[1] + pad, padding=0)
+
+    def _redraw(self, name: str) -> None:
+        self._dirty[name] = False
+        self._drawn_at[name] = time.perf_counter()
+        self.redraws[name] += 1
+        x = self._x.view()
+        thin = thin_slice(len(x), self.SMOOTH_POINTS)
+        if len(x) and thin.step > 1:  # keep the newest point
+            last = slice(len(x) - 1, len(x))
+        else:
+            last = slice(0, 0)
+        ep = np.array([e.epoch for e in self._epochs], float)
+        new_epochs = self._epochs_drawn.get(name) != len(self._epochs)
+        if new_epochs:
+            self._epochs_drawn[name] = len(self._epochs)
+
+        def smooth(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return (np.concatenate([x[thin], x[last]]),
+                    np.concatenate([values[thin], values[last]]))
+
+        def finite(v: float) -> float:
+            return v if math.isfinite(v) else np.nan
+        if name == "loss":
+            self.batch_loss_curve.setData(x, self._log_loss.view())
+            self.smooth_loss_curve.setData(*smooth(self._smooth_log_loss.view()))
+            if new_epochs:  # (a scatter's setData is costly: not every frame)
+                self.train_loss_curve.setData(ep, np.log10([max(e.train_loss, 1e-6)
+                                                            for e in self._epochs]))
+                self.test_loss_curve.setData(ep, np.log10([max(finite(e.test_loss), 1e-6)
+                                                           for e in self._epochs]))
+            self._update_range("loss", self.loss_plot)
+        elif name == "accuracy":
+            self.smooth_acc_curve.setData(*smooth(self._smooth_acc.view()))
+            if new_epochs:
+                self.train_acc_curve.setData(ep, [e.train_accuracy for e in self._epochs])
+                self.test_acc_curve.setData(ep, [finite(e.test_accuracy) for e in self._epochs])
+            self._update_range("accuracy", self.accuracy_plot)
+        else:
+            self.lr_curve.setData(*smooth(self._lr.view()))
+            self._update_range("lr", self.lr_plot)

@@ -1,0 +1,242 @@
+"""The training settings as widgets, and back: ``config()`` reads a
+:class:`~engine.training.config.TrainConfig` from the controls,
+``set_config()`` writes one into them.
+
+Three group boxes: "Data" (all training images or a random subset, how many
+test images; the panel adds the MNIST status below), "Start from" (the
+current model's weights or a fresh preset) and "Training" (the
+hyper-parameters). ``sigChanged()`` fires when a choice that affects other
+controls changed.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
+                               QGroupBox, QHBoxLayout, QLabel, QRadioButton, QSpinBox,
+                               QVBoxLayout, QWidget)
+
+from engine.nn.presets import PRESET_NOTES, PRESETS
+from engine.training.config import TrainConfig
+from engine.training.optim import DEFAULT_LR
+
+FULL_TEST_SET = 10_000
+CURRENT_MODEL_NOTE = "Continue training the network the canvas uses."
+
+
+class TrainingSettingsForm(QWidget):
+    """Settings of the next run. The controls are public attributes (tests
+    and the panel read them): ``full_radio``, ``subset_radio``, ``subset_spin``,
+    ``test_spin``, ``current_radio``, ``fresh_radio``, ``preset_combo``,
+    ``epochs_spin``, ``batch_spin``, ``optimizer_combo``, ``lr_spin``,
+    ``schedule_combo``, ``momentum_spin``, ``weight_decay_spin``, ``seed_spin``,
+    ``augment_check``."""
+
+    sigChanged = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._locked = False
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.data_box = self._build_data()
+        layout.addWidget(self.data_box)
+        layout.addWidget(self._build_start())
+        layout.addWidget(self._build_training())
+        for b in (self.full_radio, self.subset_radio, self.current_radio, self.fresh_radio):
+            b.toggled.connect(self._changed)
+        self.preset_combo.currentIndexChanged.connect(self._changed)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_changed)
+        self.set_current_model(None)
+
+    # ------------------------------------------------------------- building
+    def _build_data(self) -> QGroupBox:
+        self.full_radio = QRadioButton("All 60,000 training images")
+        self.subset_radio = QRadioButton("A random subset of")
+        self.subset_spin = _spin(100, 60_000, 5_000, step=500, suffix=" images",
+                                 tip="Train on fewer images for a quick demo: 5,000 images "
+                                     "already reach about 95 % in one epoch.")
+        self.subset_radio.setChecked(True)
+        self._data_group = QButtonGroup(self)
+        self._data_group.addButton(self.full_radio)
+        self._data_group.addButton(self.subset_radio)
+        self.test_spin = _spin(100, FULL_TEST_SET, FULL_TEST_SET, step=1000, suffix=" images",
+                               tip="Test images evaluated after each epoch (fewer = quicker epochs)")
+        box = QGroupBox("Data")
+        column = QVBoxLayout(box)
+        column.addWidget(self.full_radio)
+        column.addLayout(_row(self.subset_radio, self.subset_spin))
+        column.addLayout(_row(QLabel("Test on"), self.test_spin))
+        return box
+
+    def _build_start(self) -> QGroupBox:
+        self.current_radio = QRadioButton("Current model's weights")
+        self.fresh_radio = QRadioButton("Fresh random weights:")
+        self._init_group = QButtonGroup(self)
+        self._init_group.addButton(self.current_radio)
+        self._init_group.addButton(self.fresh_radio)
+        self.preset_combo = QComboBox()
+        self.preset_combo.setObjectName("presetCombo")
+        for name in PRESETS:
+            self.preset_combo.addItem(name, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESET_NOTES.get(name, ""),
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData("tiny")))
+        self.preset_note = QLabel()
+        self.preset_note.setObjectName("hint")
+        self.preset_note.setWordWrap(True)
+        self.fresh_radio.setChecked(True)
+        box = QGroupBox("Start from")
+        column = QVBoxLayout(box)
+        column.addWidget(self.current_radio)
+        column.addLayout(_row(self.fresh_radio, self.preset_combo))
+        column.addWidget(self.preset_note)
+        return box
+
+    def _build_training(self) -> QGroupBox:
+        self.epochs_spin = _spin(1, 200, 2)
+        self.batch_spin = _spin(8, 512, 64, tip="Images per optimisation step")
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.addItem("SGD with momentum", "sgd")
+        self.optimizer_combo.addItem("Adam", "adam")
+        self.lr_spin = _decimal(1e-5, 2.0, DEFAULT_LR["sgd"], step=0.005, decimals=5)
+        self.schedule_combo = QComboBox()
+        self.schedule_combo.addItem("cosine decay", "cosine")
+        self.schedule_combo.addItem("step (x0.1 at 1/3, 2/3)", "step")
+        self.schedule_combo.addItem("constant", "constant")
+        self.momentum_spin = _decimal(0.0, 0.999, 0.9, step=0.05, decimals=3)
+        self.weight_decay_spin = _decimal(0.0, 0.1, 5e-4, step=1e-4, decimals=5)
+        self.augment_check = QCheckBox("Augment the training images")
+        self.augment_check.setToolTip("Randomly shift, rotate, scale, shear and thicken every "
+                                      "training image: slower to learn, but recognises hand "
+                                      "drawings better")
+        self.seed_spin = _spin(0, 2**31 - 1, 0, tip="Same seed and settings = same weights")
+        box = QGroupBox("Training")
+        form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget in (("Epochs", self.epochs_spin), ("Batch size", self.batch_spin),
+                              ("Optimizer", self.optimizer_combo), ("Learning rate", self.lr_spin),
+                              ("Schedule", self.schedule_combo), ("Momentum", self.momentum_spin),
+                              ("Weight decay", self.weight_decay_spin), ("Seed", self.seed_spin)):
+            form.addRow(label, widget)
+        form.addRow(self.augment_check)
+        return box
+
+    # ------------------------------------------------------------------ API
+    def config(self) -> TrainConfig:
+        """The :class:`TrainConfig` the controls describe."""
+        subset = None if self.full_radio.isChecked() else int(self.subset_spin.value())
+        tests = int(self.test_spin.value())
+        return TrainConfig(
+            epochs=int(self.epochs_spin.value()), batch_size=int(self.batch_spin.value()),
+            optimizer=self.optimizer_combo.currentData(), lr=float(self.lr_spin.value()),
+            momentum=float(self.momentum_spin.value()),
+            weight_decay=float(self.weight_decay_spin.value()),
+            schedule=self.schedule_combo.currentData(), augment=self.augment_check.isChecked(),
+            seed=int(self.seed_spin.value()), subset=subset,
+            eval_subset=None if tests >= FULL_TEST_SET else tests)
+
+    def set_config(self, config: TrainConfig, preset: Optional[str] = None,
+                   fresh: Optional[bool] = None) -> None:
+        """Set the controls from ``config`` (and the preset / where to start from)."""
+        self.epochs_spin.setValue(config.epochs)
+        self.batch_spin.setValue(config.batch_size)
+        self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(config.optimizer))
+        self.lr_spin.setValue(config.lr)
+        self.momentum_spin.setValue(config.momentum)
+        self.weight_decay_spin.setValue(config.weight_decay)
+        self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(config.schedule))
+        self.augment_check.setChecked(config.augment)
+        self.seed_spin.setValue(config.seed)
+        if config.subset is None:
+            self.full_radio.setChecked(True)
+        else:
+            self.subset_radio.setChecked(True)
+            self.subset_spin.setValue(config.subset)
+        self.test_spin.setValue(FULL_TEST_SET if config.eval_subset is None else config.eval_subset)
+        if preset is not None:
+            self.preset_combo.setCurrentIndex(self.preset_combo.findData(preset))
+        if fresh is not None:
+            (self.fresh_radio if fresh else self.current_radio).setChecked(True)
+
+    def start_fresh(self) -> bool:
+        """True: fresh weights of :meth:`preset`; False: the current model's weights."""
+        return not self.current_radio.isChecked()
+
+    def preset(self) -> str:
+        return self.preset_combo.currentData()
+
+    def set_current_model(self, description: Optional[str]) -> None:
+        """What "Current model's weights" refers to (e.g. its preset), or None
+        when there is no model to continue from."""
+        self._has_current = description is not None
+        self.current_radio.setText("Current model's weights"
+                                   + (f" ({description})" if description else ""))
+        if not self._has_current:
+            self.fresh_radio.setChecked(True)
+        self._refresh()
+
+    def set_locked(self, locked: bool) -> None:
+        """Disable every control (while a run uses the settings)."""
+        self._locked = locked
+        self._refresh()
+
+    # ------------------------------------------------------------ internals
+    def _controls(self) -> list[QWidget]:
+        return [self.full_radio, self.subset_radio, self.subset_spin, self.test_spin,
+                self.current_radio, self.fresh_radio, self.preset_combo, self.epochs_spin,
+                self.batch_spin, self.optimizer_combo, self.lr_spin, self.schedule_combo,
+                self.momentum_spin, self.weight_decay_spin, self.augment_check, self.seed_spin]
+
+    def _refresh(self) -> None:
+        for w in self._controls():
+            w.setEnabled(not self._locked)
+        if not self._locked:
+            self.subset_spin.setEnabled(self.subset_radio.isChecked())
+            self.current_radio.setEnabled(self._has_current)
+            self.preset_combo.setEnabled(self.fresh_radio.isChecked())
+            self.momentum_spin.setEnabled(self.optimizer_combo.currentData() == "sgd")
+        self.preset_note.setText(PRESET_NOTES.get(self.preset(), "") if self.start_fresh()
+                                 else CURRENT_MODEL_NOTE)
+
+    def _changed(self) -> None:
+        self._refresh()
+        self.sigChanged.emit()
+
+    def _optimizer_changed(self) -> None:
+        """Offer the new optimizer's default rate if the old one's default was set."""
+        opt = self.optimizer_combo.currentData()
+        other = "sgd" if opt == "adam" else "adam"
+        if abs(self.lr_spin.value() - DEFAULT_LR[other]) < 1e-12:
+            self.lr_spin.setValue(DEFAULT_LR[opt])
+        self._changed()
+
+
+def _row(*widgets: QWidget) -> QHBoxLayout:
+    """Widgets side by side; the last one takes the spare width."""
+    row = QHBoxLayout()
+    for w in widgets[:-1]:
+        row.addWidget(w)
+    row.addWidget(widgets[-1], 1)
+    return row
+
+
+def _spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "", tip: str = "") -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    spin.setSuffix(suffix)
+    if tip:
+        spin.setToolTip(tip)
+    return spin
+
+
+def _decimal(lo: float, hi: float, value: float, step: float, decimals: int) -> QDoubleSpinBox:
+    spin = QDoubleSpinBox()
+    spin.setDecimals(decimals)
+    spin.setRange(lo, hi)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    return spin

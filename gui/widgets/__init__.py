@@ -1,0 +1,2 @@
+"""Shared building blocks: titled panels, image views, bars, text lines,
+tiling, themes, spread-out updates, file dialogs."""

@@ -1,0 +1,138 @@
+"""A picture of a 2-D array: one pyqtgraph ``ImageItem`` with hover and click
+signals, the aspect ratio kept, no pan/zoom, and a fast path for uint8 index
+images (see :func:`gui.widgets.theme.to_indices`)."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pyqtgraph.functions as fn
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QPen, qRgba
+from PySide6.QtWidgets import QFrame, QGraphicsRectItem, QSizePolicy, QWidget
+
+from .theme import Theme, to_indices
+
+
+_COLOR_TABLES: dict[int, tuple[np.ndarray, list[int]]] = {}
+
+
+def _color_table(lut: np.ndarray) -> list[int]:
+    """``(256, 4)`` RGBA LUT -> QImage colour table, cached per LUT object."""
+    entry = _COLOR_TABLES.get(id(lut))
+    if entry is None or entry[0] is not lut:
+        entry = (lut, [qRgba(*rgba) for rgba in lut.tolist()])
+        _COLOR_TABLES[id(lut)] = entry
+    return entry[1]
+
+
+class _HoverImageItem(pg.ImageItem):
+    """ImageItem with hover/click signals and a fast render for uint8 index
+    images: wrap the array as an indexed QImage with a cached colour table
+    (pyqtgraph would rebuild the table and re-scan levels on every paint)."""
+
+    def __init__(self, owner: "ImageView"):
+        super().__init__(axisOrder="row-major")
+        self._owner = owner
+        self._fast = hasattr(self, "_renderRequired") and hasattr(self, "_unrenderable")
+
+    def render(self) -> None:
+        image, lut = self.image, self.lut
+        if not (self._fast and image is not None and image.ndim == 2 and image.size
+                and image.dtype == np.uint8 and isinstance(lut, np.ndarray)
+                and lut.shape == (256, 4)):
+            return super().render()
+        image = np.ascontiguousarray(image)
+        qimage = fn.ndarray_to_qimage(image, QImage.Format.Format_Indexed8)
+        qimage.setColorTable(_color_table(lut))
+        self.qimage = qimage
+        self._renderRequired = False
+        self._unrenderable = False
+
+    def hoverEvent(self, ev) -> None:
+        if ev.isExit():
+            self._owner.sigLeft.emit()
+        else:
+            pos = ev.pos()
+            self._owner.sigHovered.emit(pos.y(), pos.x())
+
+    def mouseClickEvent(self, ev) -> None:
+        if ev.button() == Qt.MouseButton.LeftButton:
+            pos = ev.pos()
+            self._owner.sigClicked.emit(pos.y(), pos.x())
+            ev.accept()
+
+
+class ImageView(pg.GraphicsView):
+    """A picture of a 2-D array, aspect ratio kept, no pan/zoom.
+
+    Signals carry image pixel coordinates (row ``y``, column ``x``, floats):
+    ``sigHovered(y, x)``, ``sigLeft()``, ``sigClicked(y, x)``.
+    """
+
+    sigHovered = Signal(float, float)
+    sigLeft = Signal()
+    sigClicked = Signal(float, float)
+    sigResized = Signal()
+
+    def __init__(self, parent: QWidget | None = None, aspect_locked: bool = True,
+                 min_size: tuple[int, int] = (60, 40)):
+        super().__init__(parent, background=None)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setAntialiasing(False)        # pixel maps: nothing to smooth, cheaper paints
+        self.setOptimizationFlag(self.OptimizationFlag.DontSavePainterState, True)
+        self.view = pg.ViewBox(enableMouse=False, lockAspect=aspect_locked, invertY=True,
+                               enableMenu=False, defaultPadding=0.0)
+        self.setCentralItem(self.view)
+        self.item = _HoverImageItem(self)
+        self.view.addItem(self.item)
+        self._highlight = QGraphicsRectItem()
+        self._highlight.setZValue(10)
+        self._highlight.setVisible(False)
+        self.view.addItem(self._highlight)
+        self._shape: tuple[int, int] | None = None
+        self.array: np.ndarray | None = None
+        self.setMinimumSize(*min_size)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+
+    def set_image(self, image: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> None:
+        """Show ``image: (H, W)`` with index ``lut`` (see :mod:`gui.widgets.theme`)
+        spanning ``levels``; NaN is transparent.
+
+        The values are mapped to uint8 indices here, so pyqtgraph takes its
+        fastest path (an indexed 8-bit QImage with a colour table) instead of
+        rescaling floats and masking NaNs on every paint.
+        """
+        self.array = image
+        self.item.setImage(to_indices(image, levels), levels=None, lut=lut, autoLevels=False)
+        self.item.setVisible(True)
+        if image.shape != self._shape:
+            self._shape = image.shape
+            self.view.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.0)
+
+    def clear_image(self) -> None:
+        self.array = None
+        self.item.setVisible(False)
+        self._highlight.setVisible(False)
+
+    def set_highlight(self, rect: QRectF | None, color: QColor | None = None) -> None:
+        """Outline ``rect`` (image pixels) or hide the outline."""
+        if rect is None:
+            self._highlight.setVisible(False)
+            return
+        pen = QPen(color or QColor("#1f6feb"), 2.0)
+        pen.setCosmetic(True)
+        self._highlight.setPen(pen)
+        self._highlight.setRect(rect)
+        self._highlight.setVisible(True)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.setBackground(theme.surface)
+        # the view paints its whole background: Qt need not repaint the panel behind it
+        self.viewport().setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, True)
+
+    def wheelEvent(self, event) -> None:  # let the scroll area scroll
+        event.ignore()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.sigResized.emit()

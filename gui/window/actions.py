@@ -1,0 +1,178 @@
+"""Every command of the window in one table: menus, toolbar, tooltips and the
+key list of the quick guide are all generated from :data:`ACTIONS`, so a
+shortcut cannot say one thing in a menu and another in the help (the
+README's key table is checked against :func:`key_table_markdown` by a test).
+
+The window supplies what each action does (a slot per key); this module only
+describes and builds.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
+
+MENUS = ("Model", "Draw", "View", "Help")
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One command.
+
+    :ivar key: name of the window attribute (``<key>_action``) and of its slot
+    :ivar menu: ``"Draw"`` or a submenu ``"Draw/Examples"``; empty: no menu
+    :ivar toolbar: short text on the toolbar, or None (not on it)
+    :ivar keys: what the key list says it does (None: not listed)
+    :ivar separated: a separator goes before it in its menu
+    """
+    key: str
+    text: str
+    shortcuts: tuple[str, ...] = ()
+    tip: str = ""
+    menu: str = ""
+    toolbar: str | None = None
+    checkable: bool = False
+    keys: str | None = None
+    separated: bool = False
+
+
+def _examples() -> tuple[ActionSpec, ...]:
+    return tuple(ActionSpec(f"example{d}", f"Example &{d}", (f"Ctrl+{d}",),
+                            f"Draw the built-in example of the digit {d}", "Draw/Examples",
+                            keys="draw an example digit") for d in range(10))
+
+
+ACTIONS: tuple[ActionSpec, ...] = (
+    ActionSpec("open", "&Open model…", ("Ctrl+O",), "Load a model file saved by this app",
+               "Model", "Open…", keys="open a model file"),
+    ActionSpec("save", "&Save model as…", ("Ctrl+S",), "Save the current model to a file",
+               "Model", "Save…", keys="save the current model"),
+    ActionSpec("reset", "&Reset to bundled model", ("Ctrl+R",),
+               "Go back to the pretrained model shipped with the app", "Model", "Reset",
+               keys="go back to the bundled model"),
+    ActionSpec("screenshot", "Save window &picture…", ("Ctrl+Shift+P",),
+               "Save a PNG picture of this window", "Model", keys="save a picture of the window",
+               separated=True),
+    ActionSpec("quit", "&Quit", ("Ctrl+Q",), "Close the playground", "Model", keys="quit",
+               separated=True),
+    ActionSpec("undo", "&Undo", ("Ctrl+Z",), "Undo the last stroke", "Draw", "Undo",
+               keys="undo a stroke"),
+    ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the stroke you undid", "Draw",
+               "Redo", keys="redo a stroke"),
+    ActionSpec("clear", "&Clear", ("Esc", "Delete"), "Clear the canvas (undo brings it back)",
+               "Draw", "Clear", keys="clear the canvas"),
+    ActionSpec("pen", "&Pen", ("P",), "Draw white ink", "Draw", "Pen", checkable=True,
+               keys="pen", separated=True),
+    ActionSpec("eraser", "&Eraser", ("E",),
+               "Erase with the left button; the right button always erases", "Draw", "Eraser",
+               checkable=True, keys="eraser on/off"),
+    ActionSpec("thinner", "&Thinner brush", ("[",), "Make the brush thinner", "Draw",
+               keys="thinner brush"),
+    ActionSpec("thicker", "T&hicker brush", ("]",), "Make the brush thicker", "Draw",
+               keys="thicker brush"),
+    *_examples(),
+    ActionSpec("dark", "&Dark theme", ("Ctrl+T",), "Switch between light and dark colours",
+               "View", "Dark", checkable=True, keys="light / dark theme"),
+    ActionSpec("normalise", "&Normalise each feature map", ("N",),
+               "Scale every feature map to its own maximum, so faint maps show their pattern too",
+               "View", checkable=True, keys="normalise each feature map"),
+    ActionSpec("help", "&Quick guide", ("F1",), "How to use the playground", "Help",
+               keys="quick guide"),
+    ActionSpec("about", "&About", (), "About CNN Playground", "Help"),
+)
+
+#: Where the toolbar puts its actions: left group, then (after a spacer) right group.
+TOOLBAR_LEFT = (("pen", "eraser"), ("undo", "redo", "clear"))
+TOOLBAR_RIGHT = (("open", "save", "reset"), ("dark",))
+
+
+def native(shortcut: str) -> str:
+    """A shortcut as this platform writes it (``Ctrl+Z``, ``⌘Z`` on macOS)."""
+    return QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+
+
+def portable(shortcut: str) -> str:
+    """A shortcut as Qt writes it everywhere (``Ctrl+Z``; for documents)."""
+    return QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.PortableText)
+
+
+def build_actions(owner: QWidget, slots: dict[str, Callable]) -> dict[str, QAction]:
+    """One ``QAction`` per spec, shortcuts active in the whole window,
+    triggering ``slots[spec.key]``; returns ``{key: action}``."""
+    actions = {}
+    for spec in ACTIONS:
+        action = QAction(spec.text, owner)
+        if spec.shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        keys = ", ".join(native(s) for s in spec.shortcuts)
+        action.setToolTip(f"{spec.tip} ({keys})" if keys else spec.tip)
+        action.setStatusTip(spec.tip)
+        if spec.toolbar:
+            action.setIconText(spec.toolbar)  # the toolbar shows the short text, menus the long one
+        action.setCheckable(spec.checkable)
+        action.triggered.connect(slots[spec.key])
+        owner.addAction(action)
+        actions[spec.key] = action
+    tools = QActionGroup(owner)
+    tools.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
+    tools.addAction(actions["pen"])
+    tools.addAction(actions["eraser"])
+    return actions
+
+
+def build_menus(bar: QMenuBar, actions: dict[str, QAction]) -> dict[str, QMenu]:
+    """The menu bar from the specs' ``menu`` fields (``"Draw/Examples"`` is a
+    submenu, after a separator); returns ``{menu path: menu}``."""
+    menus: dict[str, QMenu] = {}
+    for spec in ACTIONS:
+        if not spec.menu:
+            continue
+        top, _, sub = spec.menu.partition("/")
+        if top not in menus:
+            menus[top] = bar.addMenu(f"&{top}")
+        if sub and spec.menu not in menus:
+            menus[top].addSeparator()
+            menus[spec.menu] = menus[top].addMenu(f"{sub[0]}&{sub[1:]}")
+        menu = menus[spec.menu]
+        if spec.separated:
+            menu.addSeparator()
+        menu.addAction(actions[spec.key])
+    for menu in menus.values():
+        menu.setToolTipsVisible(True)
+    return menus
+
+
+def key_rows(write: Callable[[str], str] = native) -> list[tuple[str, str]]:
+    """``(keys, what they do)`` for the key list, keys written by ``write``
+    (:func:`native` or :func:`portable`); actions that do the same (the
+    examples) are merged into one row, ``Ctrl+0 … Ctrl+9``."""
+    rows: list[tuple[list[str], str]] = []
+    for spec in ACTIONS:
+        if spec.keys is None or not spec.shortcuts:
+            continue
+        keys = ", ".join(write(s) for s in spec.shortcuts)
+        if rows and rows[-1][1] == spec.keys:
+            rows[-1][0].append(keys)
+        else:
+            rows.append(([keys], spec.keys))
+    return [(keys[0] if len(keys) == 1 else f"{keys[0]} … {keys[-1]}", text)
+            for keys, text in rows]
+
+
+def key_table_html() -> str:
+    """The key list as an HTML table (for the quick guide)."""
+    cells = "".join(f"<tr><td>{html.escape(k)}</td><td>{html.escape(t)}</td></tr>"
+                    for k, t in key_rows())
+    return f"<table>{cells}</table>"
+
+
+def key_table_markdown() -> str:
+    """The key list as the README's Markdown table."""
+    lines = ["| keys | action |", "|---|---|"]
+    lines += [f"| {k} | {t} |" for k, t in key_rows(portable)]
+    return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""The window's left column: the canvas on top, kept square and as large as
+fits, and the network input and prediction below it."""
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QWidget
+
+from ..drawing.canvas import DrawingCanvas
+
+
+class LeftColumn(QWidget):
+    """Canvas on top, kept square and as large as fits (as wide as the column,
+    leaving at least ``below_min`` pixels); the ``below`` widget gets the rest."""
+
+    margin, spacing, below_min = 6, 6, 250
+    min_width = 380  # input view + prediction side by side without clipping
+
+    def __init__(self, canvas: DrawingCanvas, below: QWidget):
+        super().__init__()
+        self._canvas, self._below = canvas, below
+        canvas.setParent(self)
+        below.setParent(self)
+
+    def minimumSizeHint(self) -> QSize:
+        m = 2 * self.margin
+        return QSize(max(self._canvas.minimumWidth() + m, self.min_width),
+                     self._canvas.minimumHeight() + self.spacing + self.below_min + m)
+
+    def sizeHint(self) -> QSize:
+        return QSize(400, 700)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        m = self.margin
+        width = self.width() - 2 * m
+        side = min(width, self.height() - 2 * m - self.spacing - self.below_min)
+        side = max(side, self._canvas.minimumHeight())
+        self._canvas.setGeometry(m, m, width, side)
+        top = m + side + self.spacing
+        self._below.setGeometry(m, top, width, max(self.height() - top - m, 0))

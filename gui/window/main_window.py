@@ -1,0 +1,371 @@
+"""The playground window: canvas, network input and prediction on the left,
+per-layer activations, kernels and training in tabs on the right, menus,
+toolbar and a status bar with the model's name and test accuracy.
+
+The window composes; the state lives in :class:`~gui.state.app_state.AppState`
+(``window.state``), which owns the current and the live model. The window,
+the views and the training tab only call it and listen to its signals.
+
+Public handles (used by tests and scripts; keep them stable):
+
+* ``MainWindow(model_path=None)``; ``window.canvas`` (real mouse events draw);
+  ``window.canvas.clear()``; ``window.current_probabilities()``;
+  ``window.is_training()``; ``window.training_panel``;
+* ``window.set_model(model)`` opens a model; ``window.add_tab(widget, title)``.
+"""
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+
+import engine
+from engine import Model
+
+from ..drawing.canvas import DrawingCanvas
+from ..drawing.examples import EXAMPLES
+from ..drawing.strokes import DEFAULT_BRUSH
+from ..inspect.activations_view import ActivationsView
+from ..inspect.input_view import InputView
+from ..inspect.kernel_view import KernelView
+from ..inspect.prediction_view import PredictionView
+from ..state.app_state import AppState
+from ..state.model_info import ModelInfo, model_label
+from ..state.prediction import PredictionController, PredictionResult, check_model
+from ..state.settings import AppSettings
+from ..state.startup import LOAD_ERRORS, initial_model
+from ..training.panel import TrainingPanel
+from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
+from ..widgets.theme import apply_to_app, get_theme, style_sheet
+from .actions import build_actions, build_menus
+from .guide import quick_guide_html
+from .left_column import LeftColumn
+from .status_bar import PlaygroundStatusBar
+from .toolbar import DrawingToolbar
+from .view_refresh import ViewRefresher
+from .window_geometry import MIN_SIZE, restore_geometry, save_geometry
+
+APP_NAME = "CNN Playground"
+MIN_INTERVAL_MS = 0.0
+"""Minimum spacing of model runs while drawing; 0 = once per event-loop turn
+(requests are always merged, so work never queues up)."""
+
+
+class MainWindow(QMainWindow):
+    """The playground window.
+
+    :param model_path: model file to open; None -> the bundled model (an
+        untrained network with a warning if that is missing or broken)
+    :param model: use this in-memory model instead of loading a file
+    :param settings: where preferences live (default: :class:`AppSettings`,
+        which honours ``$CNN_PLAYGROUND_SETTINGS``)
+    :param theme: ``"light"`` / ``"dark"``; default: the saved preference
+
+    Signals: ``sigPanelsUpdated(result)`` (all views show ``result``; the
+    :class:`~gui.window.view_refresh.ViewRefresher`'s), ``sigErrorShown(title, message)``.
+    """
+
+    sigErrorShown = Signal(str, str)
+
+    def __init__(self, model_path=None, *, model: Model | None = None,
+                 settings: AppSettings | None = None, theme: str | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings = settings if settings is not None else AppSettings()
+        self.last_error: tuple[str, str] | None = None
+        self._theme = get_theme(theme or self.settings.theme())
+        self.setMinimumSize(MIN_SIZE)
+        if model is None:
+            model, self.startup_problem = initial_model(model_path)
+        else:
+            self.startup_problem = None
+        self.state = AppState(model, self)
+        self.canvas = DrawingCanvas(brush_width=self.settings.brush_width(DEFAULT_BRUSH))
+        self.controller = PredictionController(lambda: self.state.shown_model, self.canvas.to_array,
+                                               min_interval_ms=MIN_INTERVAL_MS, parent=self)
+        self.input_view = InputView()
+        self.prediction_view = PredictionView(self.model.num_classes)
+        self.activations_view = ActivationsView()
+        self.kernel_view = KernelView()
+        self.training_panel = TrainingPanel(self.state)
+        self._build()
+        self.views = ViewRefresher(self.controller, self.tabs, self.prediction_view,
+                                   self.input_view, self.activations_view, self.kernel_view,
+                                   self.statusBar(), self.isVisible, self)
+        self.sigPanelsUpdated = self.views.sigPanelsUpdated
+        self._connect()
+        self.set_theme(self._theme.name)
+        self.views.model_changed(self.model)
+        self._info_changed(self.state.info)
+        restore_geometry(self, self.splitter, self.settings)
+        if self.startup_problem:
+            self._show_banner(self.startup_problem)
+        app = QApplication.instance()
+        if app is not None:  # a backstop: quitting without closing the window
+            app.aboutToQuit.connect(self.training_panel.shutdown)
+
+    # ================================================================ public API
+    @property
+    def model(self) -> Model:
+        """The model the views show (the live one while training is followed)."""
+        return self.state.shown_model
+
+    def set_model(self, model: Model) -> None:
+        """Open ``model`` (panels follow its architecture). Raises
+        :class:`IncompatibleModelError` if it cannot read 28x28 drawings."""
+        self.state.open_model(model)
+        self._hide_banner()
+
+    def current_probabilities(self) -> np.ndarray | None:
+        """``(classes,)`` probabilities for the current drawing, None when empty."""
+        result = self.controller.flush()
+        return None if result.empty else result.probabilities.copy()
+
+    def current_result(self) -> PredictionResult:
+        """The newest :class:`PredictionResult` (runs a pending update first)."""
+        return self.controller.flush()
+
+    def open_model(self, path=None) -> bool:
+        """Load a model file (asks with a dialog when ``path`` is None). On
+        failure shows an error and keeps the current model. Returns success."""
+        path = path if path is not None else ask_open_path(self, "Open model",
+                                                            self.settings.last_folder())
+        if not path:
+            return False
+        try:
+            model = engine.load_model(path)
+            check_model(model)
+        except LOAD_ERRORS as exc:
+            self.show_error("Could not open the model",
+                            f"{Path(path).name} could not be used:\n\n{exc}\n\n"
+                            f"The current model ({model_label(self.model)}) stays loaded.")
+            return False
+        self.settings.set_last_folder(str(Path(path).resolve().parent))
+        self.set_model(model)
+        self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+        return True
+
+    def save_model(self, path=None) -> bool:
+        """Save the shown model (asks with a dialog when ``path`` is None)."""
+        path = path if path is not None else ask_save_path(self, "Save model",
+                                                            self.settings.last_folder(), "model.npz")
+        if not path:
+            return False
+        try:
+            self.model.save(path)
+        except (OSError, ValueError) as exc:
+            self.show_error("Could not save the model", f"Saving to {path} failed:\n\n{exc}")
+            return False
+        self.state.metadata_changed(self.model)    # its name is the file's now
+        self.settings.set_last_folder(str(Path(path).resolve().parent))
+        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        return True
+
+    def reset_model(self) -> bool:
+        """Go back to the bundled pretrained model."""
+        return self.open_model(engine.bundled_model_path())
+
+    def draw_example(self, digit: int) -> None:
+        """Replace the drawing with the built-in example of ``digit`` (undoable)."""
+        self.canvas.clear()
+        self.canvas.draw_strokes(EXAMPLES[int(digit)], width=DEFAULT_BRUSH)
+
+    def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
+        """Add a panel to the right-hand tabs."""
+        index = self.tabs.addTab(widget, title)
+        if tooltip:
+            self.tabs.setTabToolTip(index, tooltip)
+        if hasattr(widget, "apply_theme"):
+            widget.apply_theme(self._theme)
+        return index
+
+    def is_training(self) -> bool:
+        """True from Start until the training thread has ended."""
+        return self.training_panel.is_training()
+
+    @property
+    def refresh_pending(self) -> bool:
+        """True while a live-weight refresh still spreads its steps over event-loop turns."""
+        return self.views.pending
+
+    def theme_name(self) -> str:
+        return self._theme.name
+
+    def set_theme(self, name: str) -> None:
+        """Switch between the ``"light"`` and ``"dark"`` looks."""
+        self._theme = get_theme(name)
+        app = QApplication.instance()
+        if app is not None:
+            apply_to_app(app, self._theme)
+        sheet = style_sheet(self._theme)
+        if self.styleSheet() != sheet:
+            self.setStyleSheet(sheet)
+        self.canvas.set_colors(self._theme.qcolor("canvas_border"), self._theme.qcolor("muted"))
+        for view in (self.input_view, self.prediction_view):
+            view.apply_theme(self._theme)
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if hasattr(widget, "apply_theme"):
+                widget.apply_theme(self._theme)
+        self.dark_action.setChecked(self._theme.dark)
+
+    def show_error(self, title: str, message: str) -> None:
+        """Report a problem with a dialog (and ``sigErrorShown``); never fatal."""
+        self.last_error = (title, message)
+        self.statusBar().showMessage(title, 6000)
+        self.sigErrorShown.emit(title, message)
+        show_error(self, title, message)
+
+    def save_preferences(self) -> None:
+        """Write geometry, splitter position, theme and brush to the settings."""
+        save_geometry(self, self.splitter, self.settings)
+        self.settings.set_theme(self._theme.name)
+        self.settings.set_brush_width(self.canvas.brush_width())
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.training_panel.shutdown()  # stops a run and waits for its thread
+        self.save_preferences()
+        super().closeEvent(event)
+
+    # ================================================================ building
+    def _build(self) -> None:
+        below = QWidget()
+        below_row = QHBoxLayout(below)
+        below_row.setContentsMargins(0, 0, 0, 0)
+        below_row.setSpacing(6)
+        self.input_view.setMinimumWidth(120)
+        self.input_view.setMaximumWidth(150)
+        self.prediction_view.setMinimumWidth(196)
+        below_row.addWidget(self.input_view)
+        below_row.addWidget(self.prediction_view, 1)
+        left = LeftColumn(self.canvas, below)
+        left.setMinimumWidth(340)
+        self.tabs = QTabWidget()
+        for widget, title, tip in (
+                (self.activations_view, "Activations",
+                 "What every layer outputs for your drawing, layer by layer."),
+                (self.kernel_view, "Kernels",
+                 "The learned convolution kernels (filters) of every conv layer."),
+                (self.training_panel, "Training", "Train a network on MNIST and watch it learn")):
+            self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
+        right = QWidget()
+        right_col = QVBoxLayout(right)
+        right_col.setContentsMargins(0, 6, 6, 6)
+        right_col.addWidget(self.tabs)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([400, 840])
+        self.banner = QLabel()
+        self.banner.setObjectName("banner")
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.setWordWrap(True)
+        self.banner.setVisible(False)
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.banner)
+        column.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+        self._build_commands()
+        self.setStatusBar(PlaygroundStatusBar())
+        self.model_status = self.statusBar().model_status
+        self.timing_status = self.statusBar().timing_status
+
+    def _build_commands(self) -> None:
+        """Actions, menus and toolbar from :data:`gui.window.actions.ACTIONS`."""
+        c = self.canvas
+        slots = {"open": lambda: self.open_model(), "save": lambda: self.save_model(),
+                 "reset": lambda: self.reset_model(), "screenshot": self._save_picture,
+                 "quit": self.close, "undo": c.undo, "redo": c.redo, "clear": c.clear,
+                 "pen": self._choose_pen, "eraser": self._toggle_eraser,
+                 "thinner": lambda: c.set_brush_width(c.brush_width() - 3),
+                 "thicker": lambda: c.set_brush_width(c.brush_width() + 3),
+                 "dark": lambda on: self._set_theme_and_save("dark" if on else "light"),
+                 "normalise": self.activations_view.set_normalise_each,
+                 "help": lambda: QMessageBox.information(self, "Quick guide", quick_guide_html()),
+                 "about": self._show_about}
+        slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
+                      for d in range(10)})
+        actions = build_actions(self, slots)
+        for key, action in actions.items():
+            setattr(self, f"{key}_action", action)   # our own attributes: open_action, ...
+        self.example_actions = [actions[f"example{d}"] for d in range(10)]
+        self.pen_action.setChecked(True)
+        menus = build_menus(self.menuBar(), actions)
+        self.toolbar = DrawingToolbar(actions, menus["Draw/Examples"], self.canvas.brush_width())
+        self.brush_slider = self.toolbar.brush_slider
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.toolbar)
+        self._update_history()
+
+    def _connect(self) -> None:
+        self.canvas.sigDrawingChanged.connect(self.controller.request_update)
+        self.canvas.sigHistoryChanged.connect(self._update_history)
+        self.canvas.sigBrushChanged.connect(self.toolbar.show_brush)
+        self.canvas.sigEraserToggled.connect(self._eraser_toggled)
+        self.toolbar.sigBrushChanged.connect(self.canvas.set_brush_width)
+        self.state.sigModelChanged.connect(self.views.model_changed)
+        self.state.sigWeightsChanged.connect(self.views.weights_changed)
+        self.state.sigInfoChanged.connect(self._info_changed)
+        self.kernel_view.sigKernelClicked.connect(self._kernel_clicked)
+
+    # ================================================================ slots
+    def _info_changed(self, info: ModelInfo) -> None:
+        self.statusBar().show_info(info)
+        self.setWindowTitle(f"{APP_NAME} — {info.label}")
+
+    def _kernel_clicked(self, layer: str, channel: int) -> None:
+        self.activations_view.select_map(layer, channel)
+        self.tabs.setCurrentWidget(self.activations_view)
+
+    def _update_history(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+
+    def _choose_pen(self) -> None:
+        self.canvas.set_eraser(False)
+        self._eraser_toggled(False)
+
+    def _toggle_eraser(self) -> None:
+        self.canvas.set_eraser(self.eraser_action.isChecked())  # E toggles
+        self._eraser_toggled(self.canvas.eraser())
+
+    def _eraser_toggled(self, on: bool) -> None:
+        self.eraser_action.setChecked(on)
+        self.pen_action.setChecked(not on)
+
+    def _set_theme_and_save(self, name: str) -> None:
+        self.set_theme(name)
+        self.settings.set_theme(name)
+
+    def _save_picture(self) -> None:
+        path = ask_save_path(self, "Save window picture", self.settings.last_folder(),
+                             "playground.png", PICTURE_FILTER)
+        if path and not self.grab().save(path):
+            self.show_error("Could not save the picture", f"Writing {path} failed.")
+
+    def _show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<b>{APP_NAME}</b><p>A convolutional network written in pure NumPy, "
+                          f"classifying your drawing live and showing what every layer sees.</p>")
+
+    def _show_banner(self, text: str) -> None:
+        self.banner.setText(text)
+        self.banner.setVisible(True)
+        self.statusBar().showMessage(text, 15000)
+
+    def _hide_banner(self) -> None:
+        self.banner.setVisible(False)
+
+
+__all__ = ["MainWindow", "APP_NAME"]

@@ -1,0 +1,35 @@
+"""The status bar: the shown model (name, architecture, size, test accuracy)
+on the left, the time the last prediction took on the right."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from ..state.model_info import ModelInfo
+from ..state.prediction import PredictionResult
+from ..widgets.text_line import TextLine
+
+
+class PlaygroundStatusBar(QStatusBar):
+    """``model_status`` (a plain-text label) and ``timing_status``."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model_status = QLabel()
+        self.model_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_status.setMinimumWidth(120)  # may shrink: the timing stays visible
+        self.model_status.setToolTip("The model in use: file, architecture size and its accuracy "
+                                     "on the 10,000 MNIST test digits.")
+        self.timing_status = TextLine(align=Qt.AlignmentFlag.AlignRight)
+        self.timing_status.setToolTip("Time to preprocess the drawing and run the network once.")
+        self.timing_status.setFixedWidth(240)
+        self.addWidget(self.model_status, 1)
+        self.addPermanentWidget(self.timing_status)
+
+    def show_info(self, info: ModelInfo) -> None:
+        self.model_status.setText(info.status_text())
+
+    def show_timing(self, result: PredictionResult) -> None:
+        self.timing_status.setText("" if result.empty else
+                                   f"preprocess {result.preprocess_ms:.1f} ms · "
+                                   f"network {result.forward_ms:.1f} ms")

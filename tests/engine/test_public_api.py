@@ -1,0 +1,65 @@
+"""The engine's public face (``import engine``): ``load_model`` (``None`` ->
+the bundled model), ``bundled_model_path``, ``save_model``, ``Model`` and
+``ModelFileError`` are the objects of the modules that implement them."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import engine
+from engine.nn import presets
+from engine.nn.model import Model
+from engine.nn.model_file import ModelFileError, save_model
+from tests.support.data_fixtures import REPO_ROOT
+
+
+def test_public_names_are_the_implementing_objects():
+    assert set(engine.__all__) == {"Model", "ModelFileError", "load_model", "save_model",
+                                   "bundled_model_path"}
+    assert engine.Model is Model
+    assert engine.ModelFileError is ModelFileError and issubclass(ModelFileError, ValueError)
+    assert engine.save_model is save_model
+    assert all(callable(getattr(engine, name)) for name in engine.__all__)
+
+
+def test_bundled_model_path_is_the_assets_file():
+    path = engine.bundled_model_path()
+    assert isinstance(path, Path) and path.name == "model.npz"
+    assert path == REPO_ROOT / "assets" / "model.npz"
+
+
+def test_load_model_none_uses_bundled_model():
+    path = engine.bundled_model_path()
+    assert path.name == "model.npz"
+    if path.is_file():
+        model = engine.load_model(None)
+        assert isinstance(model, Model)
+        assert Path(model.source) == path
+        proba = model.predict_proba(np.zeros((2, 1, 28, 28), dtype=np.float32))
+        assert proba.shape == (2, 10)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+        assert engine.load_model().config() == model.config()
+    else:
+        with pytest.raises(FileNotFoundError):
+            engine.load_model(None)
+
+
+def test_save_model_and_load_model_round_trip(tmp_path):
+    """``engine.save_model`` writes what ``engine.load_model`` reads back (str or Path)."""
+    model = presets.build("tiny", np.random.default_rng(4))
+    save_model(model, str(tmp_path / "m.npz"))
+    loaded = engine.load_model(tmp_path / "m.npz")
+    assert loaded.config() == model.config() and loaded.source == str(tmp_path / "m.npz")
+    for name, value in model.named_params().items():
+        np.testing.assert_array_equal(loaded.named_params()[name], value)
+
+
+def test_load_model_errors_are_typed(tmp_path):
+    """A missing file is a ``FileNotFoundError``, a bad one a ``ModelFileError``."""
+    with pytest.raises(FileNotFoundError):
+        engine.load_model(tmp_path / "missing.npz")
+    (tmp_path / "bad.npz").write_bytes(b"not a model")
+    with pytest.raises(engine.ModelFileError, match="bad.npz"):
+        engine.load_model(tmp_path / "bad.npz")

@@ -1,0 +1,30 @@
+"""The inspector: a clicked feature map enlarged beside the kernel that made it."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+
+from gui.tools.mouse import draw_digit
+
+
+def _image_to_viewport(view, y, x):
+    scene = view.view.mapViewToScene(QPointF(x, y))
+    return view.mapFromScene(scene)
+
+
+def test_click_a_feature_map_shows_it_beside_its_kernel(window, qtbot):
+    draw_digit(window.canvas, 3)
+    window.current_probabilities()
+    panel = window.activations_view.panels["relu2"]
+    y, x = panel.tiles.origin(5)
+    pos = _image_to_viewport(panel.view, y + panel.shape[1] / 2, x + panel.shape[2] / 2)
+    QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.NoModifier, pos)
+    inspector = window.activations_view.inspector
+    qtbot.waitUntil(lambda: (inspector.layer, inspector.channel) == ("relu2", 5))
+    K = window.model.layers[3].params["K"]                       # conv2: (32, 64, 5, 5)
+    assert np.array_equal(inspector.kernel, K[:, 5])
+    assert np.array_equal(inspector.array, window.current_result().activations["relu2"][5])
+    assert panel.selected == 5
+    assert "conv2" in inspector.kernel_title.text()

@@ -1,0 +1,139 @@
+"""The evaluation view: accuracy, per-class bars, the confusion matrix image with
+counts, a click on a cell showing the right test images, the mistakes gallery,
+and evaluation off the GUI thread."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+import engine
+from engine.data.dataset import Dataset
+from engine.nn import presets
+from engine.training.config import TrainConfig
+from engine.training.evaluate import evaluate
+from engine.training.trainer import Trainer
+from gui.training.evaluation_view import GALLERY_LIMIT, MISTAKES, EvaluationView
+
+N = 2000
+
+
+@pytest.fixture(scope="module")
+def test_set(mnist_data):
+    return mnist_data.test_images[:N], mnist_data.test_labels[:N]
+
+
+@pytest.fixture(scope="module")
+def weak_result(test_set):
+    """A barely trained model, so every row has mistakes to click on."""
+    images, labels = test_set
+    model = presets.build("tiny", np.random.default_rng(0))
+    data = Dataset(images, labels, images, labels)
+    for _ in Trainer(model, data, TrainConfig(epochs=1, batch_size=50, subset=300, eval_subset=10,
+                                              augment=False)).run():
+        pass
+    return evaluate(model, images, labels)
+
+
+@pytest.fixture
+def view(qtbot):
+    v = EvaluationView()
+    qtbot.addWidget(v)
+    v.resize(900, 600)
+    v.show()
+    yield v
+    assert v.shutdown(5000)
+
+
+def click_cell(qtbot, view, row, col):
+    """A real mouse click at the centre of a confusion-matrix cell."""
+    plot = view.confusion_plot
+    vb = plot.getPlotItem().getViewBox()
+    scene_pos = vb.mapViewToScene(QPointF(col + 0.5, row + 0.5))
+    pos = plot.mapFromScene(scene_pos)
+    qtbot.mouseClick(plot.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(pos.x(), pos.y()))
+
+
+def test_confusion_matrix_image_and_counts(view, weak_result, test_set):
+    view.show_result(weak_result, test_set[0])
+    conf = weak_result.confusion
+    assert conf.sum() == N
+    shown = view.confusion_image.image
+    assert shown.shape == (10, 10)
+    np.testing.assert_allclose(shown, np.log1p(conf))  # rows = true digit, columns = prediction
+    texts = [item.toPlainText() for item in view.count_items]
+    assert texts == [str(c) if c else "" for c in conf.ravel()]
+    text = view.summary_label.text()
+    assert f"{weak_result.accuracy:.2%}" in text and f"{N:,}" in text
+    heights = view.per_class_bars.opts["height"] + view.per_class_bars.opts["y0"]
+    np.testing.assert_allclose(heights, weak_result.per_class_accuracy)
+
+
+@pytest.mark.parametrize("row, col", [(4, 9), (7, 7)])
+def test_clicking_a_cell_shows_those_test_images(qtbot, view, weak_result, test_set, row, col):
+    images, labels = test_set
+    view.show_result(weak_result, images)
+    qtbot.wait(50)  # let the view lay out before mapping positions
+    with qtbot.waitSignal(view.sigCellSelected, timeout=2000) as clicked:
+        click_cell(qtbot, view, row, col)
+    assert clicked.args == [row, col]
+    expected = weak_result.indices(row, col)
+    assert len(expected) == weak_result.confusion[row, col]
+    shown = view.cell_gallery.indices
+    np.testing.assert_array_equal(shown, expected[:GALLERY_LIMIT])
+    assert view.cell_gallery.count() == len(shown)
+    assert np.all(labels[shown] == row)
+    assert np.all(weak_result.predictions[shown] == col)
+    probs = weak_result.probabilities[shown, col]
+    assert np.all(np.diff(probs) <= 0)  # most confident first
+    first = view.cell_gallery.item(0)
+    assert first.text() == f"{probs[0]:.1%}"
+    assert first.data(Qt.ItemDataRole.UserRole) == shown[0]
+    assert f"True {row}, predicted {col}" in view.cell_title.text()
+    assert view.selection_box.isVisible() and view.selection_box.rect().topLeft() == QPointF(col, row)
+
+
+def test_gallery_of_the_most_confident_mistakes(view, weak_result, test_set):
+    images, labels = test_set
+    view.show_result(weak_result, images)
+    shown = view.mistakes_gallery.indices
+    # independently of EvalResult: wrong answers, ranked by the probability given to them
+    probs = weak_result.probabilities
+    answer = np.argmax(probs, axis=1)
+    confidence = probs[np.arange(len(probs)), answer]
+    wrong = [i for i in range(len(labels)) if answer[i] != labels[i]]
+    expected = sorted(wrong, key=lambda i: (-confidence[i], i))[:MISTAKES]
+    assert len(wrong) > MISTAKES  # the gallery is full, so the ranking matters
+    assert shown.tolist() == expected
+    assert view.mistakes_gallery.count() == MISTAKES
+    for k in (0, MISTAKES - 1):
+        i = expected[k]
+        item = view.mistakes_gallery.item(k)
+        assert item.text() == f"{labels[i]}\u2192{answer[i]}\n{confidence[i]:.0%}"
+        assert item.data(Qt.ItemDataRole.UserRole) == i
+        assert f"test image #{i}: true {labels[i]}, predicted {answer[i]}" in item.toolTip()
+    assert f"({MISTAKES} of {len(wrong):,} wrong)" in view.mistakes_title.text()
+
+
+def test_evaluation_runs_off_the_gui_thread(qtbot, view, test_set):
+    images, labels = test_set
+    model = engine.load_model()
+    with qtbot.waitSignal(view.sigEvaluated, timeout=60_000) as done:
+        view.evaluate(model, images, labels, "bundled")
+        assert view.busy  # returned at once; the work is in a thread
+    result = done.args[0]
+    ref = evaluate(model, images, labels)
+    assert result.accuracy == pytest.approx(ref.accuracy, abs=1e-9)
+    assert np.array_equal(result.confusion, ref.confusion)
+    assert view.result is result and "bundled" in view.summary_label.text()
+    qtbot.waitUntil(lambda: not view.busy, timeout=5000)
+
+
+def test_a_new_evaluation_cancels_the_previous_one(qtbot, view, test_set):
+    images, labels = test_set
+    model = engine.load_model()
+    view.evaluate(model, images, labels, "first")
+    with qtbot.waitSignal(view.sigEvaluated, timeout=60_000) as done:
+        view.evaluate(model, images[:300], labels[:300], "second")
+    assert len(done.args[0].labels) == 300
+    assert "second" in view.summary_label.text()
