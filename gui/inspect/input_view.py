@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtWidgets import QWidget
 
 from ..state.prediction import PredictionResult
-from ..widgets.image_view import ImageView
+from ..widgets.image_view import ImageView, pixel_under
 from ..widgets.panel import Panel
 from ..widgets.theme import LIGHT, Theme
 
@@ -49,8 +49,8 @@ class InputView(Panel):
 
     def _hovered(self, y: float, x: float) -> None:
         self._hover = (y, x)
-        r, c = int(y), int(x)
-        if self.image is None or not (0 <= r < 28 and 0 <= c < 28) or y < 0 or x < 0:
+        hit = None if self.image is None else pixel_under(self.image.shape, y, x)
+        if hit is None:
             self.set_readout("28 × 28 pixels")
             return
-        self.set_readout(f"[{r}, {c}] = {self.image[r, c]:.2f}")
+        self.set_readout(f"[{hit[0]}, {hit[1]}] = {self.image[hit]:.2f}")

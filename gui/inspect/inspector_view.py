@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QWidget
 from engine import Model
 
 from ..state.prediction import PredictionResult
-from ..widgets.image_view import ImageView
+from ..widgets.image_view import ImageView, pixel_under
 from ..widgets.panel import Panel
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
@@ -169,12 +169,8 @@ class InspectorView(Panel):
 
     def _hover_map_at(self, y: float, x: float) -> None:
         self._hover_map = (y, x)
-        r, c = int(y), int(x)
-        if self.array is None or not (0 <= r < self.array.shape[0] and 0 <= c < self.array.shape[1]) \
-                or y < 0 or x < 0:
-            self.set_readout("")
-            return
-        self.set_readout(f"[{r}, {c}] = {self.array[r, c]:.3g}")
+        hit = None if self.array is None else pixel_under(self.array.shape, y, x)
+        self.set_readout("" if hit is None else f"[{hit[0]}, {hit[1]}] = {self.array[hit]:.3g}")
 
     def _hover_kernel_at(self, y: float, x: float) -> None:
         hit = self._kernel_tiles.locate(y, x) if self._kernel_tiles is not None else None

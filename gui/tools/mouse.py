@@ -54,3 +54,10 @@ def draw_digit(canvas, digit: int, qtbot=None):
 
 def point(canvas, x: float, y: float) -> QPoint:
     return to_widget(canvas, [(x, y)])[0].toPoint()
+
+
+def image_point(view, y: float, x: float):
+    """Widget position (in ``view``'s viewport) of image pixel ``(y, x)`` of an
+    :class:`gui.widgets.image_view.ImageView`."""
+    scene = view.view.mapViewToScene(QPointF(x, y))
+    return view.mapFromScene(scene)

@@ -83,26 +83,7 @@ class TrainingPanel(QWidget):
     # ================================================================ building
     def _layout(self) -> None:
         self.settings.data_box.layout().addWidget(self.data)
-        column = QWidget()
-        cl = QVBoxLayout(column)
-        cl.setContentsMargins(4, 4, 4, 4)
-        cl.addWidget(self.settings)
-        cl.addStretch(1)
-        self.settings_scroll = QScrollArea()
-        self.settings_scroll.setWidgetResizable(True)
-        self.settings_scroll.setWidget(column)
-        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        column.adjustSize()
-        width = (max(column.sizeHint().width(), self.run_box.sizeHint().width())
-                 + self.settings_scroll.verticalScrollBar().sizeHint().width()
-                 + 2 * self.settings_scroll.frameWidth() + 2)
-        left = QWidget()
-        left.setObjectName("trainingControls")
-        ll = QVBoxLayout(left)
-        ll.setContentsMargins(0, 0, 0, 0)
-        ll.addWidget(self.settings_scroll, 1)
-        ll.addWidget(self.run_box)   # buttons and progress stay visible below the settings
-        left.setFixedWidth(width)
+        left = _controls_column(self.settings, self.run_box)
         self.loss_plot = self.plots.loss_plot
         self.evaluation_view.evaluate_button.setText("Evaluate current model")
         self.evaluation_view.evaluate_button.setVisible(self.state is not None)
@@ -348,6 +329,31 @@ class TrainingPanel(QWidget):
         path = ask_save_path(self, "Save trained model", None, suggested_file_name(self.trained_model))
         if path and not self.save_trained_model(path):
             show_warning(self, "Could not save the model", self.run_box.result_label.text())
+
+
+def _controls_column(settings: QWidget, run_box: QWidget) -> QWidget:
+    """The settings, scrolling, above the run box (buttons and progress stay
+    visible), as wide as the settings need."""
+    column = QWidget()
+    cl = QVBoxLayout(column)
+    cl.setContentsMargins(4, 4, 4, 4)
+    cl.addWidget(settings)
+    cl.addStretch(1)
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(column)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    column.adjustSize()
+    width = (max(column.sizeHint().width(), run_box.sizeHint().width())
+             + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 2)
+    left = QWidget()
+    left.setObjectName("trainingControls")
+    ll = QVBoxLayout(left)
+    ll.setContentsMargins(0, 0, 0, 0)
+    ll.addWidget(scroll, 1)
+    ll.addWidget(run_box)
+    left.setFixedWidth(width)
+    return left
 
 
 __all__ = ["TrainingPanel"]

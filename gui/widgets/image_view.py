@@ -62,6 +62,15 @@ class _HoverImageItem(pg.ImageItem):
             ev.accept()
 
 
+def pixel_under(shape: tuple[int, ...], y: float, x: float) -> tuple[int, int] | None:
+    """``(row, column)`` of the pixel at image coordinates ``(y, x)`` of an
+    image of ``shape`` ``(H, W)``, or None outside it."""
+    if y < 0 or x < 0:
+        return None
+    r, c = int(y), int(x)
+    return (r, c) if r < shape[0] and c < shape[1] else None
+
+
 class ImageView(pg.GraphicsView):
     """A picture of a 2-D array, aspect ratio kept, no pan/zoom.
 

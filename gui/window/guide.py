@@ -19,6 +19,12 @@ shows the confusion matrix and the most confident mistakes.</p>
 """
 
 
+def about_html(app_name: str) -> str:
+    """The About box (our own text only)."""
+    return (f"<b>{app_name}</b><p>A convolutional network written in pure NumPy, classifying "
+            f"your drawing live and showing what every layer sees.</p>")
+
+
 def quick_guide_html() -> str:
     """The guide as rich text (our own text only: nothing from files)."""
     return _GUIDE + key_table_html()

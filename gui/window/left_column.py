@@ -3,20 +3,34 @@ fits, and the network input and prediction below it."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ..drawing.canvas import DrawingCanvas
+from ..inspect.input_view import InputView
+from ..inspect.prediction_view import PredictionView
 
 
 class LeftColumn(QWidget):
     """Canvas on top, kept square and as large as fits (as wide as the column,
-    leaving at least ``below_min`` pixels); the ``below`` widget gets the rest."""
+    leaving at least ``below_min`` pixels); the network input and the
+    prediction side by side get the rest."""
 
     margin, spacing, below_min = 6, 6, 250
     min_width = 380  # input view + prediction side by side without clipping
 
-    def __init__(self, canvas: DrawingCanvas, below: QWidget):
+    def __init__(self, canvas: DrawingCanvas, network_input: InputView,
+                 prediction: PredictionView):
         super().__init__()
+        below = QWidget()
+        row = QHBoxLayout(below)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(6)
+        network_input.setMinimumWidth(120)
+        network_input.setMaximumWidth(150)
+        prediction.setMinimumWidth(196)
+        row.addWidget(network_input)
+        row.addWidget(prediction, 1)
+        self.setMinimumWidth(340)
         self._canvas, self._below = canvas, below
         canvas.setParent(self)
         below.setParent(self)

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
 import engine
@@ -43,7 +43,7 @@ from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from .actions import build_actions, build_menus
-from .guide import quick_guide_html
+from .guide import about_html, quick_guide_html
 from .left_column import LeftColumn
 from .status_bar import PlaygroundStatusBar
 from .toolbar import DrawingToolbar
@@ -235,17 +235,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================ building
     def _build(self) -> None:
-        below = QWidget()
-        below_row = QHBoxLayout(below)
-        below_row.setContentsMargins(0, 0, 0, 0)
-        below_row.setSpacing(6)
-        self.input_view.setMinimumWidth(120)
-        self.input_view.setMaximumWidth(150)
-        self.prediction_view.setMinimumWidth(196)
-        below_row.addWidget(self.input_view)
-        below_row.addWidget(self.prediction_view, 1)
-        left = LeftColumn(self.canvas, below)
-        left.setMinimumWidth(340)
+        left = LeftColumn(self.canvas, self.input_view, self.prediction_view)
         self.tabs = QTabWidget()
         for widget, title, tip in (
                 (self.activations_view, "Activations",
@@ -355,9 +345,7 @@ class MainWindow(QMainWindow):
             self.show_error("Could not save the picture", f"Writing {path} failed.")
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}",
-                          f"<b>{APP_NAME}</b><p>A convolutional network written in pure NumPy, "
-                          f"classifying your drawing live and showing what every layer sees.</p>")
+        QMessageBox.about(self, f"About {APP_NAME}", about_html(APP_NAME))
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)

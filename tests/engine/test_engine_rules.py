@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
@@ -18,9 +17,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from tests.support.data_fixtures import REPO_ROOT
-
-ENGINE = REPO_ROOT / "engine"
+from tests.support.code_rules import ENGINE, REPO_ROOT, find_cycle, import_graph
 FORBIDDEN = ("PySide6", "PyQt5", "PyQt6", "shiboken6", "pyqtgraph", "matplotlib")
 
 SCRIPT = f"FORBIDDEN = {FORBIDDEN!r}\n" + textwrap.dedent("""
@@ -71,90 +68,9 @@ def test_engine_imports_no_gui_modules():
         f"engine pulls in GUI modules {report['forbidden']}; imported by: {report['culprits']}")
 
 
-# ---------------------------------------------------------------- import graph
-def engine_modules(root: Path = ENGINE) -> dict[str, Path]:
-    """``{"engine.nn.model": path, "engine.nn": .../nn/__init__.py, ...}``."""
-    out = {}
-    for path in sorted(root.rglob("*.py")):
-        parts = list(path.relative_to(root.parent).with_suffix("").parts)
-        if parts[-1] == "__init__":
-            parts.pop()
-        out[".".join(parts)] = path
-    return out
-
-
-def imports_of(name: str, path: Path, modules: dict[str, Path]) -> tuple[set[str], set[str]]:
-    """``(engine modules that ``name`` imports, engine names that resolve to no module)``.
-
-    ``from X import y`` counts as an import of ``X.y`` when that is a module
-    (``from . import functional``), else of ``X`` (``from .shapes import as_pair``).
-    """
-    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
-    found, unknown = set(), set()
-
-    def add(target: str) -> None:
-        if target == "engine" or target.startswith("engine."):
-            (found if target in modules else unknown).add(target)
-
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                add(alias.name)
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = ".".join(base[:len(base) - (node.level - 1)])
-                target = f"{base}.{node.module}" if node.module else base
-            else:
-                target = node.module
-            for alias in node.names:
-                sub = f"{target}.{alias.name}"
-                add(sub if sub in modules else target)
-    found.discard(name)
-    return found, unknown
-
-
-def import_graph(root: Path = ENGINE) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-    """``({module: modules it imports}, {module: unresolvable engine imports})``."""
-    modules = engine_modules(root)
-    graph, unknown = {}, {}
-    for name, path in modules.items():
-        graph[name], missing = imports_of(name, path, modules)
-        if missing:
-            unknown[name] = missing
-    return graph, unknown
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    """One cycle ``[a, b, ..., a]`` of ``graph`` (depth-first), or None."""
-    state: dict[str, int] = {}       # 1 = on the current path, 2 = done
-    path: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        path.append(node)
-        for nxt in sorted(graph.get(node, ())):
-            if state.get(nxt) == 1:
-                return path[path.index(nxt):] + [nxt]
-            if nxt not in state:
-                cycle = visit(nxt)
-                if cycle:
-                    return cycle
-        path.pop()
-        state[node] = 2
-        return None
-
-    for start in sorted(graph):
-        if start not in state:
-            cycle = visit(start)
-            if cycle:
-                return cycle
-    return None
-
-
 def test_import_graph_resolves_relative_imports():
     """The graph builder itself: known edges of the engine are found."""
-    graph, _ = import_graph()
+    graph, _ = import_graph(ENGINE)
     assert {"engine.nn.functional", "engine.nn.shapes", "engine.nn.layers.base"} <= \
         graph["engine.nn.layers.conv"]                   # from .. import functional; ..shapes; .base
     assert "engine.nn.model" in graph["engine"]          # from .nn.model import Model
@@ -170,7 +86,7 @@ def test_find_cycle_reports_the_cycle():
 
 
 def test_no_import_cycle_between_engine_modules():
-    graph, _ = import_graph()
+    graph, _ = import_graph(ENGINE)
     cycle = find_cycle(graph)
     assert cycle is None, "import cycle between engine modules: " + " -> ".join(cycle)
 
@@ -178,5 +94,5 @@ def test_no_import_cycle_between_engine_modules():
 def test_engine_imports_only_existing_engine_modules():
     """Engine code imports modules by their new names (the old flat names are
     aliases for scripts, see engine.system.moved_modules)."""
-    _, unknown = import_graph()
+    _, unknown = import_graph(ENGINE)
     assert unknown == {}, f"engine imports of names that are not modules: {unknown}"

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
 from PySide6.QtTest import QTest
 
 from engine.data.preprocess import to_model_input
 from engine.nn import presets
 from gui.inspect.activations_view import OUTPUT_PANEL
 from gui.inspect.layer_panels import BarsPanel, FeatureMapPanel
-from gui.tools.mouse import draw_digit
+from gui.tools.mouse import draw_digit, image_point
 
 
 def _check_panels_follow(window, model):
@@ -53,17 +52,13 @@ def test_panels_follow_a_model_swap(window, tiny_model, qtbot):
     assert window.kernel_view.panels["conv2"].weights.shape == (8, 16, 3, 3)
 
 
-def _image_to_viewport(view, y, x):
-    scene = view.view.mapViewToScene(QPointF(x, y))
-    return view.mapFromScene(scene)
-
 
 def test_hover_reads_out_the_value(window, qtbot):
     draw_digit(window.canvas, 3)
     window.current_probabilities()
     panel = window.activations_view.panels["conv1"]
     y, x = panel.tiles.origin(2)
-    pos = _image_to_viewport(panel.view, y + 10.5, x + 12.5)
+    pos = image_point(panel.view, y + 10.5, x + 12.5)
     QTest.mouseMove(panel.view.viewport(), pos)
     qtbot.waitUntil(lambda: panel.readout.text().startswith("map 2"))
     text = panel.readout.text()                       # "map 2  [r, c] = value"

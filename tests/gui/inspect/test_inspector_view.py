@@ -2,15 +2,11 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from gui.tools.mouse import draw_digit
+from gui.tools.mouse import draw_digit, image_point
 
-
-def _image_to_viewport(view, y, x):
-    scene = view.view.mapViewToScene(QPointF(x, y))
-    return view.mapFromScene(scene)
 
 
 def test_click_a_feature_map_shows_it_beside_its_kernel(window, qtbot):
@@ -18,7 +14,7 @@ def test_click_a_feature_map_shows_it_beside_its_kernel(window, qtbot):
     window.current_probabilities()
     panel = window.activations_view.panels["relu2"]
     y, x = panel.tiles.origin(5)
-    pos = _image_to_viewport(panel.view, y + panel.shape[1] / 2, x + panel.shape[2] / 2)
+    pos = image_point(panel.view, y + panel.shape[1] / 2, x + panel.shape[2] / 2)
     QTest.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton,
                      Qt.KeyboardModifier.NoModifier, pos)
     inspector = window.activations_view.inspector
