@@ -79,3 +79,13 @@ def test_old_import_paths_still_work(old, new):
     from gui.main_window import MainWindow
     from gui.window.main_window import MainWindow as Moved
     assert MainWindow is Moved
+
+
+def test_every_package_is_installed():
+    """pyproject.toml lists every package of engine/ and gui/ (a wheel holds only those)."""
+    tomllib = pytest.importorskip("tomllib")   # Python >= 3.11
+    listed = set(tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(REPO_ROOT).parts) for root in (ENGINE, GUI)
+             for p in root.rglob("__init__.py")}
+    assert found | {"engine.assets"} == listed
