@@ -89,3 +89,40 @@ def test_every_package_is_installed():
     found = {".".join(p.parent.relative_to(REPO_ROOT).parts) for root in (ENGINE, GUI)
              for p in root.rglob("__init__.py")}
     assert found | {"engine.assets"} == listed
+
+
+def test_one_type_hint_style():
+    """``X | None`` everywhere (``from __future__ import annotations``), not ``Optional[X]``."""
+    old = [f"{p.relative_to(REPO_ROOT)}:{i}" for p in SOURCES
+           for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+           if "Optional[" in line or "Union[" in line]
+    assert old == []
+
+
+#: Attribute writes on an object other than ``self`` that are not "from outside":
+#: copies a class makes of itself, NumPy flags, the import machinery.
+_OWN_COPIES = {("engine/nn/layers/base.py", "twin"), ("engine/nn/layers/dropout.py", "twin"),
+               ("engine/system/moved_modules.py", "spec"),
+               ("engine/system/moved_modules.py", "module"), ("gui/widgets/theme.py", "lut"),
+               ("gui/tools/soak.py", "sys")}
+
+
+def test_nothing_sets_attributes_on_another_object():
+    found = []
+    for path in SOURCES:
+        rel = path.relative_to(REPO_ROOT).as_posix()
+        for node in ast.walk(_tree(path)):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, (ast.AugAssign, ast.AnnAssign)) else []
+            for target in targets:
+                for sub in ast.walk(target):
+                    if isinstance(sub, ast.Attribute) and isinstance(sub.ctx, ast.Store):
+                        owner = sub.value
+                        while isinstance(owner, ast.Attribute):
+                            owner = owner.value
+                        name = owner.id if isinstance(owner, ast.Name) else "?"
+                        if name in ("self", "cls") and isinstance(sub.value, ast.Name):
+                            continue
+                        if (rel, name) not in _OWN_COPIES:
+                            found.append(f"{rel}:{node.lineno}: {ast.unparse(sub)}")
+    assert found == []

@@ -27,18 +27,21 @@ __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forwa
            "input_pipeline_ms", "torch_numbers", "time_to_accuracy"]
 
 
-def run(include_torch: bool = True) -> dict:
+def run(include_torch: bool = True, repeats: int = 7) -> dict:
+    """Every measurement as one JSON-able dict; ``repeats``: medians over this
+    many timings (1 for a quick smoke run)."""
     result = {
         "network": "conv(1->16,5x5,pad2)-relu-pool2-conv(16->32,5x5)-relu-pool2-fc(800->128)-relu-fc(128->10)",
         "dtype": "float32",
         "workers": default_workers(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
-        "train_images_per_s": {str(b): numpy_train_throughput(b) for b in BATCHES},
-        "forward_ms_batch1": numpy_forward_ms(),
-        "input_pipeline": input_pipeline_ms(),
+        "train_images_per_s": {str(b): numpy_train_throughput(b, repeats=repeats)
+                               for b in BATCHES},
+        "forward_ms_batch1": numpy_forward_ms(repeats=repeats),
+        "input_pipeline": input_pipeline_ms(repeats=repeats),
     }
-    torch_result = torch_numbers() if include_torch else None
+    torch_result = torch_numbers(repeats=repeats) if include_torch else None
     if torch_result:
         result["torch"] = torch_result
         result["ratio_vs_torch"] = {
@@ -86,8 +89,10 @@ def main(argv=None) -> int:
                    help="also train from scratch on MNIST until this test accuracy (e.g. 0.99)")
     p.add_argument("--data-dir", default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
     p.add_argument("--preset", default="bench", help="architecture for --time-to-accuracy")
+    p.add_argument("--quick", action="store_true",
+                   help="one timing per measurement instead of medians of 7 (a smoke run)")
     args = p.parse_args(argv)
-    result = run(include_torch=not args.no_torch)
+    result = run(include_torch=not args.no_torch, repeats=1 if args.quick else 7)
     if args.time_to_accuracy is not None:
         result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir, args.preset)
     print(json.dumps(result) if args.json else format_table(result))

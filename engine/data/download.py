@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Callable, Sequence
 
 from .idx import check_sha256, parse_idx, read_idx_bytes
 from .mnist_files import (FILES, MIRRORS, DownloadCancelled, MnistDownloadError, MnistError,
@@ -42,7 +42,7 @@ class _TextProgress:
         if tqdm is None and self._stream is not None:
             print(f"Downloading {url}", file=self._stream, flush=True)
 
-    def __call__(self, done: int, total: Optional[int]) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         if self._tqdm is not None:
             if self._bar is None:
                 self._bar = self._tqdm(total=total, unit="B", unit_scale=True,
@@ -79,14 +79,14 @@ class _DownloadSink:
     ``report(done, total)`` on every change; ``report`` may raise
     :class:`DownloadCancelled`, which aborts the transfer."""
 
-    def __init__(self, fh, report: Callable[[int, Optional[int]], None]) -> None:
+    def __init__(self, fh, report: Callable[[int, int | None], None]) -> None:
         self._fh = fh
         self._report = report
-        self._total: Optional[int] = None
+        self._total: int | None = None
         self.done = 0
 
     @property
-    def total(self) -> Optional[int]:
+    def total(self) -> int | None:
         return self._total
 
     @total.setter
@@ -123,7 +123,7 @@ def _reporter(progress: Progress, filename: str, url: str):
     if not callable(progress):
         raise TypeError(f"progress must be a bool or a callable, not {type(progress).__name__}")
 
-    def report(done: int, total: Optional[int]) -> None:
+    def report(done: int, total: int | None) -> None:
         if progress(done, total, filename) is False:
             raise DownloadCancelled(f"download of {filename} cancelled")
 
@@ -179,7 +179,7 @@ def _fetch_verified(url: str, spec: MnistFile, tmp_dir: Path, folder: Path,
             tmp.unlink()
 
 
-def download_mnist(data_dir: Optional[PathLike] = None, *,
+def download_mnist(data_dir: PathLike | None = None, *,
                    base_urls: Sequence[str] = MIRRORS, progress: Progress = True,
                    timeout: float = 30.0) -> Path:
     """Download the MNIST files missing from the data folder; return the folder.

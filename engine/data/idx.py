@@ -20,7 +20,6 @@ import hashlib
 import struct
 import zlib
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
 
@@ -122,8 +121,8 @@ def check_sha256(data: bytes, expected: str, where: object, hint: bool = True) -
                          f"to {got}, expected {expected}.{advice}")
 
 
-def load_idx(path: PathLike, kind: Kind, *, expected_count: Optional[int] = None,
-             sha256: Optional[str] = None) -> np.ndarray:
+def load_idx(path: PathLike, kind: Kind, *, expected_count: int | None = None,
+             sha256: str | None = None) -> np.ndarray:
     """Load one IDX file (gzip or uncompressed) after validating it.
 
     ``kind="images"`` -> ``(N, 28, 28)`` uint8 pixels 0..255;

@@ -9,7 +9,7 @@ data folder, renamed into place only once verified).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from .download import download_mnist
 from .idx import load_folder, load_idx
@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 
-def _ensure_files(data_dir: Optional[PathLike], download: bool, progress: Progress,
+def _ensure_files(data_dir: PathLike | None, download: bool, progress: Progress,
                   base_urls: Sequence[str], timeout: float) -> Path:
     folder = resolve_data_dir(data_dir)
     missing = [f.name for f in FILES if find_file(folder, f.name) is None]
@@ -40,7 +40,7 @@ def _ensure_files(data_dir: Optional[PathLike], download: bool, progress: Progre
     return folder
 
 
-def ensure_mnist(data_dir: Optional[PathLike] = None, *, download: bool = True,
+def ensure_mnist(data_dir: PathLike | None = None, *, download: bool = True,
                  progress: Progress = True, base_urls: Sequence[str] = MIRRORS,
                  timeout: float = 30.0) -> Path:
     """Return the folder holding all four MNIST files, verified (structure,
@@ -53,7 +53,7 @@ def ensure_mnist(data_dir: Optional[PathLike] = None, *, download: bool = True,
     return folder
 
 
-def load_mnist(data_dir: Optional[PathLike] = None, *, download: bool = True,
+def load_mnist(data_dir: PathLike | None = None, *, download: bool = True,
                progress: Progress = True, base_urls: Sequence[str] = MIRRORS,
                timeout: float = 30.0) -> MnistData:
     """Load MNIST as a verified :class:`MnistData`.

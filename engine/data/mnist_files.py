@@ -14,16 +14,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal, Optional, Union
+from typing import Callable, Literal
 
 import numpy as np
 
-PathLike = Union[str, "os.PathLike[str]"]
+PathLike = str | os.PathLike
 Kind = Literal["images", "labels"]
 #: ``progress(done_bytes, total_bytes_or_None, filename)``; return ``False``
 #: (or raise :class:`DownloadCancelled`) to cancel the download.
-ProgressCallback = Callable[[int, Optional[int], str], object]
-Progress = Union[bool, None, ProgressCallback]
+ProgressCallback = Callable[[int, int | None, str], object]
+Progress = bool | None | ProgressCallback
 
 
 # ---------------------------------------------------------------- configuration
@@ -120,7 +120,7 @@ class MnistData:
 # ---------------------------------------------------------------- locations
 
 
-def resolve_data_dir(data_dir: Optional[PathLike] = None) -> Path:
+def resolve_data_dir(data_dir: PathLike | None = None) -> Path:
     """Folder for the MNIST files: ``data_dir`` if given, else the
     ``CNN_PLAYGROUND_DATA`` environment variable (if non-empty), else
     ``platformdirs.user_cache_dir("cnn-playground") / "mnist"``.
@@ -136,7 +136,7 @@ def resolve_data_dir(data_dir: Optional[PathLike] = None) -> Path:
     return Path(os.path.abspath(path.expanduser()))
 
 
-def find_file(folder: PathLike, name: str) -> Optional[Path]:
+def find_file(folder: PathLike, name: str) -> Path | None:
     """``folder/name.gz`` if it exists, else ``folder/name`` (uncompressed),
     else ``None``."""
     folder = Path(folder)
@@ -146,7 +146,7 @@ def find_file(folder: PathLike, name: str) -> Optional[Path]:
     return None
 
 
-def missing_files(data_dir: Optional[PathLike] = None) -> tuple[str, ...]:
+def missing_files(data_dir: PathLike | None = None) -> tuple[str, ...]:
     """Names (without ``.gz``) of the MNIST files absent from the data folder
     (existence only; contents are checked when loading)."""
     folder = resolve_data_dir(data_dir)

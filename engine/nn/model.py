@@ -12,7 +12,7 @@ import numpy as np
 
 from . import functional as F
 from .architecture import FORMAT_NAME, FORMAT_VERSION
-from .layers import LAYER_TYPES, Conv2D, Layer
+from .layers import LAYER_TYPES, Layer
 from .model_file import save_model
 
 
@@ -45,7 +45,7 @@ class Model:
         for layer in self.layers:
             if layer.auto_named:  # no name given: number it by kind
                 counts[layer.kind] += 1
-                layer.assign_name(layer.kind if layer.kind == "flatten" and counts[layer.kind] == 1
+                layer.assign_name(layer.kind if not layer.numbered and counts[layer.kind] == 1
                                   else f"{layer.kind}{counts[layer.kind]}")
             if layer.name in seen:
                 raise ValueError(f"duplicate layer name {layer.name!r}")
@@ -106,9 +106,11 @@ class Model:
                 raise ValueError(f"{k}: shape {v.shape} != {params[k].shape}")
             np.copyto(params[k], v)
 
-    def clone(self) -> "Model":
-        """An independent copy (weights, architecture, metadata)."""
-        twin = Model.from_config(copy.deepcopy(self.config()), source=self.source)
+    def clone(self, keep_source: bool = True) -> "Model":
+        """An independent copy (weights, architecture, metadata); with
+        ``keep_source=False`` it does not claim to be the file this one came from."""
+        twin = Model.from_config(copy.deepcopy(self.config()),
+                                 source=self.source if keep_source else None)
         for mine, theirs in zip(self.layers, twin.layers):
             theirs.load_params(mine.params)
         return twin
@@ -139,13 +141,19 @@ class Model:
         if layer_name not in names:
             return None
         for layer in reversed(self.layers[:names.index(layer_name) + 1]):
-            if isinstance(layer, Conv2D):
-                if not 0 <= channel < layer.out_channels:
+            if layer.has_kernels:
+                if not 0 <= channel < layer.output_shape(self._input_of(layer))[0]:
                     return None
                 return (layer.name, *layer.kernel_of(channel))
             if not layer.keeps_channels:
                 return None
         return None
+
+    def _input_of(self, layer: Layer) -> tuple[int, ...]:
+        """One sample's input shape of ``layer``."""
+        shapes = dict(self.layer_shapes())
+        i = self.layers.index(layer)
+        return self.input_shape if i == 0 else shapes[self.layers[i - 1].name]
 
     def explain_layer(self, index: int) -> str:
         """What layer ``index`` computes, in a sentence or two."""

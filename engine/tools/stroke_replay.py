@@ -59,7 +59,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence, Union
+from typing import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -72,7 +72,7 @@ from ..system.runtime import blas_threads
 from .contact_sheet import contact_sheet, write_png
 
 #: ``fn(canvas (H, W) uint8) -> (1, 28, 28) float32 or None``, like to_model_input.
-Preprocess = Callable[[np.ndarray], Union[np.ndarray, None]]
+Preprocess = Callable[[np.ndarray], np.ndarray | None]
 GRID_HEIGHTS = (0.35, 0.5, 0.65, 0.8, 0.9)
 GRID_PENS = (12.0, 25.0, 40.0)
 MIX_HEIGHTS = (0.40, 0.85)
@@ -92,7 +92,7 @@ class Condition:
     name: str
     side: int
     pen_ref: float
-    height: Union[float, tuple[float, float]]
+    height: float | tuple[float, float]
     mix: bool = False
     path_height: bool = False
 
@@ -179,7 +179,7 @@ class MixSummary:
     shared_with_control: int
 
 
-Report = Union[ConditionResult, StrokesExtracted, MixSummary]
+Report = ConditionResult | StrokesExtracted | MixSummary
 
 
 def _predict(model, x: np.ndarray) -> np.ndarray:

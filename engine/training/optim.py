@@ -52,7 +52,8 @@ class SGD(Optimizer):
     ``v = momentum * v - lr * (g + wd * w)``; ``w += v``.
     """
 
-    def __init__(self, lr: float = 0.05, momentum: float = 0.9, weight_decay: float = 0.0):
+    def __init__(self, lr: float = DEFAULT_LR["sgd"], momentum: float = 0.9,
+                 weight_decay: float = 0.0):
         super().__init__(lr)
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self._velocity: dict[str, np.ndarray] = {}
@@ -79,7 +80,7 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba) with bias correction; decoupled weight decay (AdamW) on weights."""
 
-    def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999,
+    def __init__(self, lr: float = DEFAULT_LR["adam"], beta1: float = 0.9, beta2: float = 0.999,
                  eps: float = 1e-8, weight_decay: float = 0.0):
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
@@ -124,7 +125,7 @@ class Adam(Optimizer):
 class OptimizerConfig:
     """Which optimiser and its hyper-parameters."""
     name: str = "sgd"            # "sgd" or "adam"
-    lr: float = 0.05
+    lr: float = DEFAULT_LR["sgd"]
     momentum: float = 0.9        # SGD only
     weight_decay: float = 5e-4
 

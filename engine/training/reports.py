@@ -3,26 +3,29 @@ end. The command line prints them; the GUI's worker relays them as signals."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .evaluate import EvalResult
 
 
 @dataclass(frozen=True)
 class RunPlan:
-    """The shape of a run, known once the trainer is built."""
+    """The shape of a run, known once the trainer is built. ``full_test_set``:
+    the end-of-epoch evaluation uses every test image (so its accuracy is *the*
+    test accuracy a model file may record)."""
     total_steps: int
     steps_per_epoch: int
     epochs: int
     train_images: int
     test_images: int
     batch_size: int
+    full_test_set: bool = True
 
 
 @dataclass(frozen=True)
 class StepReport:
     """After every optimisation step. ``images_per_s`` is over the last second
-    or so; ``eta_s`` estimates the seconds left in the run (NaN before any rate)."""
+    or so; ``eta_s`` estimates the seconds left in the run from the time per
+    step so far (evaluations and pauses excluded)."""
     step: int                 # 1-based, over the whole run
     total_steps: int
     epoch: int                # 1-based
@@ -62,4 +65,4 @@ class FinishedReport:
     elapsed_s: float
 
 
-Report = Union[StepReport, EpochReport, FinishedReport]
+Report = StepReport | EpochReport | FinishedReport

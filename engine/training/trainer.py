@@ -59,8 +59,9 @@ class Trainer:
             if n_train < len(data.train_labels) else np.arange(n_train)
         self.steps_per_epoch = max(1, math.ceil(n_train / config.batch_size))
         self.total_steps = self.steps_per_epoch * config.epochs
+        n_test = data.test_count(config.eval_subset)
         self.plan = RunPlan(self.total_steps, self.steps_per_epoch, config.epochs, n_train,
-                            data.test_count(config.eval_subset), config.batch_size)
+                            n_test, config.batch_size, n_test == data.test_count())
         self.schedule = make_schedule(config.schedule, config.lr, self.total_steps,
                                       warmup=min(config.warmup_steps, self.total_steps // 10))
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-REFERENCE_SIDE = 280
-"""Brush widths are given in pixels of a canvas this many pixels wide."""
-DEFAULT_BRUSH = 25.0
+from engine.data.pen_render import DEFAULT_PEN, REFERENCE_SIDE
+
+# REFERENCE_SIDE: brush widths are given in pixels of a canvas this many pixels
+# wide. The engine's pen renderer, which replays MNIST digits as strokes, uses
+# the same reference and default pen.
+DEFAULT_BRUSH = DEFAULT_PEN
 """~11-13 % of a typical digit's height: reproduces MNIST stroke widths
 (see :mod:`engine.data.preprocess`)."""
 MIN_BRUSH, MAX_BRUSH = 4.0, 60.0

@@ -12,7 +12,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from engine import Model
-from engine.nn.layers import Conv2D
 
 from ..widgets.image_view import ImageView
 from ..widgets.panel import Panel
@@ -114,7 +113,7 @@ class KernelView(QWidget):
         column.setContentsMargins(0, 0, 2, 0)
         column.setSpacing(6)
         for layer in model.layers:
-            if isinstance(layer, Conv2D):
+            if layer.has_kernels:
                 panel = KernelPanel(layer)
                 panel.apply_theme(self._theme)
                 panel.sigKernelClicked.connect(self.sigKernelClicked)

@@ -3,7 +3,7 @@
 The controller pulls the canvas image from a *drawing* callable and the model
 from a *model* callable (the application state's shown model) when it runs,
 so it always works on the newest drawing and model. Requests are coalesced: any number
-of :meth:`ModelController.request_update` calls before the next run produce
+of :meth:`PredictionController.request_update` calls before the next run produce
 one run (a single-shot timer is the only "queue"), and runs are spaced at
 least ``min_interval_ms`` apart (leading edge: the first request after a quiet
 period runs on the next event-loop turn). Inference with the bundled model

@@ -10,7 +10,7 @@ environment holds, the box shows a status and never raises.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
@@ -37,14 +37,14 @@ class DataBox(QWidget):
     sigChanged = Signal()
     sigStatus = Signal(str, str)
 
-    def __init__(self, data_dir: Optional[str] = None, data: Optional[Dataset] = None,
+    def __init__(self, data_dir: str | None = None, data: Dataset | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.data_dir = data_dir
         self._dataset = data
-        self._download: Optional[DownloadJob] = None
-        self._loader: Optional[CallJob] = None
-        self._after_load: Optional[Callable[[], None]] = None
+        self._download: DownloadJob | None = None
+        self._loader: CallJob | None = None
+        self._after_load: Callable[[], None] | None = None
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setObjectName("hint")
@@ -74,7 +74,7 @@ class DataBox(QWidget):
 
     # ------------------------------------------------------------------ state
     @property
-    def dataset(self) -> Optional[Dataset]:
+    def dataset(self) -> Dataset | None:
         return self._dataset
 
     def set_dataset(self, data: Dataset) -> None:
@@ -86,7 +86,7 @@ class DataBox(QWidget):
     def downloading(self) -> bool:
         return self._download is not None
 
-    def status(self) -> tuple[Optional[Path], tuple[str, ...], Optional[str]]:
+    def status(self) -> tuple[Path | None, tuple[str, ...], str | None]:
         """``(folder, missing file names, problem)``; ``problem`` says why the
         data location cannot be used (then folder may be None)."""
         try:
@@ -95,12 +95,20 @@ class DataBox(QWidget):
         except (OSError, ValueError) as exc:
             return None, tuple(f.name for f in FILES), f"{type(exc).__name__}: {exc}"
 
+    @property
+    def loading(self) -> bool:
+        """True while the dataset is being loaded for :meth:`load_then`."""
+        return self._loader is not None
+
     def ready(self) -> bool:
-        """Training can start: the dataset is loaded or all four files are there."""
+        """Training can start: the dataset is loaded, or all four files are
+        there and nothing is downloading or loading them right now."""
         if self._dataset is not None:
             return True
+        if self.downloading or self.loading:
+            return False
         folder, missing, problem = self.status()
-        return problem is None and not missing and not self.downloading
+        return problem is None and not missing
 
     def source(self):
         """The loaded :class:`Dataset`, else an :class:`MnistSource` that loads it
@@ -181,11 +189,12 @@ class DataBox(QWidget):
         if self._dataset is not None:
             then()
             return
-        if not self.ready():
-            self.sigStatus.emit("MNIST is missing: download it first.", "")
-            return
         self._after_load = then
         if self._loader is not None:
+            return
+        if not self.ready():
+            self._after_load = None
+            self.sigStatus.emit("MNIST is missing: download it first.", "")
             return
         loader = CallJob(lambda _checkpoint: MnistSource(self.data_dir)(), "mnist-loader")
         loader.sigFinished.connect(self._loaded)
@@ -194,6 +203,7 @@ class DataBox(QWidget):
         self._loader = loader
         self.sigStatus.emit("Loading MNIST\u2026", "")
         loader.start()
+        self.sigChanged.emit()
 
     def _loaded(self, data: Dataset) -> None:
         self.set_dataset(data)
@@ -207,13 +217,14 @@ class DataBox(QWidget):
 
     def _loader_done(self) -> None:
         self._loader = None
+        self.sigChanged.emit()
 
     def shutdown(self, timeout_ms: int = 1000) -> bool:
         """Cancel a download (its daemon thread may be left) and wait for loading."""
         ok = True
         if self._download is not None:
             self._download.cancel()
-            ok &= self._download.wait(min(timeout_ms, 1000) / 1000)
+            ok &= self._download.wait(min(timeout_ms, 1000))
         if self._loader is not None:
             self._after_load = None
             self._loader.wait()

@@ -11,7 +11,7 @@ worker emits one per epoch).
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable
 
 import numpy as np
 import pyqtgraph as pg
@@ -45,16 +45,17 @@ class EvaluationView(QWidget):
     """
 
     sigEvaluated = Signal(object)
+    sigBusyChanged = Signal(bool)
     sigCellSelected = Signal(int, int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.result: Optional[EvalResult] = None
-        self.images: Optional[np.ndarray] = None
+        self.result: EvalResult | None = None
+        self.images: np.ndarray | None = None
         self._title = ""
         self._pending = False
-        self.selected: Optional[tuple[int, int]] = None
-        self._job: Optional[CallJob] = None       # the evaluation whose result will be shown
+        self.selected: tuple[int, int] | None = None
+        self._job: CallJob | None = None       # the evaluation whose result will be shown
         self._job_context: tuple = (None, "")
         self._jobs: list[CallJob] = []             # every evaluation thread not yet ended
 
@@ -65,57 +66,13 @@ class EvaluationView(QWidget):
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setObjectName("evaluateButton")
         self.evaluate_button.setToolTip("Evaluate the model on the test set again")
-        self.evaluate_button.setVisible(False)  # shown when an owner connects it (see training panel)
+        self.evaluate_button.setVisible(False)  # see offer_evaluate()
 
-        # confusion matrix
-        self.confusion_plot = pg.PlotWidget()
-        self.confusion_plot.setObjectName("confusionPlot")
-        cp = self.confusion_plot.getPlotItem()
-        cp.setTitle("Confusion matrix: click a cell", size="9pt")
-        cp.setLabel("left", "true digit")
-        cp.setLabel("bottom", "predicted digit")
-        cp.setMenuEnabled(False)
-        cp.hideButtons()
-        vb = cp.getViewBox()
-        vb.setMouseEnabled(False, False)
-        vb.invertY(True)
-        vb.setAspectLocked(True)
-        ticks = [[(i + 0.5, str(i)) for i in range(10)]]
-        for axis in ("left", "bottom"):
-            cp.getAxis(axis).setTicks(ticks)
-        self.confusion_image = ConfusionImage(axisOrder="row-major")
-        self.confusion_image.setLookupTable(confusion_colormap().getLookupTable(nPts=256))
-        cp.addItem(self.confusion_image)
-        self.selection_box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-        self.selection_box.setPen(pg.mkPen((255, 80, 80), width=3))
-        self.selection_box.setBrush(pg.mkBrush(None))
-        self.selection_box.setZValue(10)
-        self.selection_box.setVisible(False)
-        cp.addItem(self.selection_box)
+        self.confusion_plot, self.confusion_image, self.selection_box = _confusion_plot()
         self.count_items: list[pg.TextItem] = []
         self.confusion_image.sigCellClicked.connect(self.select_cell)
-        self.confusion_plot.setMinimumSize(230, 230)
-
-        # per-class accuracy
-        self.per_class_plot = pg.PlotWidget()
-        self.per_class_plot.setObjectName("perClassPlot")
-        pp = self.per_class_plot.getPlotItem()
-        pp.setTitle("Accuracy per digit", size="9pt")
-        pp.setMenuEnabled(False)
-        pp.hideButtons()
-        pp.getViewBox().setMouseEnabled(False, False)
-        pp.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
-        self.per_class_bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
-                                              brush=pg.mkBrush(44, 160, 44))
-        pp.addItem(self.per_class_bars)
-        self.per_class_labels = [pg.TextItem("", anchor=(0.5, 1.0), color=(220, 220, 220))
-                                 for _ in range(10)]
-        small = self.font()
-        small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
-        for item in self.per_class_labels:
-            item.setFont(small)
-            pp.addItem(item)
-        self.per_class_plot.setFixedHeight(170)
+        self.per_class_plot, self.per_class_bars, self.per_class_labels = \
+            _per_class_plot(self.font())
 
         # galleries
         self.cell_title = QLabel("Click a cell of the confusion matrix to see its images.")
@@ -273,9 +230,21 @@ class EvaluationView(QWidget):
             label.setColor(theme.text)
 
     # ---------------------------------------------------------- evaluation
-    def evaluate(self, model: Model, images: np.ndarray, labels: np.ndarray, title: str = "") -> None:
+    def offer_evaluate(self, text: str, tooltip: str) -> None:
+        """Show the evaluate button (its ``clicked`` signal is the owner's to connect)."""
+        self.evaluate_button.setText(text)
+        self.evaluate_button.setToolTip(tooltip)
+        self.evaluate_button.setVisible(True)
+
+    def set_evaluate_enabled(self, enabled: bool) -> None:
+        self.evaluate_button.setEnabled(enabled)
+
+    def evaluate(self, model: Model, images: np.ndarray, labels: np.ndarray, title: str = "",
+                 on_result: Callable[[EvalResult], None] | None = None) -> None:
         """Evaluate a copy of ``model`` off the GUI thread (on two threads,
-        cancellable between chunks), then show the result and emit ``sigEvaluated``."""
+        cancellable between chunks), then show the result, call
+        ``on_result(result)`` (this evaluation's own result, never another's)
+        and emit ``sigEvaluated``. A running evaluation is cancelled first."""
         self.cancel()
         twin = model.clone()
         job = CallJob(lambda checkpoint: evaluate(twin, images, labels, threads=2,
@@ -283,14 +252,17 @@ class EvaluationView(QWidget):
         job.sigFinished.connect(self._evaluated)
         job.sigFailed.connect(self._evaluation_failed)
         job.sigDone.connect(self._job_done)
-        self._job, self._job_context = job, (images, title)
+        self._job, self._job_context = job, (images, title, on_result)
         self._jobs.append(job)
         self.summary_label.setText(f"Evaluating on {len(labels):,} test images\u2026")
         job.start()
+        self.sigBusyChanged.emit(True)
 
     def _evaluated(self, result: EvalResult) -> None:
-        images, title = self._job_context
+        images, title, on_result = self._job_context
         self.show_result(result, images, title)
+        if on_result is not None:
+            on_result(result)
         self.sigEvaluated.emit(result)
 
     def _evaluation_failed(self, message: str) -> None:
@@ -300,6 +272,7 @@ class EvaluationView(QWidget):
         self._jobs = [job for job in self._jobs if job.running]
         if self._job is not None and not self._job.running:
             self._job = None
+            self.sigBusyChanged.emit(False)
 
     @property
     def busy(self) -> bool:
@@ -311,6 +284,7 @@ class EvaluationView(QWidget):
         if self._job is not None:
             self._job.cancel()
             self._job = None
+            self.sigBusyChanged.emit(False)
 
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Cancel and wait for evaluation threads (call before the window closes)."""
@@ -320,3 +294,57 @@ class EvaluationView(QWidget):
             job.cancel()
             ok &= job.wait(timeout_ms)
         return ok
+
+
+def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGraphicsRectItem]:
+    """The confusion-matrix plot (``confusionPlot``), its clickable image and
+    the outline of the selected cell."""
+    plot = pg.PlotWidget()
+    plot.setObjectName("confusionPlot")
+    cp = plot.getPlotItem()
+    cp.setTitle("Confusion matrix: click a cell", size="9pt")
+    cp.setLabel("left", "true digit")
+    cp.setLabel("bottom", "predicted digit")
+    cp.setMenuEnabled(False)
+    cp.hideButtons()
+    vb = cp.getViewBox()
+    vb.setMouseEnabled(False, False)
+    vb.invertY(True)
+    vb.setAspectLocked(True)
+    ticks = [[(i + 0.5, str(i)) for i in range(10)]]
+    for axis in ("left", "bottom"):
+        cp.getAxis(axis).setTicks(ticks)
+    image = ConfusionImage(axisOrder="row-major")
+    image.setLookupTable(confusion_colormap().getLookupTable(nPts=256))
+    cp.addItem(image)
+    box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+    box.setPen(pg.mkPen((255, 80, 80), width=3))
+    box.setBrush(pg.mkBrush(None))
+    box.setZValue(10)
+    box.setVisible(False)
+    cp.addItem(box)
+    plot.setMinimumSize(230, 230)
+    return plot, image, box
+
+
+def _per_class_plot(font) -> tuple[pg.PlotWidget, pg.BarGraphItem, list[pg.TextItem]]:
+    """The per-class accuracy plot (``perClassPlot``), its bars and value labels."""
+    plot = pg.PlotWidget()
+    plot.setObjectName("perClassPlot")
+    pp = plot.getPlotItem()
+    pp.setTitle("Accuracy per digit", size="9pt")
+    pp.setMenuEnabled(False)
+    pp.hideButtons()
+    pp.getViewBox().setMouseEnabled(False, False)
+    pp.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
+    bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
+                           brush=pg.mkBrush(44, 160, 44))
+    pp.addItem(bars)
+    labels = [pg.TextItem("", anchor=(0.5, 1.0), color=(220, 220, 220)) for _ in range(10)]
+    small = font
+    small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
+    for item in labels:
+        item.setFont(small)
+        pp.addItem(item)
+    plot.setFixedHeight(170)
+    return plot, bars, labels

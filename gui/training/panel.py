@@ -18,10 +18,9 @@ object names (``startTrainingButton``, ``stopTrainingButton``, ...), the
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEventLoop, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QHBoxLayout, QScrollArea, QTabWidget, QVBoxLayout,
                                QWidget)
 
@@ -51,18 +50,17 @@ class TrainingPanel(QWidget):
     :param data_dir: MNIST folder; None = ``CNN_PLAYGROUND_DATA``, else the cache
     :param data: an already loaded :class:`Dataset` (skips loading MNIST)
 
-    Signals: ``sigTrainingStarted()``, ``sigTrainingFinished(FinishedReport)``,
-    ``sigTrainingFailed(str)``, ``sigTrainedModelUpdated(Model)`` (its full
-    test-set accuracy was measured after the run).
-    """
+    Signals: ``sigTrainingStarted()``, ``sigTrainingFinished(FinishedReport)`` (the
+    run's thread has ended; :attr:`trained_model` is its result),
+    ``sigTrainingFailed(str)``, ``sigTrainedModelUpdated(Model)`` (measured)."""
 
     sigTrainingStarted = Signal()
     sigTrainingFinished = Signal(object)
     sigTrainingFailed = Signal(str)
     sigTrainedModelUpdated = Signal(object)
 
-    def __init__(self, state: Optional[AppState] = None, data_dir: Optional[str] = None,
-                 data: Optional[Dataset] = None, parent: QWidget | None = None):
+    def __init__(self, state: AppState | None = None, data_dir: str | None = None,
+                 data: Dataset | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self.state = state
@@ -82,11 +80,12 @@ class TrainingPanel(QWidget):
 
     # ================================================================ building
     def _layout(self) -> None:
-        self.settings.data_box.layout().addWidget(self.data)
+        self.settings.add_data_widget(self.data)
         left = _controls_column(self.settings, self.run_box)
         self.loss_plot = self.plots.loss_plot
-        self.evaluation_view.evaluate_button.setText("Evaluate current model")
-        self.evaluation_view.evaluate_button.setVisible(self.state is not None)
+        if self.state is not None:
+            self.evaluation_view.offer_evaluate("Evaluate current model",
+                                                "Evaluate the model the canvas uses on the test set")
         self.view_tabs = QTabWidget()
         self.view_tabs.addTab(self.plots, "Curves")
         self.view_tabs.addTab(self.evaluation_view, "Evaluation")
@@ -106,6 +105,7 @@ class TrainingPanel(QWidget):
         self.data.sigChanged.connect(self._update_enabled)
         self.data.sigStatus.connect(lambda text, detail: box.set_status(text, detail or None))
         self.evaluation_view.evaluate_button.clicked.connect(self.evaluate_current_model)
+        self.evaluation_view.sigBusyChanged.connect(self._update_enabled)
         self.result.sigMeasured.connect(self._measured)
         run = self.run
         run.sigStateChanged.connect(self._state_changed)
@@ -115,9 +115,9 @@ class TrainingPanel(QWidget):
         run.sigEpochFinished.connect(self._epoch_finished)
         run.sigFinished.connect(self._finished)
         run.sigFailed.connect(self._failed)
+        run.sigEnded.connect(self._ended)
         if self.state is not None:
             run.sigWeights.connect(self.state.update_live_weights)
-            run.sigEnded.connect(self.state.end_training)  # (a backstop: see _finished)
             self.state.sigModelChanged.connect(self._current_model_changed)
 
     # ================================================================ public API
@@ -130,7 +130,7 @@ class TrainingPanel(QWidget):
         return self.run.state is RunState.PAUSED
 
     @property
-    def finished_report(self) -> Optional[FinishedReport]:
+    def finished_report(self) -> FinishedReport | None:
         return self.run.finished_report
 
     def set_data(self, data: Dataset) -> None:
@@ -138,8 +138,10 @@ class TrainingPanel(QWidget):
         self.data.set_dataset(data)
 
     def start_training(self) -> bool:
-        """Start a run with the current settings. Returns False if it could not start."""
-        if self.is_training():
+        """Start a run with the current settings. Returns False if it could not
+        start (a run is on, the settings or the data are not ready, or the
+        window is closing)."""
+        if self.is_training() or self._closing:
             return False
         try:
             config = self.settings.config()
@@ -153,7 +155,7 @@ class TrainingPanel(QWidget):
             return False
         current = self.state.current_model if self.state is not None else None
         if not self.settings.start_fresh() and current is not None:
-            model = current.clone()
+            model = current.clone(keep_source=False)   # a new model, not the file it came from
             self._started_from = f"the weights of {model_label(current)}"
         else:
             preset = self.settings.preset()
@@ -161,7 +163,6 @@ class TrainingPanel(QWidget):
             self._started_from = f"fresh {preset} weights (seed {config.seed})"
         clear_training_record(model.metadata)
         self.evaluation_view.cancel()
-        self._closing = False
         self.result.clear()
         self.plots.start_run(config.epochs)
         self.run_box.begin()
@@ -174,10 +175,10 @@ class TrainingPanel(QWidget):
         return True
 
     def pause_training(self) -> None:
-        self.run.pause()
+        self.run_box.pause_button.setChecked(True)    # as a click: the button says Resume
 
     def resume_training(self) -> None:
-        self.run.resume()
+        self.run_box.pause_button.setChecked(False)
 
     def stop_training(self) -> None:
         """Ask the run to stop after the current step (returns at once)."""
@@ -188,15 +189,16 @@ class TrainingPanel(QWidget):
     def shutdown(self, timeout_ms: int = 3000) -> bool:
         """Stop training, evaluation, loading and downloads and wait for their
         threads (call before the window closes). Returns True if all ended in time."""
-        self._closing = True  # no new work (e.g. the final evaluation) from here on
+        self._closing = True  # no new work (a run, the final evaluation) from here on
         ok = self.data.shutdown(timeout_ms)
         ok &= self.run.shutdown(timeout_ms)
-        QApplication.processEvents()  # deliver the final signals (sigTrainingFinished)
+        # deliver the run's last signals (not the user's clicks: nothing new may start)
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
         ok &= self.evaluation_view.shutdown(timeout_ms)
         return ok
 
     @property
-    def trained_model(self) -> Optional[Model]:
+    def trained_model(self) -> Model | None:
         """The last run's model (None before a run, or when it made no step)."""
         return self.result.model
 
@@ -253,8 +255,7 @@ class TrainingPanel(QWidget):
 
     def _epoch_finished(self, report: EpochReport) -> None:
         self.plots.add_epoch(report)
-        full = self.run.plan is not None and self.run.plan.test_images >= self._test_count()
-        if self.state is not None and full:
+        if self.state is not None and self.run.plan.full_test_set:
             self.state.set_live_accuracy(report.test_accuracy)
         self.run_box.set_result(f"Epoch {report.epoch}: test accuracy {report.test_accuracy:.2%}, "
                                 f"train accuracy {report.train_accuracy:.2%}")
@@ -263,17 +264,16 @@ class TrainingPanel(QWidget):
                                              f"Training, epoch {report.epoch}")
 
     def _finished(self, report: FinishedReport) -> None:
+        """The run is over (its thread may still be ending): say so, show the
+        current model again; the trained model is taken in :meth:`_ended`."""
         if self.state is not None:
-            self.state.end_training()  # the views show the current model again
-        self.result.take(self.run, report, self._started_from, self.data.dataset,
-                         measure=not self._closing)
+            self.state.end_training()
         how = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}.get(
             report.reason, report.reason)
         acc = "" if report.test_accuracy is None else f" · test accuracy {report.test_accuracy:.2%}"
         self.run_box.set_status(f"{how} after {report.steps:,} steps ({report.epochs_completed} "
                                 f"epoch(s), {format_duration(report.elapsed_s)}){acc}.",
                                 report.message if report.reason == "diverged" else None)
-        self.sigTrainingFinished.emit(report)
 
     def _failed(self, message: str) -> None:
         if self.state is not None:
@@ -281,20 +281,31 @@ class TrainingPanel(QWidget):
         self.run_box.set_status("Training failed.", message)
         self.sigTrainingFailed.emit(message)
 
+    def _ended(self) -> None:
+        """The run's thread has ended: keep the trained model (recording how it
+        was trained, measuring it if needed) and announce the end."""
+        if self.state is not None:
+            self.state.end_training()
+        report = self.run.finished_report
+        if report is None:
+            return
+        self.result.take(self.run, report, self._started_from, self.data.dataset,
+                         measure=not self._closing)
+        self._update_enabled()
+        self.sigTrainingFinished.emit(report)
+
     def _measured(self, model: Model) -> None:
         accuracy = ModelCard.read(model.metadata).test_accuracy
         self.run_box.set_result(f"Trained model: test accuracy {accuracy:.2%} on all "
-                                f"{self._test_count():,} test images")
+                                f"{self.data.dataset.test_count():,} test images")
         if self.state is not None:
             self.state.metadata_changed(model)
         self.sigTrainedModelUpdated.emit(model)
 
     # ================================================================ helpers
-    def _test_count(self) -> int:
-        """Number of test images in the dataset (10,000 for MNIST)."""
-        return self.data.dataset.test_count() if self.data.dataset is not None else 10_000
-
     def _evaluate_current(self) -> None:
+        if self.is_training():   # a run started while MNIST was loading
+            return
         model = self.state.current_model
         self.view_tabs.setCurrentWidget(self.evaluation_view)
         self.evaluation_view.evaluate(model, self.data.dataset.test_images,
@@ -318,10 +329,12 @@ class TrainingPanel(QWidget):
     def _update_enabled(self) -> None:
         state = self.run.state
         self.settings.set_locked(state.active)
-        self.run_box.show_state(state, can_start=self.data.ready(),
+        self.run_box.show_state(state, can_start=self.data.ready() and not self._closing,
                                 has_result=self.trained_model is not None)
-        self.evaluation_view.evaluate_button.setEnabled(
-            self.state is not None and not state.active and self.data.ready())
+        # (not while an evaluation runs: e.g. the trained model's own measurement)
+        self.evaluation_view.set_evaluate_enabled(
+            self.state is not None and not state.active and self.data.ready()
+            and not self.evaluation_view.busy)
 
     def _save_clicked(self) -> None:
         if self.trained_model is None:

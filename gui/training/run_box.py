@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Optional
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
 
@@ -94,7 +93,7 @@ class RunBox(QGroupBox):
         self.use_button.setEnabled(has_result and not state.active)
         self.save_button.setEnabled(has_result and not state.active)
 
-    def set_status(self, text: str, detail: Optional[str] = None) -> None:
+    def set_status(self, text: str, detail: str | None = None) -> None:
         """Short status under the progress bar (2 lines); ``detail`` goes below it."""
         self.status.setText(text)
         self.status.setToolTip(text if detail is None else f"{text}\n{detail}")

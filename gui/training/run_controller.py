@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
@@ -63,8 +62,9 @@ class RunController(QObject):
     * ``sigStarted(RunPlan)``; ``sigProgress(list[StepReport])``;
     * ``sigWeights(dict)`` - a snapshot of the training weights (~5 per second);
     * ``sigEpochFinished(EpochReport)``;
-    * ``sigFinished(FinishedReport)`` or ``sigFailed(str)``;
-    * ``sigEnded()`` - the run's thread has ended (the trained model may be read).
+    * ``sigFinished(FinishedReport)`` or ``sigFailed(str)`` - the run is over
+      (its thread may still be ending: do not read :attr:`model` yet);
+    * ``sigEnded()`` - the run's thread has ended: :attr:`model` may be read.
     """
 
     sigStateChanged = Signal(object)
@@ -80,21 +80,21 @@ class RunController(QObject):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._state = RunState.IDLE
-        self._worker: Optional[TrainingWorker] = None
-        self._thread: Optional[WorkerThread] = None
-        self._stop_clicked_at: Optional[float] = None
+        self._worker: TrainingWorker | None = None
+        self._thread: WorkerThread | None = None
+        self._stop_clicked_at: float | None = None
         self.worker_nice = WORKER_NICE
-        self.switch_interval_s: Optional[float] = SWITCH_INTERVAL_S
-        self.model: Optional[Model] = None          # the model being (or last) trained
-        self.config: Optional[TrainConfig] = None
-        self.plan: Optional[RunPlan] = None
-        self.last_step: Optional[StepReport] = None
-        self.last_epoch: Optional[EpochReport] = None
-        self.finished_report: Optional[FinishedReport] = None
+        self.switch_interval_s: float | None = SWITCH_INTERVAL_S
+        self.model: Model | None = None          # the model being (or last) trained
+        self.config: TrainConfig | None = None
+        self.plan: RunPlan | None = None
+        self.last_step: StepReport | None = None
+        self.last_epoch: EpochReport | None = None
+        self.finished_report: FinishedReport | None = None
         self.progress_batches = 0      # sigProgress batches received (tests, benchmarks)
         self.steps_received = 0
-        self.last_stop_latency_s: Optional[float] = None  # Stop -> report received
-        self.worker_stop_latency_s: Optional[float] = None  # stop request -> run over
+        self.last_stop_latency_s: float | None = None  # Stop -> report received
+        self.worker_stop_latency_s: float | None = None  # stop request -> run over
 
     # ------------------------------------------------------------------ state
     @property
@@ -112,7 +112,7 @@ class RunController(QObject):
             self.sigStateChanged.emit(state)
 
     # --------------------------------------------------------------- control
-    def set_scheduling(self, nice: int, switch_interval_s: Optional[float]) -> None:
+    def set_scheduling(self, nice: int, switch_interval_s: float | None) -> None:
         """OS priority decrease of the training threads and the GIL switch
         interval for the next runs (benchmarks compare settings)."""
         self.worker_nice, self.switch_interval_s = int(nice), switch_interval_s
@@ -151,7 +151,7 @@ class RunController(QObject):
     def resume(self) -> None:
         if self._state is RunState.PAUSED:
             self._worker.resume()
-            self._set_state(RunState.RUNNING)
+            self._set_state(RunState.RUNNING if self.plan is not None else RunState.LOADING)
 
     def stop(self) -> None:
         """Ask the run to stop after the current step (returns at once)."""
@@ -179,7 +179,7 @@ class RunController(QObject):
     def _started(self, plan: RunPlan) -> None:
         self.plan = plan
         if self._state is RunState.LOADING:
-            self._set_state(RunState.RUNNING)
+            self._set_state(RunState.RUNNING)   # (paused while loading: stays paused)
         self.sigStarted.emit(plan)
 
     def _progress(self, reports: list[StepReport]) -> None:

@@ -10,7 +10,6 @@ controls changed.
 """
 from __future__ import annotations
 
-from typing import Optional
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
@@ -40,8 +39,8 @@ class TrainingSettingsForm(QWidget):
         self._locked = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.data_box = self._build_data()
-        layout.addWidget(self.data_box)
+        self._data_group = self._build_data()
+        layout.addWidget(self._data_group)
         layout.addWidget(self._build_start())
         layout.addWidget(self._build_training())
         for b in (self.full_radio, self.subset_radio, self.current_radio, self.fresh_radio):
@@ -58,9 +57,9 @@ class TrainingSettingsForm(QWidget):
                                  tip="Train on fewer images for a quick demo: 5,000 images "
                                      "already reach about 95 % in one epoch.")
         self.subset_radio.setChecked(True)
-        self._data_group = QButtonGroup(self)
-        self._data_group.addButton(self.full_radio)
-        self._data_group.addButton(self.subset_radio)
+        self._images_group = QButtonGroup(self)
+        self._images_group.addButton(self.full_radio)
+        self._images_group.addButton(self.subset_radio)
         self.test_spin = _spin(100, FULL_TEST_SET, FULL_TEST_SET, step=1000, suffix=" images",
                                tip="Test images evaluated after each epoch (fewer = quicker epochs)")
         box = QGroupBox("Data")
@@ -96,22 +95,24 @@ class TrainingSettingsForm(QWidget):
 
     def _build_training(self) -> QGroupBox:
         self.epochs_spin = _spin(1, 200, 2)
-        self.batch_spin = _spin(8, 512, 64, tip="Images per optimisation step")
+        defaults = TrainConfig()   # (a quick demo run: 2 epochs, no augmentation, see below)
+        self.batch_spin = _spin(8, 512, defaults.batch_size, tip="Images per optimisation step")
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.addItem("SGD with momentum", "sgd")
         self.optimizer_combo.addItem("Adam", "adam")
-        self.lr_spin = _decimal(1e-5, 2.0, DEFAULT_LR["sgd"], step=0.005, decimals=5)
+        self.lr_spin = _decimal(1e-5, 2.0, defaults.lr, step=0.005, decimals=5)
         self.schedule_combo = QComboBox()
         self.schedule_combo.addItem("cosine decay", "cosine")
         self.schedule_combo.addItem("step (x0.1 at 1/3, 2/3)", "step")
         self.schedule_combo.addItem("constant", "constant")
-        self.momentum_spin = _decimal(0.0, 0.999, 0.9, step=0.05, decimals=3)
-        self.weight_decay_spin = _decimal(0.0, 0.1, 5e-4, step=1e-4, decimals=5)
+        self.momentum_spin = _decimal(0.0, 0.999, defaults.momentum, step=0.05, decimals=3)
+        self.weight_decay_spin = _decimal(0.0, 0.1, defaults.weight_decay, step=1e-4, decimals=5)
         self.augment_check = QCheckBox("Augment the training images")
         self.augment_check.setToolTip("Randomly shift, rotate, scale, shear and thicken every "
                                       "training image: slower to learn, but recognises hand "
                                       "drawings better")
-        self.seed_spin = _spin(0, 2**31 - 1, 0, tip="Same seed and settings = same weights")
+        self.seed_spin = _spin(0, 2**31 - 1, defaults.seed,
+                               tip="Same seed and settings = same weights")
         box = QGroupBox("Training")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -137,8 +138,8 @@ class TrainingSettingsForm(QWidget):
             seed=int(self.seed_spin.value()), subset=subset,
             eval_subset=None if tests >= FULL_TEST_SET else tests)
 
-    def set_config(self, config: TrainConfig, preset: Optional[str] = None,
-                   fresh: Optional[bool] = None) -> None:
+    def set_config(self, config: TrainConfig, preset: str | None = None,
+                   fresh: bool | None = None) -> None:
         """Set the controls from ``config`` (and the preset / where to start from)."""
         self.epochs_spin.setValue(config.epochs)
         self.batch_spin.setValue(config.batch_size)
@@ -160,6 +161,10 @@ class TrainingSettingsForm(QWidget):
         if fresh is not None:
             (self.fresh_radio if fresh else self.current_radio).setChecked(True)
 
+    def add_data_widget(self, widget: QWidget) -> None:
+        """Put ``widget`` (the MNIST status) at the end of the "Data" group."""
+        self._data_group.layout().addWidget(widget)
+
     def start_fresh(self) -> bool:
         """True: fresh weights of :meth:`preset`; False: the current model's weights."""
         return not self.current_radio.isChecked()
@@ -167,7 +172,7 @@ class TrainingSettingsForm(QWidget):
     def preset(self) -> str:
         return self.preset_combo.currentData()
 
-    def set_current_model(self, description: Optional[str]) -> None:
+    def set_current_model(self, description: str | None) -> None:
         """What "Current model's weights" refers to (e.g. its preset), or None
         when there is no model to continue from."""
         self._has_current = description is not None
@@ -205,10 +210,10 @@ class TrainingSettingsForm(QWidget):
         self.sigChanged.emit()
 
     def _optimizer_changed(self) -> None:
-        """Offer the new optimizer's default rate if the old one's default was set."""
+        """Offer the new optimizer's default rate if another one's default was set."""
         opt = self.optimizer_combo.currentData()
-        other = "sgd" if opt == "adam" else "adam"
-        if abs(self.lr_spin.value() - DEFAULT_LR[other]) < 1e-12:
+        if any(abs(self.lr_spin.value() - lr) < 1e-12 for name, lr in DEFAULT_LR.items()
+               if name != opt):
             self.lr_spin.setValue(DEFAULT_LR[opt])
         self._changed()
 

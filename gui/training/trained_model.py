@@ -4,13 +4,12 @@ not end with an evaluation on the whole test set (stopped, or a test subset)
 - its accuracy measured off the GUI thread by the evaluation view."""
 from __future__ import annotations
 
-from typing import Optional
-
 from PySide6.QtCore import QObject, Signal
 
 from engine import Model
 from engine.data.dataset import Dataset
 from engine.nn.metadata import record_test_accuracy, record_training
+from engine.training.evaluate import EvalResult
 from engine.training.reports import FinishedReport
 
 from .evaluation_view import EvaluationView
@@ -26,44 +25,40 @@ class TrainedModel(QObject):
 
     def __init__(self, evaluation_view: EvaluationView, parent: QObject | None = None):
         super().__init__(parent)
-        self.model: Optional[Model] = None
+        self.model: Model | None = None
         self._view = evaluation_view
-        self._measuring: Optional[Model] = None
-        evaluation_view.sigEvaluated.connect(self._evaluated)
 
     def clear(self) -> None:
         """A new run starts: nothing to keep yet."""
-        self.model = self._measuring = None
+        self.model = None
 
     def take(self, run: RunController, report: FinishedReport, started_from: str,
-             data: Optional[Dataset], measure: bool = True) -> None:
-        """Keep the model of the run that just ended, record how it was trained,
-        and measure its accuracy unless the run's last evaluation already did
-        (``measure=False``: never start an evaluation, e.g. while closing)."""
+             data: Dataset | None, measure: bool = True) -> None:
+        """Keep the model of the run that just ended (its thread has ended),
+        record how it was trained, and measure its accuracy unless the run's
+        last evaluation already did (``measure=False``: never start an
+        evaluation, e.g. while closing)."""
         self.model = run.model if report.steps > 0 else None
         if self.model is None:
             return
         md = self.model.metadata
         record_training(md, settings=run.config.as_record(), epochs=report.epochs_completed,
                         steps=report.steps, started_from=started_from, in_app=True)
-        full = data is not None and run.plan is not None and \
-            run.plan.test_images >= data.test_count()
-        if report.reason == "completed" and run.last_epoch is not None and full:
+        if report.reason == "completed" and run.last_epoch is not None and run.plan.full_test_set:
             record_test_accuracy(md, run.last_epoch.test_accuracy)
         elif data is not None and measure:
-            self._view.evaluate(self.model, data.test_images, data.test_labels,
-                                "Trained model, final weights")
-            self._measuring = self.model
+            model = self.model
+            self._view.evaluate(model, data.test_images, data.test_labels,
+                                "Trained model, final weights",
+                                on_result=lambda result: self._measured(model, result))
 
-    def _evaluated(self, result) -> None:
-        model = self._measuring
-        if model is None or model is not self.model:
-            return
-        self._measuring = None
-        record_test_accuracy(model.metadata, result.accuracy)
-        self.sigMeasured.emit(model)
+    def _measured(self, model: Model, result: EvalResult) -> None:
+        """The whole-test-set evaluation of ``model`` (this one's, never another's)."""
+        if model is self.model:
+            record_test_accuracy(model.metadata, result.accuracy)
+            self.sigMeasured.emit(model)
 
-    def save(self, path) -> Optional[str]:
+    def save(self, path) -> str | None:
         """Write the model to ``path`` (atomically); None, or what went wrong."""
         try:
             self.model.save(path)

@@ -3,7 +3,6 @@ dialog offers, where it starts, and how problems are reported."""
 from __future__ import annotations
 
 import os
-from typing import Optional
 
 from PySide6.QtCore import QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
@@ -18,14 +17,14 @@ def documents_folder() -> str:
         or os.getcwd()
 
 
-def ask_open_path(parent: QWidget, title: str, folder: str) -> Optional[str]:
+def ask_open_path(parent: QWidget, title: str, folder: str) -> str | None:
     """A model file chosen by the user, or None."""
     path, _ = QFileDialog.getOpenFileName(parent, title, folder, MODEL_FILTER)
     return path or None
 
 
-def ask_save_path(parent: QWidget, title: str, folder: Optional[str], name: str,
-                  file_filter: str = MODEL_FILTER) -> Optional[str]:
+def ask_save_path(parent: QWidget, title: str, folder: str | None, name: str,
+                  file_filter: str = MODEL_FILTER) -> str | None:
     """Where to save (``name`` proposed in ``folder``, default: the documents
     folder), or None."""
     start = os.path.join(folder or documents_folder(), name)

@@ -36,9 +36,9 @@ from ..inspect.kernel_view import KernelView
 from ..inspect.prediction_view import PredictionView
 from ..state.app_state import AppState
 from ..state.model_info import ModelInfo, model_label
-from ..state.prediction import PredictionController, PredictionResult, check_model
+from ..state.prediction import PredictionController, PredictionResult
 from ..state.settings import AppSettings
-from ..state.startup import LOAD_ERRORS, initial_model
+from ..state.startup import LOAD_ERRORS, initial_model, load_usable_model
 from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
@@ -138,8 +138,7 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         try:
-            model = engine.load_model(path)
-            check_model(model)
+            model = load_usable_model(path)
         except LOAD_ERRORS as exc:
             self.show_error("Could not open the model",
                             f"{Path(path).name} could not be used:\n\n{exc}\n\n"

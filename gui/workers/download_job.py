@@ -2,27 +2,29 @@
 
 The engine does the work (:func:`engine.data.mnist.ensure_mnist`: mirrors,
 SHA-256 checks, files renamed into place only once verified, so a cancelled
-or failed download leaves nothing half-written). This job has the same shape
-as every background job of the app (``start`` / ``cancel`` / ``wait`` /
-``running`` and ``sig*`` signals queued to the GUI thread), but runs in a
-*daemon* thread rather than a ``QThread``: a network read can block for its
-whole timeout, and a daemon thread never holds up quitting the app (a
-``QThread`` still running at exit aborts the process)::
+or failed download leaves nothing half-written).
+
+The job has the interface of every background job of the app (``start``,
+``cancel``, ``wait(timeout_ms)``, ``running``, ``sig*`` signals queued to the
+GUI thread, like :class:`~gui.workers.call_job.CallJob`). It is the one job
+that runs in a *daemon* thread rather than a ``QThread``, on purpose: a
+network read can block for its whole timeout, and a daemon thread never
+holds up quitting the app (a ``QThread`` still running at exit aborts the
+process)::
 
     job = DownloadJob()                     # folder: resolve_data_dir(None)
-    job.sigProgress.connect(panel.show_download_progress)   # done, total, file name
-    job.sigFinished.connect(panel.download_finished)        # folder
+    job.sigProgress.connect(box.show_progress)    # done, total, file name
+    job.sigFinished.connect(box.downloaded)       # folder
     job.start()
+    job.cancel()                            # from the GUI thread, any time
 
 Connect the signals to methods of GUI-thread QObjects (as above): Qt queues
 those to the GUI thread, whereas a lambda would run in the download thread.
-    job.cancel()                            # from the GUI thread
 """
 from __future__ import annotations
 
 import threading
 import time
-from typing import Optional
 
 from PySide6.QtCore import QObject, Signal
 
@@ -55,15 +57,15 @@ class DownloadJob(QObject):
     APPROX_GZ_BYTES = {"train-images-idx3-ubyte": 9_912_422, "train-labels-idx1-ubyte": 28_881,
                        "t10k-images-idx3-ubyte": 1_648_877, "t10k-labels-idx1-ubyte": 4_542}
 
-    def __init__(self, data_dir: Optional[str] = None, **download_kwargs):
+    def __init__(self, data_dir: str | None = None, **download_kwargs):
         super().__init__()
         self.folder = resolve_data_dir(data_dir)
         self._kwargs = download_kwargs
         self._cancel = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._thread: threading.Thread | None = None
         self._last = 0.0
         self._finished_bytes = 0
-        self._current: Optional[str] = None
+        self._current: str | None = None
         self._current_done = 0
 
     def start(self) -> None:
@@ -78,16 +80,17 @@ class DownloadJob(QObject):
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
-    def wait(self, timeout_s: Optional[float] = None) -> bool:
+    def wait(self, timeout_ms: int = -1) -> bool:
+        """Block until the thread ended (``timeout_ms < 0``: forever); True if it did."""
         if self._thread is not None:
-            self._thread.join(timeout_s)
+            self._thread.join(None if timeout_ms < 0 else timeout_ms / 1000)
         return not self.running
 
     def _total(self) -> int:
         names = set(missing_files(self.folder)) | ({self._current} if self._current else set())
         return self._finished_bytes + sum(self.APPROX_GZ_BYTES.get(n, 0) for n in names)
 
-    def _progress(self, done: int, total: Optional[int], filename: str) -> bool:
+    def _progress(self, done: int, total: int | None, filename: str) -> bool:
         if self._cancel.is_set():
             raise DownloadCancelled("cancelled")
         name = filename.removesuffix(".gz")

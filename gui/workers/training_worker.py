@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Optional, Union
+from typing import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -45,7 +45,7 @@ PROGRESS_INTERVAL_S = 0.1
 #: Weight snapshots for "learning you can see" at most this often (s).
 SNAPSHOT_INTERVAL_S = 0.2
 
-DataSource = Union[Dataset, Callable[[], Dataset]]
+DataSource = Dataset | Callable[[], Dataset]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class MnistSource:
     (``CNN_PLAYGROUND_DATA``, else the per-user cache). Never downloads: the
     training panel's data box does that first, with a progress bar.
     """
-    data_dir: Optional[str] = None
+    data_dir: str | None = None
 
     def __call__(self) -> Dataset:
         from engine.data.mnist import load_mnist
@@ -101,7 +101,7 @@ class TrainingWorker(QObject):
     sigDone = Signal()
 
     def __init__(self, model: Model, data: DataSource, config: TrainConfig, *, nice: int = 0,
-                 switch_interval_s: Optional[float] = None,
+                 switch_interval_s: float | None = None,
                  progress_interval_s: float = PROGRESS_INTERVAL_S,
                  snapshot_interval_s: float = SNAPSHOT_INTERVAL_S):
         super().__init__()
@@ -113,12 +113,12 @@ class TrainingWorker(QObject):
         self._progress_interval = progress_interval_s
         self._snapshot_interval = snapshot_interval_s
         self._lock = threading.Lock()
-        self._trainer: Optional[Trainer] = None
+        self._trainer: Trainer | None = None
         self._stop = threading.Event()
         self._paused = False
-        self._stop_requested_at: Optional[float] = None
+        self._stop_requested_at: float | None = None
         #: seconds from request_stop() to the end of the run (measured in the worker thread)
-        self.stop_latency_s: Optional[float] = None
+        self.stop_latency_s: float | None = None
 
     # ------------------------------------------------ control (any thread)
     def request_stop(self) -> None:

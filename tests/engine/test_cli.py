@@ -5,6 +5,7 @@ corrupt inputs and divergence: ``tests/scenarios/``.)"""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -75,3 +76,16 @@ def test_python_dash_m_engine_runs(tmp_path):
     assert proc.returncode == 0
     for command in ("train", "evaluate", "download"):
         assert command in proc.stdout
+
+
+def test_bench_json_reports_training_throughput(tmp_path):
+    """``python -m engine.bench --json`` (a public handle) prints one JSON object
+    whose ``train_images_per_s`` has a positive rate per benchmark batch size."""
+    proc = subprocess.run([sys.executable, "-m", "engine.bench", "--json", "--no-torch", "--quick"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    rates = result["train_images_per_s"]
+    assert set(rates) == {"64", "128"} and all(r > 0 for r in rates.values())
+    assert result["forward_ms_batch1"] > 0

@@ -72,7 +72,7 @@ def make_dense(n_in, n_out, seed, dtype=np.float64) -> Dense:
 
 def train_step(layer: Layer, x: np.ndarray, g: np.ndarray):
     """Training-mode forward + backward: ``(out, dx, {param: grad copy})``."""
-    layer.training = True
+    layer.set_training(True)
     out = layer.forward(x)
     dx = layer.backward(g)
     return out, dx, {k: v.copy() for k, v in layer.grads.items()}
@@ -82,12 +82,12 @@ def gradcheck_layer(layer: Layer, x: np.ndarray, rng: np.random.Generator, tol: 
     """Finite-difference check of ``dS/dx`` and ``dL/dtheta`` (see module docstring)."""
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[0]
-    layer.training = False
+    layer.set_training(False)
     g = rng.standard_normal(layer.forward(x).shape)
     _, dx, grads = train_step(layer, x, g)
     assert set(grads) == set(layer.params)
 
-    layer.training = False  # finite differences only need forward passes
+    layer.set_training(False)  # finite differences only need forward passes
 
     def summed(x_):
         return float(np.sum(g * layer.forward(x_)))

@@ -43,7 +43,9 @@ class Layer:
     """Base class: no parameters, shape kept."""
 
     kind = "layer"           # short word used to number unnamed layers: conv1, relu2, ...
+    numbered = True          # False: the first unnamed one is called just ``kind`` ("flatten")
     has_params = False       # the constructor takes ``rng`` and ``dtype`` to initialise weights
+    has_kernels = False      # output map c is made by a kernel of this layer (kernel_of(c))
     keeps_channels = False   # a (C, H, W) output's channel c comes from input channel c alone
     FIELDS: tuple[Field, ...] = ()
 
@@ -94,6 +96,11 @@ class Layer:
     def output_signed(self, input_signed: bool) -> bool:
         """Whether the output can be negative, given whether the input can."""
         return input_signed
+
+    def kernel_of(self, channel: int) -> tuple[np.ndarray, float]:
+        """``(kernel (C_in, k1, k2), bias)`` that makes output map ``channel``
+        (layers with ``has_kernels`` only)."""
+        raise TypeError(f"{type(self).__name__} has no kernels")
 
     def explain(self, input_shape: Shape, output_shape: Shape, last: bool) -> str:
         """One or two sentences on what this layer computes (for learners)."""

@@ -19,6 +19,7 @@ class Conv2D(Layer):
 
     kind = "conv"
     has_params = True
+    has_kernels = True
     FIELDS = (IntField("in_channels", 1, MAX_DIM), IntField("out_channels", 1, MAX_DIM),
               PairField("kernel_size", 1, MAX_KERNEL), PairField("padding", 0, MAX_KERNEL),
               PairField("stride", 1, MAX_KERNEL))

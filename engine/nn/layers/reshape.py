@@ -11,6 +11,7 @@ class Flatten(Layer):
     """Lays each sample's values end to end as one vector."""
 
     kind = "flatten"
+    numbered = False
 
     def __init__(self, name: str | None = None):
         super().__init__(name)

@@ -189,7 +189,7 @@ def test_plan_matches_the_steps_run_and_reports_carry_eta_and_evaluation(small_d
                          workers=1)
     trainer = Trainer(model, small_data, config)
     assert trainer.plan == RunPlan(total_steps=8, steps_per_epoch=4, epochs=2, train_images=100,
-                                   test_images=150, batch_size=32)
+                                   test_images=150, batch_size=32, full_test_set=False)
     reports = _run(trainer)
     steps = [r for r in reports if isinstance(r, StepReport)]
     epochs = [r for r in reports if isinstance(r, EpochReport)]

@@ -19,7 +19,7 @@ def test_label_is_the_file_name_or_the_preset(model, tmp_path):
     assert model_label(model) == "tiny (in memory)"
     mark_untrained(model.metadata)
     assert model_label(model) == "untrained tiny"
-    model.source = str(tmp_path / "sub" / "mine.npz")
+    model.save(tmp_path / "mine.npz")                # a model's file names it from then on
     assert model_label(model) == "mine.npz"
 
 

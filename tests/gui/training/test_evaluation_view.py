@@ -132,8 +132,15 @@ def test_evaluation_runs_off_the_gui_thread(qtbot, view, test_set):
 def test_a_new_evaluation_cancels_the_previous_one(qtbot, view, test_set):
     images, labels = test_set
     model = engine.load_model()
-    view.evaluate(model, images, labels, "first")
-    with qtbot.waitSignal(view.sigEvaluated, timeout=60_000) as done:
-        view.evaluate(model, images[:300], labels[:300], "second")
-    assert len(done.args[0].labels) == 300
+    shown = []
+    view.sigEvaluated.connect(shown.append)
+    first = []
+    view.evaluate(model, images, labels, "first", on_result=first.append)
+    second = []
+    view.evaluate(model, images[:300], labels[:300], "second", on_result=second.append)
+    qtbot.waitUntil(lambda: bool(shown), timeout=60_000)
+    assert view.shutdown(30_000)                    # every evaluation thread has ended
+    qtbot.wait(50)                                  # (and any queued result was delivered)
+    assert len(shown) == 1 and len(shown[0].labels) == 300   # the first never shows up
+    assert first == [] and second == shown
     assert "second" in view.summary_label.text()

@@ -16,6 +16,7 @@ import engine
 from engine.data.dataset import Dataset
 from engine.nn.metadata import ModelCard
 from engine.training.config import TrainConfig
+from engine.training.evaluate import evaluate
 from gui.state.app_state import AppState
 from gui.training.panel import TrainingPanel
 from gui.training.run_controller import RunState
@@ -136,24 +137,64 @@ def test_pause_stops_progress_and_resume_continues(qtbot, panel):
     qtbot.waitUntil(lambda: panel.run.steps_received > held + 3, timeout=10_000)
 
 
-def test_stop_button_ends_the_run_within_the_bound(qtbot, panel):
+def test_stop_button_ends_the_run_within_the_bound(qtbot, panel, small_data):
     quick(panel, epochs=50, subset=6000, preset="bench")
     panel.start_training()
     qtbot.waitUntil(lambda: panel.run.steps_received >= 5, timeout=20_000)
+    measured = []
+    panel.sigTrainedModelUpdated.connect(measured.append)   # armed before the run ends
     with qtbot.waitSignal(panel.sigTrainingFinished, timeout=5000) as finished:
         qtbot.mouseClick(button(panel, "stopTrainingButton"), Qt.MouseButton.LeftButton)
         assert not button(panel, "stopTrainingButton").isEnabled()  # stopping
         assert panel.run.state is RunState.STOPPING
-    qtbot.waitUntil(lambda: not panel.is_training(), timeout=2000)
+    assert not panel.is_training()                 # announced once the thread has ended
     assert panel.run.worker_stop_latency_s < STOP_BOUND_S  # request -> run over, in the worker
     assert panel.run.last_stop_latency_s < 1.0     # click -> report shown (event loop included)
     assert finished.args[0].reason == "stopped"
-    # the weights so far are kept, and evaluated on the full test set
+    # the weights so far are kept, and measured on the whole test set
     assert panel.trained_model is not None and panel.run_box.use_button.isEnabled()
+    qtbot.waitUntil(lambda: bool(measured), timeout=30_000)
+    assert measured == [panel.trained_model]
+    accuracy = ModelCard.read(panel.trained_model.metadata).test_accuracy
+    expected = evaluate(panel.trained_model, small_data.test_images, small_data.test_labels)
+    assert accuracy == pytest.approx(expected.accuracy, abs=1e-9)
+
+
+def test_evaluate_current_waits_for_the_trained_models_measurement(qtbot, panel, small_data):
+    """While the stopped run's model is being measured, "Evaluate current model"
+    is disabled, so the measurement cannot be replaced by another model's result."""
+    quick(panel, epochs=50, subset=6000, preset="bench")
+    panel.start_training()
+    qtbot.waitUntil(lambda: panel.run.steps_received >= 3, timeout=20_000)
+    with qtbot.waitSignal(panel.sigTrainingFinished, timeout=5000):
+        panel.stop_training()
+    evaluate_button = button(panel, "evaluateButton")
+    assert panel.evaluation_view.busy and not evaluate_button.isEnabled()
     with qtbot.waitSignal(panel.sigTrainedModelUpdated, timeout=30_000):
         pass
-    accuracy = ModelCard.read(panel.trained_model.metadata).test_accuracy
-    assert accuracy is not None and 0.0 <= accuracy <= 1.0
+    qtbot.waitUntil(lambda: evaluate_button.isEnabled(), timeout=5000)
+    own = evaluate(panel.trained_model, small_data.test_images, small_data.test_labels).accuracy
+    assert ModelCard.read(panel.trained_model.metadata).test_accuracy == pytest.approx(own)
+    # the current (bundled) model's evaluation now runs, and changes nothing of the trained one
+    with qtbot.waitSignal(panel.evaluation_view.sigEvaluated, timeout=30_000) as done:
+        qtbot.mouseClick(evaluate_button, Qt.MouseButton.LeftButton)
+    assert done.args[0].accuracy > 0.98
+    assert ModelCard.read(panel.trained_model.metadata).test_accuracy == pytest.approx(own)
+
+
+def test_start_is_disabled_while_mnist_loads_for_an_evaluation(qtbot, mnist_data):
+    panel = TrainingPanel(AppState(engine.load_model()), data_dir=str(mnist_data.source))
+    qtbot.addWidget(panel)
+    panel.show()
+    start = button(panel, "startTrainingButton")
+    assert start.isEnabled()
+    panel.evaluate_current_model()                 # loads MNIST off the GUI thread first
+    assert panel.data.loading and not start.isEnabled()
+    assert panel.start_training() is False
+    with qtbot.waitSignal(panel.evaluation_view.sigEvaluated, timeout=60_000):
+        pass
+    assert start.isEnabled() and not panel.is_training()
+    assert panel.shutdown(10_000)
 
 
 def test_closing_the_window_mid_run_leaves_no_running_thread(qtbot, window):

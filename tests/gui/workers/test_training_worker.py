@@ -104,7 +104,7 @@ def test_worker_relays_steps_epochs_evaluations_and_the_end(qtbot, small_data):
     assert len(rec.batches) <= 30 * span + 2 * config.epochs + 3
     assert [e.epoch for e in rec.epochs] == [1, 2]
     assert rec.plans == [RunPlan(total_steps=100, steps_per_epoch=50, epochs=2, train_images=1600,
-                                 test_images=500, batch_size=32)]
+                                 test_images=500, batch_size=32, full_test_set=False)]
     last = rec.epochs[-1].evaluation         # the epoch's whole evaluation comes along
     assert last.confusion.sum() == 500 and last.probabilities.shape == (500, 10)
     assert last.accuracy == rec.epochs[-1].test_accuracy > 0.7

@@ -18,7 +18,7 @@ def test_relu_matches_oracle(shape, layout):
     x = rng.standard_normal(shape)
     g = rng.standard_normal(shape)
     relu = ReLU()
-    relu.training = False
+    relu.set_training(False)
     assert_close(relu.forward(in_layout(x, layout)), O.relu_forward(x), 0.0, "forward")
     out, dx, grads = train_step(relu, in_layout(x, layout), in_layout(g, layout))
     assert grads == {}

@@ -47,7 +47,7 @@ def test_eval_mode_keeps_no_cache_training_mode_does(kind):
     assert held_arrays(fresh) == [], f"{kind}: eval forward kept {held_arrays(fresh)}"
 
     layer = factory()
-    layer.training = True
+    layer.set_training(True)
     out = layer.forward(x)
     if kind != "dropout":
         np.testing.assert_array_equal(out, out_eval)
@@ -56,7 +56,7 @@ def test_eval_mode_keeps_no_cache_training_mode_does(kind):
     dx = layer.backward(np.ones_like(out))
     assert dx.shape == x.shape
 
-    layer.training = False          # switching to eval releases the cache
+    layer.set_training(False)       # switching to eval releases the cache
     layer.forward(x)
     assert held_arrays(layer, exclude=("_cols_buf",)) == []
     for attr in CACHE_ATTRS:
@@ -82,7 +82,8 @@ def test_shared_copy_shares_params_but_not_grads(kind):
     rng = np.random.default_rng(63)
     x1, x2 = rng.standard_normal(shape), rng.standard_normal(shape)
     # interleave: both cache, then both backward -- caches and grads stay separate
-    layer.training = twin.training = True
+    layer.set_training(True)
+    twin.set_training(True)
     out1, out2 = layer.forward(x1), twin.forward(x2)
     g1, g2 = rng.standard_normal(out1.shape), rng.standard_normal(out2.shape)
     dx2 = twin.backward(g2)

@@ -66,7 +66,7 @@ def test_conv2d_forward_backward_match_oracle(case, layout):
     x, g = case.arrays()
     K, b = conv.params["K"].copy(), conv.params["b"].copy()
 
-    conv.training = False
+    conv.set_training(False)
     out_eval = conv.forward(in_layout(x, layout))
     expected = O.conv_forward(x, K, b, case.padding, case.stride)
     assert_close(out_eval, expected, ORACLE_TOL, "forward (eval)")
@@ -105,7 +105,7 @@ def test_conv2d_without_input_gradient_returns_none_and_same_param_grads():
     x, g = case.arrays()
     with_dx = case.layer(np.float64)
     without_dx = case.layer(np.float64)
-    without_dx.need_input_grad = False
+    without_dx.set_input_gradient(False)
     _, dx, grads = train_step(with_dx, x, g)
     _, none, grads_no_dx = train_step(without_dx, x, g)
     assert dx is not None and dx.shape == x.shape

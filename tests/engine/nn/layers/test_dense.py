@@ -22,7 +22,7 @@ def test_dense_matches_oracle(n, n_in, n_out, seed):
     x, g = rng.standard_normal((n, n_in)), rng.standard_normal((n, n_out))
     W, b = dense.params["W"].copy(), dense.params["b"].copy()
     assert W.shape == (n_in, n_out) and b.shape == (n_out,)
-    dense.training = False
+    dense.set_training(False)
     assert_close(dense.forward(x), O.fullyconnected_forward(x, W, b), ORACLE_TOL, "forward")
     assert dense.output_shape((n_in,)) == (n_out,)
     out, dx, grads = train_step(dense, x, g)
@@ -49,7 +49,7 @@ def test_dense_float32_and_no_input_grad():
     assert_close(out, O.fullyconnected_forward(x.astype(np.float32), W, b), F32_TOL, "out", np.float32)
     assert_close(grads["W"], eW, F32_TOL, "dW", np.float32)
     assert_close(dx, ex, F32_TOL, "dx", np.float32)
-    dense.need_input_grad = False
+    dense.set_input_gradient(False)
     _, none, grads2 = train_step(dense, x.astype(np.float32), g.astype(np.float32))
     assert none is None
     np.testing.assert_array_equal(grads2["W"], grads["W"])

@@ -15,7 +15,7 @@ from tests.support.layer_checks import GRAD_TOL, train_step
 def test_dropout_eval_is_identity():
     x = np.random.default_rng(51).standard_normal((4, 3, 5, 5))
     drop = Dropout(0.5, seed=1)
-    drop.training = False
+    drop.set_training(False)
     out = drop.forward(x)
     np.testing.assert_array_equal(out, x)
     g = np.ones_like(x)
@@ -27,7 +27,7 @@ def test_dropout_eval_is_identity():
 def test_dropout_training_zeroes_rate_and_scales(rate, dtype):
     x = (np.random.default_rng(52).random((200, 500)) + 0.5).astype(dtype)  # all > 0
     drop = Dropout(rate, seed=7)
-    drop.training = True
+    drop.set_training(True)
     out = drop.forward(x)
     assert out.dtype == np.dtype(dtype) and out.shape == x.shape
     dropped = out == 0
@@ -49,7 +49,7 @@ def test_dropout_seeded_determinism_and_fresh_masks():
     x = np.ones((50, 40))
     a, b, c = Dropout(0.5, seed=3), Dropout(0.5, seed=3), Dropout(0.5, seed=4)
     for d in (a, b, c):
-        d.training = True
+        d.set_training(True)
     first_a, first_b, first_c = a.forward(x), b.forward(x), c.forward(x)
     np.testing.assert_array_equal(first_a, first_b)         # same seed, same mask
     assert not np.array_equal(first_a, first_c)             # other seed, other mask
@@ -58,14 +58,14 @@ def test_dropout_seeded_determinism_and_fresh_masks():
     np.testing.assert_array_equal(second_a, b.forward(x))   # ... reproducibly
     # from_config restarts the same stream
     twin = Dropout.from_config(a.config())
-    twin.training = True
+    twin.set_training(True)
     np.testing.assert_array_equal(twin.forward(x), first_a)
 
 
 def test_dropout_rate_zero_and_validation():
     x = np.random.default_rng(54).standard_normal((3, 4))
     drop = Dropout(0.0)
-    drop.training = True
+    drop.set_training(True)
     np.testing.assert_array_equal(drop.forward(x), x)
     np.testing.assert_array_equal(drop.backward(x), x)
     for bad in (1.0, 1.5, -0.1):
@@ -79,8 +79,9 @@ def test_dropout_finite_differences_with_fixed_mask():
     x = rng.standard_normal((3, 2, 3, 3))
     g = rng.standard_normal(x.shape)
     drop = Dropout(0.4, seed=9)
-    _, dx, _ = train_step(drop, x, g)
-    mask = drop._mask.copy()
+    out, dx, _ = train_step(drop, x, g)
+    mask = out / x          # the mask the forward pass applied: 0 or 1 / (1 - rate)
+    np.testing.assert_allclose(np.unique(np.round(mask, 6)), [0.0, round(1 / 0.6, 6)])
     num = numerical_gradient(lambda x_: float(np.sum(g * x_ * mask)), x)
     assert relative_error(dx, num) <= GRAD_TOL
     assert 0 < (mask == 0).sum() < mask.size

@@ -66,7 +66,7 @@ POOL_CASES = [
 def test_maxpool_forward_backward_match_oracle(case, layout):
     pool = case.layer()
     x, g = case.arrays()
-    pool.training = False
+    pool.set_training(False)
     out_eval = pool.forward(in_layout(x, layout))
     expected = O.max_pooling_forward(x, case.pool, case.strides, case.padding)
     assert_close(out_eval, expected, ORACLE_TOL, "forward (eval)")

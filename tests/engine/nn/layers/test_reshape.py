@@ -18,7 +18,7 @@ def test_flatten_matches_oracle(layout):
     g = rng.standard_normal((3, 40))
     flat = Flatten()
     assert flat.output_shape((2, 4, 5)) == (40,)
-    flat.training = False
+    flat.set_training(False)
     assert_close(flat.forward(in_layout(x, layout)), O.flatten_forward(x), 0.0, "forward")
     out, dx, grads = train_step(flat, in_layout(x, layout), g)
     assert grads == {}
