@@ -1,26 +1,38 @@
-"""Command line: ``python -m engine train | evaluate | download``."""
+"""Command line: ``python -m engine train | evaluate | download``.
+
+Exit status: 0 done; 2 a usage error (the parser checks every argument, and
+``train`` checks its output file, its starting model and its batch size
+against the network before loading any data); 1 any failure at run time
+(one line on stderr, never a traceback); 3 training diverged; 130
+interrupted.
+"""
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 import time
-from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from . import load_model
 from .data.dataset import Dataset
-from .data.mnist import ENV_VAR, MnistError, ensure_mnist, load_mnist
+from .data.mnist import ENV_VAR, ensure_mnist, load_mnist
 from .nn import presets
+from .nn.architecture import describe_architecture
+from .nn.costs import check_training_step
 from .nn.metadata import record_test_accuracy, record_training
-from .training.config import TrainConfig
+from .system.command_line import (UsageError, existing_file, float_in, int_in, output_file,
+                                  run_command, strict_json)
+from .training.config import LIMITS, MAX_CLI_LR, TrainConfig
 from .training.evaluate import evaluate
 from .training.optim import OPTIMIZERS, default_lr
 from .training.reports import EpochReport, FinishedReport, StepReport
+from .training.schedules import SCHEDULES
 from .training.trainer import Trainer
+
+MNIST_SHAPE, MNIST_CLASSES = (1, 28, 28), 10
 
 
 def _progress_line(text: str) -> None:
@@ -36,52 +48,66 @@ def _bar(fraction: float, width: int = 24) -> str:
     return "[" + "#" * done + "." * (width - done) + "]"
 
 
-def add_data_dir_option(p: argparse.ArgumentParser) -> None:
+def _limited(name: str):
+    lo, hi = LIMITS[name]
+    return int_in(lo, hi)
+
+
+def add_data_dir_option(p: argparse.ArgumentParser, download_option: bool = True) -> None:
     p.add_argument("--data-dir", type=Path, default=None,
                    help=f"folder with the MNIST IDX files (default: ${ENV_VAR}, "
                         f"else the per-user cache, downloading there if needed)")
-    p.add_argument("--no-download", action="store_true", help="fail instead of downloading MNIST")
+    if download_option:
+        p.add_argument("--no-download", action="store_true",
+                       help="fail instead of downloading MNIST")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-
     t = sub.add_parser("train", help="train a model on MNIST and save it")
     t.add_argument("--preset", default="playground", choices=sorted(presets.PRESETS),
                    help="architecture preset (default: playground)")
-    t.add_argument("--init", type=Path, default=None, help="start from this model file instead")
-    t.add_argument("--epochs", type=int, default=10)
-    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--init", type=existing_file, default=None,
+                   help="start from this model file instead")
+    t.add_argument("--epochs", type=_limited("epochs"), default=10)
+    t.add_argument("--batch-size", type=_limited("batch_size"), default=64)
     t.add_argument("--optimizer", default="sgd", choices=OPTIMIZERS)
-    t.add_argument("--lr", type=float, default=None,
+    t.add_argument("--lr", type=float_in(0.0, MAX_CLI_LR, lo_open=True), default=None,
                    help="learning rate (default " + ", ".join(
                        f"{default_lr(o):g} {o}" for o in OPTIMIZERS) + ")")
-    t.add_argument("--momentum", type=float, default=0.9)
-    t.add_argument("--weight-decay", type=float, default=5e-4)
-    t.add_argument("--schedule", default="cosine", choices=["constant", "step", "cosine"])
+    t.add_argument("--momentum", type=float_in(*LIMITS["momentum"]), default=0.9)
+    t.add_argument("--weight-decay", type=float_in(*LIMITS["weight_decay"]), default=5e-4)
+    t.add_argument("--schedule", default="cosine", choices=SCHEDULES)
     t.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="random shifts, rotations, scale, shear and stroke thickness (default on)")
-    t.add_argument("--subset", type=int, default=None, help="train on this many random images")
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--workers", type=int, default=None, help="threads (default: cores)")
-    t.add_argument("--out", type=Path, default=Path("model.npz"),
+    t.add_argument("--subset", type=_limited("subset"), default=None,
+                   help="train on this many random images")
+    t.add_argument("--seed", type=_limited("seed"), default=0)
+    t.add_argument("--workers", type=_limited("workers"), default=None,
+                   help="threads (default: cores)")
+    t.add_argument("--out", type=output_file(), default=Path("model.npz"),
                    help="where to save the model (written atomically after every epoch)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     add_data_dir_option(t)
-
     e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
-    e.add_argument("--model", type=Path, default=None, help="model file (default: the bundled one)")
+    e.add_argument("--model", type=existing_file, default=None,
+                   help="model file (default: the bundled one)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     add_data_dir_option(e)
-
     d = sub.add_parser("download", help="download MNIST into the data folder")
-    d.add_argument("--data-dir", type=Path, default=None)
+    add_data_dir_option(d, download_option=False)
     return parser
 
 
-def _load_data(args):
-    return load_mnist(args.data_dir, download=not args.no_download, progress=True)
+def _check_for_mnist(model, what: str) -> None:
+    """A model trained or evaluated on MNIST must read 28x28 digits and score 10 classes."""
+    if tuple(model.input_shape) != MNIST_SHAPE:
+        raise ValueError(f"{what} reads inputs of shape {tuple(model.input_shape)}; MNIST "
+                         f"digits are {MNIST_SHAPE}")
+    if model.num_classes < MNIST_CLASSES:
+        raise ValueError(f"{what} has {model.num_classes} classes; MNIST has {MNIST_CLASSES}")
 
 
 def cmd_train(args, command: str) -> int:
@@ -92,22 +118,29 @@ def cmd_train(args, command: str) -> int:
                          schedule=args.schedule, augment=args.augment, seed=args.seed,
                          subset=args.subset, workers=args.workers)
     config.validate()
-    data = Dataset.from_mnist(_load_data(args))
-    model = load_model(args.init) if args.init else presets.build(args.preset, np.random.default_rng(args.seed))
+    if args.init:
+        model = load_model(args.init)
+        _check_for_mnist(model, f"--init {args.init.name}")
+    else:
+        model = presets.build(args.preset, np.random.default_rng(args.seed))
+    try:      # before any data is loaded: a batch that could never fit is a usage error
+        check_training_step(describe_architecture(model.config(), serviceable=False),
+                            args.batch_size)
+    except ValueError as exc:
+        raise UsageError(f"argument --batch-size: {exc}") from None
+    data = Dataset.from_mnist(load_mnist(args.data_dir, download=not args.no_download,
+                                         progress=True))
     trainer = Trainer(model, data, config)
-    history = []
-    last_print = 0.0
-    finished = None
+    history, finished, last_print = [], None, 0.0
     for report in trainer.run():
         if isinstance(report, StepReport):
             now = time.perf_counter()
             if not args.quiet and (now - last_print > 0.25 or report.step == report.total_steps):
                 last_print = now
-                frac = report.step / report.total_steps
-                _progress_line(f"epoch {report.epoch}/{config.epochs} {_bar(frac)} "
-                               f"loss {report.loss:.4f} acc {report.accuracy:.3f} "
-                               f"lr {report.lr:.4g} {report.images_per_s:.0f} img/s "
-                               f"eta {report.eta_s:.0f}s")
+                _progress_line(f"epoch {report.epoch}/{config.epochs} "
+                               f"{_bar(report.step / report.total_steps)} loss {report.loss:.4f} "
+                               f"acc {report.accuracy:.3f} lr {report.lr:.4g} "
+                               f"{report.images_per_s:.0f} img/s eta {report.eta_s:.0f}s")
         elif isinstance(report, EpochReport):
             history.append(report)
             if not args.quiet:
@@ -122,33 +155,40 @@ def cmd_train(args, command: str) -> int:
             model.save(args.out)  # checkpoint: atomic, a valid model after every epoch
         elif isinstance(report, FinishedReport):
             finished = report
-    summary = {"result": finished.reason, "message": finished.message,
-               "test_accuracy": finished.test_accuracy, "steps": finished.steps,
-               "epochs_completed": finished.epochs_completed,
-               "wall_time_s": round(finished.elapsed_s, 1), "out": str(args.out) if history else None,
-               "parameters": model.num_params(), "config": config.as_record(),
-               "history": [{"epoch": h.epoch, "train_loss": round(h.train_loss, 5),
-                            "train_accuracy": round(h.train_accuracy, 5),
-                            "test_loss": round(h.test_loss, 5),
-                            "test_accuracy": round(h.test_accuracy, 5),
-                            "elapsed_s": round(h.elapsed_s, 1)} for h in history]}
-    print(json.dumps(summary, indent=2))
+    print(strict_json(_summary(finished, history, model, config, args.out), indent=2))
     if finished.reason == "diverged":
         print(f"error: {finished.message}", file=sys.stderr)
         return 3
     return 0
 
 
+def _summary(finished, history, model, config, out) -> dict:
+    return {"result": finished.reason, "message": finished.message,
+            "test_accuracy": finished.test_accuracy, "steps": finished.steps,
+            "epochs_completed": finished.epochs_completed,
+            "wall_time_s": round(finished.elapsed_s, 1), "out": str(out) if history else None,
+            "parameters": model.num_params(), "config": config.as_record(),
+            "history": [{"epoch": h.epoch, "train_loss": round(h.train_loss, 5),
+                         "train_accuracy": round(h.train_accuracy, 5),
+                         "test_loss": round(h.test_loss, 5),
+                         "test_accuracy": round(h.test_accuracy, 5),
+                         "elapsed_s": round(h.elapsed_s, 1)} for h in history]}
+
+
 def cmd_evaluate(args) -> int:
     model = load_model(args.model)
-    data = _load_data(args)
+    _check_for_mnist(model, "the model")
+    data = load_mnist(args.data_dir, download=not args.no_download, progress=True)
     t = time.perf_counter()
     result = evaluate(model, data.test_images, data.test_labels)
     elapsed = time.perf_counter() - t
+    if not np.all(np.isfinite(result.probabilities)):
+        raise ValueError(f"{Path(model.source).name} gives outputs that are not finite numbers "
+                         f"for some test images; its accuracy would mean nothing")
     if args.json:
         out = result.summary()
         out.update(model=str(model.source), seconds=round(elapsed, 2))
-        print(json.dumps(out))
+        print(strict_json(out))
         return 0
     print(f"model: {model.source}")
     print(f"test accuracy: {result.accuracy:.4%}  (loss {result.loss:.4f}, "
@@ -169,21 +209,15 @@ def cmd_download(args) -> int:
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser().parse_args(argv)
-    command = "python -m engine " + " ".join(shlex.quote(a) for a in argv)
-    handlers = {"train": partial(cmd_train, command=command), "evaluate": cmd_evaluate,
-                "download": cmd_download}
+    parser = build_parser()
     try:
-        return handlers[args.command](args)
-    except MnistError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (ValueError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
-        return 130
+        args = parser.parse_args(argv)
+    except SystemExit as exc:       # usage errors and --help: argparse printed them
+        return int(exc.code or 0)
+    command = "python -m engine " + " ".join(shlex.quote(a) for a in argv)
+    handlers = {"train": lambda: cmd_train(args, command), "evaluate": lambda: cmd_evaluate(args),
+                "download": lambda: cmd_download(args)}
+    return run_command(handlers[args.command], parser)
 
 
 if __name__ == "__main__":

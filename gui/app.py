@@ -6,6 +6,11 @@
     cnn-playground --model my_model.npz   # another model file
     cnn-playground --theme dark
     cnn-playground --screenshot out.png   # draw an example, save a picture, exit
+
+Usage errors (a size that is not WIDTHxHEIGHT or out of range, a missing
+model file, a picture path that cannot be written or does not end in .png)
+exit 2 before any window opens; a ``--screenshot`` whose ``--model`` cannot
+be used exits 1 with one line (never a picture of another model).
 """
 from __future__ import annotations
 
@@ -14,8 +19,11 @@ import os
 import sys
 import tempfile
 
+from engine.system.command_line import existing_file, output_file, run_command, size_wh
+
 SCREENSHOT_SIZE = (1240, 760)
 """Window size for ``--screenshot``: what the window opens at on a 1280x800 screen."""
+MIN_SIZE, MAX_SIZE = (980, 640), (4096, 4096)   # the window's minimum; a 64 MB picture
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -23,70 +31,76 @@ def build_parser() -> argparse.ArgumentParser:
         prog="cnn-playground",
         description="Draw a digit and watch a pure-NumPy CNN classify it live, "
                     "with what every layer sees.")
-    parser.add_argument("--model", metavar="PATH",
+    parser.add_argument("--model", metavar="PATH", type=existing_file,
                         help="model file (.npz) to open instead of the bundled one")
     parser.add_argument("--theme", choices=("light", "dark"),
                         help="colour theme (default: the one used last time)")
-    parser.add_argument("--screenshot", metavar="PATH",
+    parser.add_argument("--screenshot", metavar="PATH.png", type=output_file(".png"),
                         help="draw an example digit, save a PNG of the window to PATH and exit "
                              "(renders offscreen; no display needed)")
     parser.add_argument("--digit", type=int, choices=range(10), default=3, metavar="D",
                         help="example digit drawn for --screenshot (default: 3)")
-    parser.add_argument("--size", default=f"{SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]}",
-                        metavar="WxH", help="window size for --screenshot (default: %(default)s)")
+    parser.add_argument("--size", type=size_wh(*MIN_SIZE, *MAX_SIZE), default=SCREENSHOT_SIZE,
+                        metavar="WxH", help=f"window size for --screenshot, {MIN_SIZE[0]}x"
+                                            f"{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]} "
+                                            f"(default: {SCREENSHOT_SIZE[0]}x{SCREENSHOT_SIZE[1]})")
     return parser
 
 
-def _parse_size(text: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"size must look like 1240x760, got {text!r}") from None
-    return w, h
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:       # usage errors and --help: argparse printed them
+        return int(exc.code or 0)
     if args.screenshot:
         # Render without a display (and without flashing a window on one).
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        return run_command(lambda: _screenshot(args), parser)
+    return _run_app(args)
 
+
+def _application():
     from PySide6.QtWidgets import QApplication
 
-    from .window.main_window import APP_NAME, MainWindow
-    from .state.settings import AppSettings
-
+    from .window.main_window import APP_NAME
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cnn-playground"])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("cnn-playground")
     app.setApplicationDisplayName(APP_NAME)
+    return app
 
-    if args.screenshot:
-        with tempfile.TemporaryDirectory(prefix="cnn-playground-") as tmp:
-            # fresh settings: the picture must not depend on (or change) the user's preferences
-            settings = AppSettings(os.path.join(tmp, "settings.ini"))
-            window = MainWindow(model_path=args.model, settings=settings,
-                                theme=args.theme or "light")
-            ok = save_screenshot(window, args.screenshot, digit=args.digit,
-                                 size=_parse_size(args.size))
+
+def _screenshot(args) -> int:
+    _application()
+    from .state.settings import AppSettings
+    from .state.startup import load_usable_model
+    from .window.main_window import MainWindow
+    model = load_usable_model(args.model)   # the asked-for model or an error: never another's picture
+    with tempfile.TemporaryDirectory(prefix="cnn-playground-") as tmp:
+        # fresh settings: the picture must not depend on (or change) the user's preferences
+        settings = AppSettings(os.path.join(tmp, "settings.ini"))
+        window = MainWindow(model=model, settings=settings, theme=args.theme or "light")
+        try:
+            ok = save_screenshot(window, args.screenshot, digit=args.digit, size=args.size)
+        finally:
             window.close()
-        if not ok:
-            print(f"cnn-playground: could not write {args.screenshot}", file=sys.stderr)
-            return 1
-        print(f"saved {args.screenshot}")
-        return 0
+    if not ok:
+        raise OSError(f"could not write {args.screenshot}")
+    print(f"saved {args.screenshot}")
+    return 0
 
+
+def _run_app(args) -> int:
+    app = _application()
+    from .window.main_window import MainWindow
     window = MainWindow(model_path=args.model, theme=args.theme)
     window.show()
     window.canvas.setFocus()
-    if window.startup_problem and args.model:
-        from PySide6.QtCore import QTimer
-        QTimer.singleShot(0, lambda: window.show_error("Could not open the model",
-                                                       window.startup_problem))
     return app.exec()
 
 
-def save_screenshot(window, path: str, digit: int = 3, size=SCREENSHOT_SIZE) -> bool:
+def save_screenshot(window, path, digit: int = 3, size=SCREENSHOT_SIZE) -> bool:
     """Draw example ``digit``, pick an interesting feature map for the
     inspector, render ``window`` at ``size`` and save it as PNG."""
     from PySide6.QtWidgets import QApplication
@@ -101,7 +115,7 @@ def save_screenshot(window, path: str, digit: int = 3, size=SCREENSHOT_SIZE) -> 
     _select_showcase_map(window, result)
     for _ in range(3):
         QApplication.processEvents()
-    return window.grab().save(os.fspath(path))
+    return window.grab().save(os.fspath(path), "PNG")
 
 
 def _select_showcase_map(window, result) -> None:

@@ -11,12 +11,13 @@ Times are medians over several repeats: machines here are shared and noisy.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 
 import numpy as np
 
+from ..nn.presets import PRESETS
+from ..system.command_line import float_in, run_command, strict_json
 from ..training.parallel import default_workers
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
 from .time_to_accuracy import time_to_accuracy
@@ -85,15 +86,24 @@ def main(argv=None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
-    p.add_argument("--time-to-accuracy", type=float, metavar="ACC", default=None,
+    p.add_argument("--time-to-accuracy", type=float_in(0.0, 1.0, lo_open=True), metavar="ACC",
+                   default=None,
                    help="also train from scratch on MNIST until this test accuracy (e.g. 0.99)")
     p.add_argument("--data-dir", default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
-    p.add_argument("--preset", default="bench", help="architecture for --time-to-accuracy")
+    p.add_argument("--preset", default="bench", choices=sorted(PRESETS),
+                   help="architecture for --time-to-accuracy")
     p.add_argument("--quick", action="store_true",
                    help="one timing per measurement instead of medians of 7 (a smoke run)")
-    args = p.parse_args(argv)
-    result = run(include_torch=not args.no_torch, repeats=1 if args.quick else 7)
-    if args.time_to_accuracy is not None:
-        result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir, args.preset)
-    print(json.dumps(result) if args.json else format_table(result))
-    return 0
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as exc:       # usage errors and --help: argparse printed them
+        return int(exc.code or 0)
+
+    def bench() -> int:
+        result = run(include_torch=not args.no_torch, repeats=1 if args.quick else 7)
+        if args.time_to_accuracy is not None:
+            result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir,
+                                                          args.preset)
+        print(strict_json(result) if args.json else format_table(result))
+        return 0
+    return run_command(bench, p)

@@ -30,6 +30,23 @@ class Dataset:
         """From :class:`engine.data.mnist.MnistData` (or anything with the four arrays)."""
         return cls(data.train_images, data.train_labels, data.test_images, data.test_labels)
 
+    @property
+    def num_classes(self) -> int:
+        """Classes the labels need: the largest label plus one."""
+        labels = [np.asarray(a) for a in (self.train_labels, self.test_labels) if len(a)]
+        return 1 + max((int(a.max()) for a in labels), default=-1)
+
+    def check_model(self, model) -> None:
+        """Raise ``ValueError`` unless ``model`` reads these images and has a
+        score for every label."""
+        image = (1,) + tuple(np.asarray(self.train_images).shape[1:])
+        if tuple(model.input_shape) != image:
+            raise ValueError(f"the model reads inputs of shape {tuple(model.input_shape)}, but "
+                             f"the images are {image}")
+        if model.num_classes < self.num_classes:
+            raise ValueError(f"the model has {model.num_classes} classes, but the labels need "
+                             f"{self.num_classes} (0 to {self.num_classes - 1})")
+
     def train_count(self, subset: int | None = None) -> int:
         """Training images a run uses: all, or ``subset`` of them."""
         n = len(self.train_labels)

@@ -22,6 +22,9 @@ from .mnist_files import (FILES, MIRRORS, DownloadCancelled, MnistDownloadError,
                           resolve_data_dir)
 
 _TMP_PREFIX = ".download-"
+#: Inside every temporary download folder: proves that a download made it.
+_MARKER = ".cnn-playground-download"
+_MARKER_TEXT = b"cnn-playground MNIST download in progress; safe to delete once stale\n"
 _STALE_TMP_SECONDS = 24 * 3600
 _CHUNK = 64 * 1024
 
@@ -130,15 +133,39 @@ def _reporter(progress: Progress, filename: str, url: str):
     return report, (lambda: None)
 
 
+def _make_temp_dir(folder: Path) -> Path:
+    """A new temporary download folder in ``folder``, marked as ours."""
+    tmp_dir = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=folder))
+    (tmp_dir / _MARKER).write_bytes(_MARKER_TEXT)
+    return tmp_dir
+
+
+def _ours_and_stale(entry: Path, now: float) -> bool:
+    """A temporary folder a download of ours left (killed midway) more than a
+    day ago: our name prefix, a real folder (not a link), our marker inside,
+    and nothing in it but the marker and MNIST files or their ``.part``s."""
+    if not entry.name.startswith(_TMP_PREFIX) or entry.is_symlink() or not entry.is_dir():
+        return False
+    marker = entry / _MARKER
+    if marker.is_symlink() or not marker.is_file() or marker.read_bytes() != _MARKER_TEXT:
+        return False
+    names = {f.name for f in FILES}
+    allowed = {_MARKER} | names | {f"{n}.gz" for n in names} | {f"{n}.part" for n in names}
+    contents = list(entry.iterdir())
+    if any(p.name not in allowed or p.is_symlink() or not p.is_file() for p in contents):
+        return False
+    return now - entry.stat().st_mtime > _STALE_TMP_SECONDS
+
+
 def _remove_stale_temp_dirs(folder: Path) -> None:
-    """Remove temp download folders left by killed processes (> 1 day old)."""
+    """Remove temporary download folders that our killed downloads left more
+    than a day ago - and nothing else (see :func:`_ours_and_stale`)."""
     now = time.time()
     with contextlib.suppress(OSError):
         for entry in folder.iterdir():
-            if entry.name.startswith(_TMP_PREFIX) and entry.is_dir():
-                with contextlib.suppress(OSError):
-                    if now - entry.stat().st_mtime > _STALE_TMP_SECONDS:
-                        shutil.rmtree(entry, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                if _ours_and_stale(entry, now):
+                    shutil.rmtree(entry)
 
 
 def _fetch_verified(url: str, spec: MnistFile, tmp_dir: Path, folder: Path,
@@ -212,7 +239,7 @@ def download_mnist(data_dir: PathLike | None = None, *,
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale_temp_dirs(folder)
-        tmp_dir = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=folder))
+        tmp_dir = _make_temp_dir(folder)
     except OSError as exc:
         raise MnistDownloadError(f"cannot download MNIST into {folder}: {exc}. "
                                  + how_to_point()) from None

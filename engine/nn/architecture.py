@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from .costs import check_serviceable
 from .layers import LAYER_TYPES, ArchitectureError
 from .limits import (MAX_ACTIVATION, MAX_INPUT_CHANNELS, MAX_INPUT_SIDE, MAX_LAYERS,
                      MAX_METADATA_DEPTH, MAX_NAME_LENGTH, MAX_PARAMS)
@@ -29,12 +30,13 @@ FORMAT_VERSION = 1
 
 @dataclass(frozen=True)
 class LayerSummary:
-    """One layer of a checked architecture (shapes are per sample)."""
+    """One layer of a checked architecture (shapes, MACs and workspace per sample)."""
     name: str
     type: str
     output_shape: tuple[int, ...]
     param_shapes: dict[str, tuple[int, ...]]
     macs: int
+    workspace: int = 0
 
     @property
     def num_params(self) -> int:
@@ -66,11 +68,17 @@ class ArchitectureSummary:
     def num_classes(self) -> int:
         return self.layers[-1].output_shape[0]
 
+    @property
+    def activation_values(self) -> int:
+        """Output values of all layers for one image (all are kept for the views)."""
+        return sum(math.prod(layer.output_shape) for layer in self.layers)
 
-def describe_architecture(arch: object) -> ArchitectureSummary:
+
+def describe_architecture(arch: object, serviceable: bool = True) -> ArchitectureSummary:
     """Check an architecture description (untrusted JSON data) against the
     layer schemas and :mod:`engine.nn.limits`; raise :class:`ArchitectureError`
-    or return its :class:`ArchitectureSummary`."""
+    or return its :class:`ArchitectureSummary`. With ``serviceable`` it also
+    checks the costs the app can serve (:func:`engine.nn.costs.check_serviceable`)."""
     if not isinstance(arch, dict):
         raise ArchitectureError("architecture is not a JSON object")
     if arch.get("format") != FORMAT_NAME:
@@ -98,7 +106,10 @@ def describe_architecture(arch: object) -> ArchitectureSummary:
     if len(shape) != 1:
         raise ArchitectureError(f"architecture: the last layer outputs {shape}, "
                                 f"expected class scores (K,)")
-    return ArchitectureSummary(input_shape, tuple(summaries))
+    summary = ArchitectureSummary(input_shape, tuple(summaries))
+    if serviceable:
+        check_serviceable(summary)
+    return summary
 
 
 def check_metadata(metadata: object) -> None:
@@ -139,4 +150,4 @@ def _describe_layer(index: int, config: object, taken: set, input_shape) -> Laye
         raise ArchitectureError(f"architecture: layer {name!r} has unknown type {kind!r}")
     settings = layer_type.parse_config(config)
     shapes = layer_type.infer(settings, tuple(input_shape), name)
-    return LayerSummary(name, kind, shapes.output, shapes.params, shapes.macs)
+    return LayerSummary(name, kind, shapes.output, shapes.params, shapes.macs, shapes.workspace)

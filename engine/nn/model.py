@@ -208,6 +208,27 @@ class Model:
         finally:
             self.train(was_training)
 
+    def probe_inputs(self) -> np.ndarray:
+        """A few inputs of this model's shape, ``(4, C, H, W)`` in [0, 1]: blank,
+        full, a checkerboard and a fixed random image (for :meth:`outputs_are_finite`)."""
+        c, h, w = self.input_shape
+        yy, xx = np.mgrid[:h, :w]
+        noise = np.random.default_rng(0).random((c, h, w), dtype=np.float32)
+        board = np.broadcast_to(((yy + xx) % 2).astype(np.float32), (c, h, w))
+        return np.stack([np.zeros((c, h, w), np.float32), np.ones((c, h, w), np.float32),
+                         board, noise])
+
+    def outputs_are_finite(self) -> bool:
+        """True if the logits of :meth:`probe_inputs` are all finite numbers.
+        Finite weights can still overflow (e.g. 1e37): such a model cannot predict."""
+        with np.errstate(all="ignore"):
+            was_training = self.layers[0].training if self.layers else False
+            self.eval()
+            try:
+                return bool(np.all(np.isfinite(self.forward(self.probe_inputs()))))
+            finally:
+                self.train(was_training)
+
     def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Predicted class ``(N,)`` int64, evaluated in batches."""
         return np.concatenate([self.predict_proba(x[i:i + batch_size]).argmax(axis=1)

@@ -6,9 +6,11 @@ rejects, with a :class:`ModelFileError` (a ``ValueError``) naming the
 problem: files that are not zip archives, members that are not ``.npy``,
 object/int/complex dtypes, declared sizes beyond a limit (before
 allocating), unknown, missing or extra arrays, shapes that disagree with the
-architecture, NaN/Inf values, and architectures that are malformed or too
-large (:func:`engine.nn.architecture.describe_architecture`). A missing
-path raises ``FileNotFoundError``.
+architecture, NaN/Inf values, architectures that are malformed or cost more
+than the app can serve (:func:`engine.nn.architecture.describe_architecture`),
+and weights that are finite but overflow (a probe forward pass of a few
+fixed inputs must give finite outputs). A missing path raises
+``FileNotFoundError``.
 """
 from __future__ import annotations
 
@@ -60,6 +62,9 @@ def load_model(path) -> Model:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
     model = Model.from_config(arch, source=os.fspath(path))
     model.load_params({k: v.astype(dtype, copy=False) for k, v in weights.items()})
+    if not model.outputs_are_finite():
+        raise ModelFileError(f"{path.name}: the network's outputs are not finite numbers (its "
+                             f"weights are too large to compute with); it cannot predict")
     return model
 
 

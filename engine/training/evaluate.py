@@ -99,7 +99,11 @@ class Evaluator:
         """Evaluate; ``checkpoint`` may raise :class:`EvaluationStopped`."""
         labels = np.asarray(labels).astype(np.int64)
         n = len(labels)
-        probs = np.zeros((n, self.model.num_classes), np.float32)
+        k = self.model.num_classes
+        if n and (labels.min() < 0 or labels.max() >= k):
+            raise ValueError(f"the model has {k} classes, but the labels go from "
+                             f"{labels.min()} to {labels.max()}")
+        probs = np.zeros((n, k), np.float32)
         models = self._models if self._pool is not None else self._models[:1]
         chunk, i = (32 if checkpoint is not None else BATCH), 0
         while i < n:

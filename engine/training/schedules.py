@@ -41,6 +41,9 @@ class Cosine:
         return low + (self.lr - low) * 0.5 * (1.0 + math.cos(math.pi * t))
 
 
+SCHEDULES = ("cosine", "step", "constant")
+
+
 def make_schedule(name: str, lr: float, total_steps: int, steps_per_epoch: int = 1,
                   warmup: int = 0):
     """``"constant"``, ``"step"`` (x0.1 every third of the run) or ``"cosine"``."""

@@ -22,6 +22,8 @@ import numpy as np
 
 from ..data.augment import augment_batch
 from ..data.dataset import Dataset, images_to_input
+from ..nn.architecture import describe_architecture
+from ..nn.costs import check_training_step
 from ..nn.model import Model
 from ..system.runtime import blas_threads, keep_freed_memory
 from .config import TrainConfig
@@ -45,6 +47,10 @@ class Trainer:
     def __init__(self, model: Model, data: Dataset, config: TrainConfig = TrainConfig(),
                  evaluator: Evaluator | None = None):
         config.validate()
+        data.check_model(model)
+        first = next(iter(model.named_params().values()), None)
+        check_training_step(describe_architecture(model.config(), serviceable=False),
+                            config.batch_size, 4 if first is None else first.itemsize)
         self.model, self.data, self.config = model, data, config
         self.rng = np.random.default_rng(config.seed)
         self.optimizer = config.optimizer_config().build()

@@ -58,7 +58,7 @@ def test_missing_data_message_names_the_folder_and_the_setting(tmp_path, capsys)
     code = main(["evaluate", "--model", str(tmp_path / "m.npz"), "--data-dir", str(tmp_path / "empty"),
                  "--no-download"])
     err = capsys.readouterr().err
-    assert code == 2
+    assert code == 1
     assert str(tmp_path / "empty") in err and "CNN_PLAYGROUND_DATA" in err
 
 
@@ -67,7 +67,7 @@ def test_bad_model_file_is_a_clear_error_not_a_traceback(tmp_path, capsys, mnist
     bad.write_bytes(b"not a zip file at all")
     code = main(["evaluate", "--model", str(bad), "--data-dir", str(mnist_folder())])
     err = capsys.readouterr().err
-    assert code == 2 and "error:" in err and "Traceback" not in err
+    assert code == 1 and "error:" in err and "Traceback" not in err
 
 
 def test_python_dash_m_engine_runs(tmp_path):

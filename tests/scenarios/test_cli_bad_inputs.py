@@ -38,7 +38,7 @@ def test_cli_reports_a_hostile_model_as_one_error_line(cid, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "engine", "evaluate", "--model", str(path), "--no-download",
                            "--data-dir", str(tmp_path / "no-data")], cwd=REPO_ROOT,
                           capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), proc.stderr
@@ -74,7 +74,7 @@ def test_cli_one_line_error_no_traceback(cid, folders, model_path):
                               cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     except subprocess.TimeoutExpired:
         pytest.fail("the command line hung on a corrupt data folder")
-    assert proc.returncode == 2, proc.stderr
+    assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr

@@ -33,10 +33,13 @@ class LayerShapes:
     :ivar output: output shape, e.g. ``(C, H, W)`` or ``(F,)``
     :ivar params: ``{parameter key: shape}``, e.g. ``{"K": (C, D, k, k), "b": (D,)}``
     :ivar macs: multiply-adds of the forward pass for one sample
+    :ivar workspace: temporary values the forward pass needs for one sample
+        (a convolution's im2col matrix), kept for the backward pass in training
     """
     output: Shape
     params: dict[str, Shape] = field(default_factory=dict)
     macs: int = 0
+    workspace: int = 0
 
 
 class Layer:

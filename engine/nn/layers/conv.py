@@ -60,7 +60,8 @@ class Conv2D(Layer):
         ho, wo = window_output((h, w), k, as_pair(settings["padding"]),
                                as_pair(settings["stride"]), where)
         return LayerShapes((cout, ho, wo), {"K": (cin, cout) + k, "b": (cout,)},
-                           macs=ho * wo * cout * cin * k[0] * k[1])
+                           macs=ho * wo * cout * cin * k[0] * k[1],
+                           workspace=cin * k[0] * k[1] * ho * wo)            # im2col
 
     def output_signed(self, input_signed: bool) -> bool:
         return True

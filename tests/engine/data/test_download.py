@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from engine.data import download
 from engine.data.mnist import (MIRRORS, DownloadCancelled, MnistDownloadError, MnistError,
                                MnistNotFoundError, download_mnist, load_mnist)
 from tests.support.loopback_http import QuietHandler
@@ -225,16 +226,60 @@ def test_unwritable_target(tmp_path, closed_port_url):
         download_mnist(blocker / "mnist", base_urls=[closed_port_url], progress=False)
 
 
+def _our_stale_download(cache: Path, name: str, age_s: float) -> Path:
+    """A temporary folder as a download of ours leaves it when killed midway."""
+    d = cache / name
+    d.mkdir(parents=True)
+    (d / download._MARKER).write_bytes(download._MARKER_TEXT)
+    (d / f"{TRAIN_IMG}.part").write_bytes(b"partial")
+    then = time.time() - age_s
+    os.utime(d, (then, then))
+    return d
+
+
 def test_stale_temp_dirs_removed(tmp_path, gz_dir, serve):
     cache = tmp_path / "cache"
-    old, fresh = cache / ".download-old", cache / ".download-fresh"
-    for d in (old, fresh):
-        d.mkdir(parents=True)
-        (d / "x.part").write_bytes(b"partial")
-    week_ago = time.time() - 7 * 86400
-    os.utime(old, (week_ago, week_ago))
+    old = _our_stale_download(cache, ".download-old", 7 * 86400)
+    fresh = _our_stale_download(cache, ".download-fresh", 60)
     download_mnist(cache, base_urls=[serve(gz_dir)], progress=False)
     assert not old.exists() and fresh.exists()  # a fresh one may belong to a running download
+
+
+def test_cleanup_removes_only_what_a_download_of_ours_left(tmp_path, gz_dir, serve):
+    """Old folders that merely look like ours are the user's: kept."""
+    cache = tmp_path / "cache"
+    week = 7 * 86400
+    ours = _our_stale_download(cache, ".download-ours", week)
+    unmarked = cache / ".download-user"                       # the user's own, no marker
+    unmarked.mkdir(parents=True)
+    (unmarked / "thesis.tex").write_text("precious")
+    wrong_marker = cache / ".download-fake"
+    wrong_marker.mkdir()
+    (wrong_marker / download._MARKER).write_text("someone else's")
+    extra_file = _our_stale_download(cache, ".download-extra", week)
+    (extra_file / "notes.txt").write_text("not an MNIST file")
+    linked = cache / ".download-link"                        # a link to the user's folder
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / download._MARKER).write_bytes(download._MARKER_TEXT)
+    linked.symlink_to(elsewhere)
+    plain_file = cache / ".download-file"
+    plain_file.write_text("a file, not a folder")
+    for p in (unmarked, wrong_marker, extra_file, plain_file):
+        os.utime(p, (time.time() - week, time.time() - week))
+    download_mnist(cache, base_urls=[serve(gz_dir)], progress=False)
+    assert not ours.exists()
+    for kept in (unmarked, wrong_marker, extra_file, linked, plain_file):
+        assert kept.exists() or kept.is_symlink(), kept.name
+    assert (unmarked / "thesis.tex").read_text() == "precious" and elsewhere.is_dir()
+
+
+def test_nothing_is_cleaned_when_no_download_is_needed(tmp_path, mnist_dir):
+    cache = tmp_path / "cache"
+    shutil.copytree(mnist_dir, cache)
+    ours = _our_stale_download(cache, ".download-ours", 7 * 86400)
+    download_mnist(cache, base_urls=["http://127.0.0.1:9/"], progress=False)
+    assert ours.exists()
 
 
 def test_text_progress(tmp_path, gz_dir, serve, capsys, monkeypatch):

@@ -249,8 +249,10 @@ def test_infer_agrees_with_the_layer_and_its_forward_pass(case, training):
         assert shapes.macs == input_shape[0] * shapes.output[0]
     else:
         assert shapes.macs == 0
-    # and a one-layer architecture (plus flatten) says the same
+    # and a one-layer architecture (plus flatten and a 10-class dense head) says the same
     layers = [layer.config()] + ([] if len(shapes.output) == 1 else [{"type": "Flatten", "name": "zz"}])
+    layers.append({"type": "Dense", "name": "head", "in_features": math.prod(shapes.output),
+                   "out_features": 10})
     summary = describe_architecture(arch(layers, input_shape=input_shape) if len(input_shape) == 3
                                     else arch([{"type": "Flatten", "name": "pre"}] + layers,
                                               input_shape=(1, 1, input_shape[0])))

@@ -26,20 +26,32 @@ def test_invalid_config_is_refused():
         TrainConfig(optimizer="rmsprop").validate()
     with pytest.raises(ValueError, match="schedule"):
         TrainConfig(schedule="linear").validate()
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="epochs must be a whole number from 1"):
         TrainConfig(epochs=0).validate()
 
 
 @pytest.mark.parametrize("changes, match", [
-    ({"lr": 0.0}, "learning rate must be a positive number, got 0.0"),
-    ({"lr": -0.1}, "learning rate must be a positive number"),
-    ({"lr": float("inf")}, "learning rate must be a positive number, got inf"),
-    ({"batch_size": 0}, "epochs and batch size must be at least 1"),
-    ({"epochs": -3}, "epochs and batch size must be at least 1"),
+    ({"lr": 0.0}, "learning rate must be a number above 0 up to 1e\\+300, got 0.0"),
+    ({"lr": -0.1}, "learning rate must be a number above 0"),
+    ({"lr": float("inf")}, "learning rate must be a number above 0 up to 1e\\+300, got inf"),
+    ({"batch_size": 0}, "batch size must be a whole number from 1 to 65,536, got 0"),
+    ({"epochs": -3}, "epochs must be a whole number from 1 to 10,000, got -3"),
     ({"optimizer": "Adam"}, "unknown optimizer 'Adam'"),
     ({"schedule": ""}, "unknown schedule ''"),
+    ({"momentum": 5.0}, "momentum must be a number from 0 to 0.999, got 5.0"),
+    ({"momentum": float("nan")}, "momentum must be a number from 0 to 0.999, got nan"),
+    ({"weight_decay": -1.0}, "weight decay must be a number from 0 to 0.999, got -1.0"),
+    ({"seed": -1}, "seed must be a whole number from 0 to 4,294,967,295, got -1"),
+    ({"subset": 0}, "subset must be a whole number from 1"),
+    ({"subset": -5}, "subset must be a whole number from 1"),
+    ({"workers": 100_000}, "workers must be a whole number from 1 to 64, got 100000"),
+    ({"eval_subset": 0}, "eval subset must be a whole number from 1"),
+    ({"epochs": True}, "epochs must be a whole number"),
+    ({"max_loss": float("nan")}, "divergence threshold must be a number"),
 ], ids=["lr-zero", "lr-negative", "lr-inf", "batch-zero", "epochs-negative", "optimizer-case",
-        "schedule-empty"])
+        "schedule-empty", "momentum-5", "momentum-nan", "weight-decay-negative", "seed-negative",
+        "subset-zero", "subset-negative", "workers-huge", "eval-subset-zero", "epochs-bool",
+        "max-loss-nan"])
 def test_validate_names_the_setting(changes, match):
     with pytest.raises(ValueError, match=match):
         TrainConfig(**changes).validate()
