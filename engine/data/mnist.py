@@ -15,14 +15,14 @@ from .download import download_mnist
 from .idx import load_folder, load_idx
 from .mnist_files import (ENV_VAR, FILES, IMAGE_SIZE, MAX_IDX_BYTES, MIRRORS, DownloadCancelled,
                           MnistData, MnistDownloadError, MnistError, MnistFile,
-                          MnistNotFoundError, PathLike, Progress, find_file, how_to_point,
-                          missing_files, resolve_data_dir)
+                          MnistNotFoundError, PathLike, Progress, data_dir_problem, find_file,
+                          how_to_point, missing_files, resolve_data_dir)
 
 __all__ = [
     "ENV_VAR", "FILES", "IMAGE_SIZE", "MAX_IDX_BYTES", "MIRRORS", "DownloadCancelled",
     "MnistData", "MnistDownloadError", "MnistError", "MnistFile", "MnistNotFoundError",
-    "download_mnist", "ensure_mnist", "find_file", "load_idx", "load_mnist", "missing_files",
-    "resolve_data_dir",
+    "MNIST_CLASSES", "MNIST_SHAPE", "data_dir_problem", "download_mnist", "ensure_mnist", "find_file", "load_idx", "load_mnist", "missing_files",
+    "mnist_model_problem", "resolve_data_dir",
 ]
 
 
@@ -66,3 +66,20 @@ def load_mnist(data_dir: PathLike | None = None, *, download: bool = True,
     """
     folder = _ensure_files(data_dir, download, progress, base_urls, timeout)
     return load_folder(folder)
+
+
+#: What a model trained or evaluated on MNIST reads and scores.
+MNIST_SHAPE, MNIST_CLASSES = (1, IMAGE_SIZE, IMAGE_SIZE), 10
+
+
+def mnist_model_problem(model, what: str = "the model") -> str | None:
+    """Why ``model`` cannot be trained or evaluated on MNIST, in words, or None.
+    It must read ``(1, 28, 28)`` digits and score at least the 10 digits (more
+    classes are allowed: the extra ones are never the answer in MNIST)."""
+    if tuple(model.input_shape) != MNIST_SHAPE:
+        return (f"{what} reads inputs of shape {tuple(model.input_shape)}; MNIST digits are "
+                f"{MNIST_SHAPE}")
+    if model.num_classes < MNIST_CLASSES:
+        return (f"{what} has {model.num_classes} classes; MNIST has {MNIST_CLASSES} "
+                f"(digits 0 to 9)")
+    return None

@@ -137,17 +137,30 @@ def _input_shape(value: object) -> tuple[int, int, int]:
     return c, h, w
 
 
+def is_layer_name(name: object) -> bool:
+    """1 to ``MAX_NAME_LENGTH`` printable characters, not blank, without '.'
+    (the dot separates layer and parameter in a file's array names)."""
+    return isinstance(name, str) and 0 < len(name) <= MAX_NAME_LENGTH and name.isprintable() \
+        and bool(name.strip()) and "." not in name
+
+
+def _quoted(value: object, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (error messages stay one short line)."""
+    text = repr(value) if isinstance(value, (str, int, float, type(None))) else type(value).__name__
+    return text if len(text) <= limit else text[:limit - 1] + "\u2026"
+
+
 def _describe_layer(index: int, config: object, taken: set, input_shape) -> LayerSummary:
     if not isinstance(config, dict):
         raise ArchitectureError(f"architecture: layer {index} is not an object")
     kind, name = config.get("type"), config.get("name")
-    if not isinstance(name, str) or not name or len(name) > MAX_NAME_LENGTH or "." in name \
-            or name in taken:
+    if not is_layer_name(name) or name in taken:
         raise ArchitectureError(f"architecture: layer {index} has a missing, bad or duplicate "
-                                f"name {name!r}")
+                                f"name {_quoted(name)} (names are 1 to {MAX_NAME_LENGTH} printable "
+                                f"characters without '.')")
     layer_type = LAYER_TYPES.get(kind) if isinstance(kind, str) else None
     if layer_type is None:
-        raise ArchitectureError(f"architecture: layer {name!r} has unknown type {kind!r}")
+        raise ArchitectureError(f"architecture: layer {name!r} has unknown type {_quoted(kind)}")
     settings = layer_type.parse_config(config)
     shapes = layer_type.infer(settings, tuple(input_shape), name)
     return LayerSummary(name, kind, shapes.output, shapes.params, shapes.macs, shapes.workspace)

@@ -11,13 +11,17 @@ import math
 from dataclasses import dataclass
 from typing import Mapping, MutableMapping
 
+from ..system.display_text import printable
+
 #: Keys describing how a model was trained (cleared when training starts anew).
 TRAINING_KEYS = ("test_accuracy", "untrained", "command", "epochs", "steps", "training",
                  "test_images", "trained_in_app", "started_from")
 
 
 def _text(value, limit: int = 200) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
+    """A string, shortened to ``limit`` characters and with non-printable
+    characters replaced (:func:`printable`); else None."""
+    return printable(value, limit) if isinstance(value, str) and value else None
 
 
 def _count(value) -> int | None:

@@ -32,10 +32,17 @@ class EvaluationStopped(Exception):
     """Raised by a checkpoint to abandon an evaluation."""
 
 
+class NonFiniteOutputError(ValueError):
+    """The model's outputs are NaN or infinite for some images (weights that
+    overflow): no accuracy, loss or confusion matrix can be given."""
+
+
 @dataclass(frozen=True)
 class EvalResult:
     """:ivar probabilities: ``(N, classes)`` float32; :ivar confusion:
-    ``(classes, classes)`` int64, rows = true label, columns = prediction."""
+    ``(classes, classes)`` int64, rows = true label, columns = prediction;
+    :ivar per_class_accuracy: ``(classes,)`` fractions, NaN for a class with no
+    image (a model with more classes than the labels use)."""
     accuracy: float
     loss: float
     per_class_accuracy: np.ndarray
@@ -62,7 +69,8 @@ class EvalResult:
     def summary(self) -> dict:
         """JSON-able summary."""
         return {"accuracy": self.accuracy, "loss": self.loss, "count": int(len(self.labels)),
-                "per_class_accuracy": [round(float(a), 6) for a in self.per_class_accuracy],
+                "per_class_accuracy": [round(float(a), 6) if np.isfinite(a) else None
+                                       for a in self.per_class_accuracy],
                 "confusion": self.confusion.tolist()}
 
 
@@ -146,11 +154,18 @@ def evaluate(model: Model, images: np.ndarray, labels: np.ndarray, *, threads: i
 def result_from_probabilities(probs: np.ndarray, labels: np.ndarray) -> EvalResult:
     """An :class:`EvalResult` from precomputed ``probs (N, K)`` and ``labels (N,)``
     (for callers that run the model themselves, e.g. in interruptible chunks)."""
+    bad = int(np.count_nonzero(~np.isfinite(probs).all(axis=1))) if probs.size else 0
+    if bad:
+        raise NonFiniteOutputError(f"the model's outputs are not finite numbers for {bad:,} of "
+                                   f"{len(probs):,} images (its weights overflow): an accuracy "
+                                   f"would mean nothing")
     labels = np.asarray(labels).astype(np.int64)
     k = probs.shape[1]
     pred = probs.argmax(axis=1)
     confusion = np.bincount(labels * k + pred, minlength=k * k).reshape(k, k)
-    per_class = np.diag(confusion) / np.maximum(confusion.sum(axis=1), 1)
+    counts = confusion.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):    # no image of a class: NaN
+        per_class = np.where(counts > 0, np.diag(confusion) / np.maximum(counts, 1), np.nan)
     picked = probs[np.arange(len(labels)), labels]
     loss = float(-np.log(np.maximum(picked, 1e-12)).mean()) if len(labels) else float("nan")
     acc = float((pred == labels).mean()) if len(labels) else float("nan")

@@ -144,11 +144,11 @@ class ActivationsView(QWidget):
         """:meth:`set_result` as one small step per panel, then the inspector
         (to spread over event-loop turns, see :mod:`gui.widgets.spread`). The steps
         refer to the current panels: drop them when the model changes."""
-        acts = {} if result is None or result.empty else result.activations
+        acts = {} if result is None else result.activations   # empty while nothing is drawn
         steps = []
         for name, panel in self.panels.items():
-            if name == OUTPUT_PANEL:
-                array = None if result is None or result.empty else \
+            if name == OUTPUT_PANEL:      # None also when the output is not a number
+                array = None if result is None or result.probabilities is None else \
                     np.asarray(result.probabilities, dtype=np.float32)
             else:
                 array = acts.get(name)

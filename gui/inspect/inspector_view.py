@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QWidget
 
 from engine import Model
 
 from ..state.prediction import PredictionResult
 from ..widgets.image_view import ImageView, pixel_under
 from ..widgets.panel import Panel
+from ..widgets.plain_text import plain_label
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
 from ..widgets.tiles import TileLayout, best_grid, positive_levels, symmetric_levels
@@ -50,7 +51,7 @@ class InspectorView(Panel):
         self.kernel_view = ImageView(min_size=(200, 90))
         self.kernel_view.setToolTip("The learned weights of the kernel: blue negative, red "
                                     "positive. The map is the input filtered by these weights.")
-        self.explain = QLabel(" ")
+        self.explain = plain_label(" ")
         self.explain.setObjectName("hint")
         self.explain.setWordWrap(True)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -99,7 +100,7 @@ class InspectorView(Panel):
 
     # ------------------------------------------------------------- internals
     def _update_map(self) -> None:
-        acts = {} if self._result is None or self._result.empty else self._result.activations
+        acts = {} if self._result is None else self._result.activations
         a = acts.get(self.layer) if self.layer else None
         self.array = a[self.channel] if a is not None and a.ndim == 3 and \
             self.channel < len(a) else None
@@ -122,7 +123,7 @@ class InspectorView(Panel):
         levels = symmetric_levels(a) if self._signed else positive_levels(a)
         lut = self._theme.diverging_lut() if self._signed else self._theme.sequential_lut()
         self.map_view.set_image(a, levels, lut)
-        self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {a.mean():.2g}")
+        self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {a.mean(dtype=np.float64):.2g}")
         if self._hover_map is not None:
             self._hover_map_at(*self._hover_map)
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from engine import Model
 
 from ..widgets.image_view import ImageView
 from ..widgets.panel import Panel
+from ..widgets.plain_text import plain_label
 from ..widgets.theme import LIGHT, Theme
 from ..widgets.tiles import TileLayout, best_grid, symmetric_levels
 
@@ -120,7 +121,7 @@ class KernelView(QWidget):
                 column.addWidget(panel)
                 self.panels[layer.name] = panel
         if not self.panels:
-            note = QLabel("This model has no convolution layers.")
+            note = plain_label("This model has no convolution layers.")
             note.setObjectName("hint")
             column.addWidget(note)
         column.addStretch(1)

@@ -5,16 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ..state.prediction import PredictionResult
 from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
 from ..widgets.panel import Panel
+from ..widgets.plain_text import plain_label
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
 
 BAR_WIDTH = 0.72  # in class units
+
+#: What the panel says while nothing is drawn.
+PLACEHOLDER = "draw a digit"
 
 
 class PredictionView(Panel):
@@ -30,7 +34,7 @@ class PredictionView(Panel):
 
         top = QHBoxLayout()
         top.setSpacing(8)
-        self.digit_label = QLabel("")
+        self.digit_label = plain_label("")
         self.digit_label.setObjectName("bigDigit")
         font = QFont(self.font())
         font.setPixelSize(64)
@@ -55,11 +59,13 @@ class PredictionView(Panel):
         text_col.addWidget(self.confidence_label)
         text_col.addWidget(self.detail_label)
         text_col.addStretch(1)
-        self.placeholder = QLabel("draw a digit")
+        self.placeholder = plain_label(PLACEHOLDER, word_wrap=True)
         self.placeholder.setObjectName("placeholder")
-        pfont = QFont(self.font())
-        pfont.setPixelSize(26)
-        self.placeholder.setFont(pfont)
+        self._placeholder_font = QFont(self.font())
+        self._placeholder_font.setPixelSize(26)
+        self._problem_font = QFont(self.font())
+        self._problem_font.setPixelSize(14)
+        self.placeholder.setFont(self._placeholder_font)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         top.addWidget(self.digit_label)
         top.addLayout(text_col, 1)
@@ -99,6 +105,9 @@ class PredictionView(Panel):
             self.set_num_classes(len(probs))
         self._probs = None if probs is None else np.asarray(probs, dtype=np.float64)
         empty = self._probs is None
+        problem = None if result is None else result.problem
+        self.placeholder.setText(problem or PLACEHOLDER)
+        self.placeholder.setFont(self._problem_font if problem else self._placeholder_font)
         self.placeholder.setVisible(empty)
         self.digit_label.setVisible(not empty)
         self.confidence_label.setVisible(not empty)
@@ -109,7 +118,7 @@ class PredictionView(Panel):
             return
         p = self._probs
         top = int(np.argmax(p))
-        self.digit_label.setText(str(top))
+        self._show_top_class(str(top))
         self.confidence_label.setText(f"{p[top]:.1%}")
         second = int(np.argsort(p)[-2]) if len(p) > 1 else top
         runner_up = f"{p[second]:.1%}" if p[second] >= 0.001 else "<0.1%"
@@ -118,6 +127,18 @@ class PredictionView(Panel):
         colors = [accent if i == top else bar for i in range(self.k)]
         labels = [f"{v:.0%}" if v >= 0.005 else "" for v in p]
         self.bars.set_bars(p, colors, labels, [accent if i == top else muted for i in range(self.k)])
+
+    def _show_top_class(self, text: str) -> None:
+        """The top class, as large as fits its box (one digit: 64 px; "47": smaller)."""
+        font = QFont(self.digit_label.font())
+        size = 64
+        font.setPixelSize(size)
+        room = self.digit_label.width() - 4
+        while size > 12 and QFontMetrics(font).horizontalAdvance(text) > room:
+            size -= 4
+            font.setPixelSize(size)
+        self.digit_label.setFont(font)
+        self.digit_label.setText(text)
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme

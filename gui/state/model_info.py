@@ -8,12 +8,22 @@ from pathlib import Path
 
 from engine import Model
 from engine.nn.metadata import ModelCard
+from engine.system.display_text import printable
+
+#: Longest model label (characters): a longer file name is shortened in the middle.
+MAX_LABEL_CHARS = 60
+
+
+def file_label(path) -> str:
+    """A file's name as the window shows it: printable, at most
+    :data:`MAX_LABEL_CHARS` characters (shortened in the middle)."""
+    return printable(Path(path).name, MAX_LABEL_CHARS)
 
 
 def model_label(model: Model) -> str:
     """Short human name: the file name, or the preset for in-memory models."""
     if model.source:
-        return Path(model.source).name
+        return file_label(model.source)
     card = ModelCard.read(model.metadata)
     if card.untrained:
         return f"untrained {card.preset or 'model'}"

@@ -60,6 +60,8 @@ class PredictionResult:
         (``(C, H, W)`` or ``(F,)``, C-contiguous copies); empty when empty
     :param model: the model that produced it
     :param preprocess_ms, forward_ms: wall-clock time of the two steps
+    :param problem: why there are no probabilities although something is
+        drawn (the model's output is not a number), else None
     """
 
     image: np.ndarray | None
@@ -68,6 +70,7 @@ class PredictionResult:
     model: Model | None = None
     preprocess_ms: float = 0.0
     forward_ms: float = 0.0
+    problem: str | None = None
 
     @property
     def empty(self) -> bool:
@@ -159,13 +162,23 @@ class PredictionController(QObject):
             return PredictionResult(None, None, model=model, preprocess_ms=(t1 - t0) * 1e3)
         was_training = bool(model.layers and model.layers[0].training)
         model.eval()  # dropout off, no caches
-        try:
-            logits, acts = model.forward(x[None], keep_activations=True)  # (1, classes)
+        try:     # overflowing weights give inf/NaN (reported below), not warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                logits, acts = model.forward(x[None], keep_activations=True)  # (1, classes)
+                probs = np.asarray(softmax(logits)[0], dtype=np.float64)    # (classes,)
         finally:
             if was_training:
                 model.train(True)
-        probs = softmax(logits)[0]  # (classes,)
         activations = {name: np.array(a[0], order="C") for name, a in acts.items()}  # copies
+        broken = [name for name, a in activations.items() if not np.isfinite(a).all()]
+        for name in broken:            # the views show finite numbers only
+            np.nan_to_num(activations[name], copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        problem = None
+        if not np.isfinite(probs).all():
+            probs = None
+            problem = "The model's output is not a number for this drawing" + (
+                f" (its values stop being finite numbers at layer {broken[0]})" if broken else "") \
+                + ": no prediction can be shown."
         t2 = time.perf_counter()
-        return PredictionResult(x[0], np.asarray(probs, dtype=np.float64), activations, model,
-                                (t1 - t0) * 1e3, (t2 - t1) * 1e3)
+        return PredictionResult(x[0], probs, activations, model, (t1 - t0) * 1e3,
+                                (t2 - t1) * 1e3, problem)

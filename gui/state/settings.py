@@ -5,25 +5,87 @@ Backed by :class:`QSettings`. Where they live:
 * ``AppSettings(path)`` – an INI file at ``path`` (tests, portable installs);
 * else ``$CNN_PLAYGROUND_SETTINGS`` if set – an INI file there;
 * else the platform's native user settings store for "cnn-playground".
+
+The location comes from outside (an environment variable, a folder a user
+may have replaced), so it is checked before Qt reads or writes it: it must be
+missing (then it is created on the first save) or a regular file of at most
+:data:`MAX_SETTINGS_BYTES` that can be read and written. Anything else - a
+folder, a device such as /dev/null, a FIFO (reading it would block), a huge or
+foreign file, a path too long - is left alone: the settings then live in a
+private temporary file for this session and :attr:`AppSettings.problem` says
+why (the window shows it).
 """
 from __future__ import annotations
 
 import os
+import shutil
+import stat
+import sys
+import tempfile
+import weakref
 
-from PySide6.QtCore import QByteArray, QSettings
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 ENV_VAR = "CNN_PLAYGROUND_SETTINGS"
 ORGANISATION = "cnn-playground"
 APPLICATION = "cnn-playground"
+#: Largest settings file read (bytes); ours holds a few hundred.
+MAX_SETTINGS_BYTES = 1 << 20
+
+
+def settings_file_problem(path: str) -> str | None:
+    """Why the file at ``path`` cannot hold the settings, or None if it can
+    (it is a small regular file we may read and write, or it does not exist)."""
+    try:
+        info = os.stat(path)                      # through a symlink, to its target
+    except FileNotFoundError:
+        parent = os.path.dirname(os.path.abspath(path))
+        while parent and not os.path.exists(parent):
+            parent = os.path.dirname(parent)
+        return None if os.path.isdir(parent) and os.access(parent, os.W_OK) else \
+            "cannot be created"
+    except (OSError, ValueError) as exc:
+        return f"cannot be used ({getattr(exc, 'strerror', None) or exc})"
+    if not stat.S_ISREG(info.st_mode):
+        return "is not a regular file"
+    if info.st_size > MAX_SETTINGS_BYTES:
+        return f"is {info.st_size:,} bytes, too large for a settings file"
+    if not os.access(path, os.R_OK | os.W_OK):
+        return "cannot be read and written"
+    return None
+
+
+def native_settings_file() -> str | None:
+    """The file behind the native settings store where that is a file (Linux
+    and other Unix: an INI file in the configuration folder); None where it is
+    not (the Windows registry, macOS preferences)."""
+    if sys.platform.startswith(("win", "darwin")):
+        return None
+    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
+    return os.path.join(folder, ORGANISATION, f"{APPLICATION}.conf") if folder else None
 
 
 class AppSettings:
-    """Typed accessors over one :class:`QSettings` store."""
+    """Typed accessors over one :class:`QSettings` store.
+
+    :ivar problem: why the settings location could not be used (the settings
+        are then kept for this session only), else None
+    """
 
     def __init__(self, path: str | os.PathLike | None = None):
         path = path if path is not None else os.environ.get(ENV_VAR) or None
-        if path is not None:
-            self.qsettings = QSettings(os.fspath(path), QSettings.Format.IniFormat)
+        location = os.fspath(path) if path is not None else native_settings_file()
+        reason = settings_file_problem(location) if location is not None else None
+        self.problem: str | None = None
+        if reason is not None:       # checked first: QSettings reads the file when made
+            self.problem = f"The settings file {location} {reason}; settings are kept for " \
+                           f"this session only."
+            folder = tempfile.mkdtemp(prefix="cnn-playground-settings-")
+            weakref.finalize(self, shutil.rmtree, folder, True)
+            self.qsettings = QSettings(os.path.join(folder, "settings.ini"),
+                                       QSettings.Format.IniFormat)
+        elif path is not None:
+            self.qsettings = QSettings(location, QSettings.Format.IniFormat)
         else:
             self.qsettings = QSettings(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
                                        ORGANISATION, APPLICATION)

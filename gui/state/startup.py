@@ -3,7 +3,6 @@ model, else an untrained network - and, when one of them failed, a sentence
 saying what happened (the window shows it in a banner)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 
@@ -12,6 +11,7 @@ from engine import Model, ModelFileError
 from engine.nn import presets
 from engine.nn.metadata import mark_untrained
 
+from .model_info import file_label
 from .prediction import IncompatibleModelError, check_model
 
 #: What can go wrong opening a model file.
@@ -41,7 +41,7 @@ def initial_model(model_path=None) -> tuple[Model, str | None]:
         try:
             return load_usable_model(model_path), None
         except LOAD_ERRORS as exc:
-            problems.append(f"Could not open {Path(model_path).name}: {exc}. Showing the "
+            problems.append(f"Could not open {file_label(model_path)}: {exc}. Showing the "
                             f"bundled model instead.")
     try:
         model = load_usable_model(None)

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from engine.data.dataset import Dataset
-from engine.data.mnist import FILES, missing_files, resolve_data_dir
+from engine.data.mnist import FILES, data_dir_problem, missing_files, resolve_data_dir
 
+from ..widgets.plain_text import plain_label
 from ..workers.call_job import CallJob
 from ..workers.download_job import DownloadJob
 from ..workers.training_worker import MnistSource
@@ -45,10 +46,9 @@ class DataBox(QWidget):
         self._download: DownloadJob | None = None
         self._loader: CallJob | None = None
         self._after_load: Callable[[], None] | None = None
-        self.label = QLabel()
+        self.label = plain_label()
         self.label.setWordWrap(True)
         self.label.setObjectName("hint")
-        self.label.setTextFormat(Qt.TextFormat.PlainText)
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.download_button = QPushButton("Download MNIST (11 MB)")
         self.download_button.setObjectName("downloadButton")
@@ -91,6 +91,9 @@ class DataBox(QWidget):
         data location cannot be used (then folder may be None)."""
         try:
             folder = resolve_data_dir(self.data_dir)
+            problem = data_dir_problem(folder)
+            if problem is not None:
+                return None, tuple(f.name for f in FILES), problem
             return folder, missing_files(folder), None
         except (OSError, ValueError) as exc:
             return None, tuple(f.name for f in FILES), f"{type(exc).__name__}: {exc}"
@@ -124,7 +127,7 @@ class DataBox(QWidget):
         else:
             folder, missing, problem = self.status()
             if problem is not None:
-                self.label.setText(f"The MNIST data location cannot be used ({problem}). Point "
+                self.label.setText(f"The MNIST data location cannot be used: {problem}. Point "
                                    f"CNN_PLAYGROUND_DATA at a folder holding the four MNIST files.")
             elif missing:
                 self.label.setText(f"MNIST is not in {folder} ({len(missing)} of 4 files "

@@ -6,6 +6,8 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
+from ..widgets.plain_text import plain_tooltip
+
 THUMB = 42  # px, 1.5x the 28x28 digits
 
 
@@ -43,7 +45,7 @@ class DigitGallery(QListWidget):
             self.indices = np.asarray(indices, np.int64)
             for i, caption, tip in zip(self.indices, captions, tooltips):
                 item = QListWidgetItem(digit_icon(images[i]), caption)
-                item.setToolTip(tip)
+                item.setToolTip(plain_tooltip(tip))
                 item.setData(Qt.ItemDataRole.UserRole, int(i))
                 item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
                 self.addItem(item)

@@ -16,14 +16,20 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from engine.nn.model import Model
 from engine.training.evaluate import EvalResult, evaluate
 
+from ..widgets.bars import slot_axis
+from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
 from .confusion_image import ConfusionImage, confusion_colormap
 from .digit_gallery import DigitGallery, top3_text
+
+#: Largest class count whose confusion matrix shows its counts in the cells
+#: (more would be unreadable, and thousands of text items slow to draw).
+MAX_COUNTED_CLASSES = 20
 
 #: Most images shown for one confusion-matrix cell.
 GALLERY_LIMIT = 120
@@ -59,9 +65,8 @@ class EvaluationView(QWidget):
         self._job_context: tuple = (None, "")
         self._jobs: list[CallJob] = []             # every evaluation thread not yet ended
 
-        self.summary_label = QLabel("No evaluation yet.")
+        self.summary_label = plain_label("No evaluation yet.")
         self.summary_label.setObjectName("evaluationSummary")
-        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         self.summary_label.setWordWrap(True)
         self.evaluate_button = QPushButton("Evaluate")
         self.evaluate_button.setObjectName("evaluateButton")
@@ -75,12 +80,12 @@ class EvaluationView(QWidget):
             _per_class_plot(self.font())
 
         # galleries
-        self.cell_title = QLabel("Click a cell of the confusion matrix to see its images.")
+        self.cell_title = plain_label("Click a cell of the confusion matrix to see its images.")
         self.cell_title.setWordWrap(True)
         self.cell_gallery = DigitGallery()
         self.cell_gallery.setObjectName("cellGallery")
         self.cell_title.setMinimumWidth(150)
-        self.mistakes_title = QLabel("Most confident mistakes")
+        self.mistakes_title = plain_label("Most confident mistakes")
         self.mistakes_title.setWordWrap(True)
         self.mistakes_gallery = DigitGallery()
         self.mistakes_gallery.setObjectName("mistakesGallery")
@@ -132,13 +137,15 @@ class EvaluationView(QWidget):
         self._pending = False
         result, title = self.result, self._title
         n = len(result.labels)
-        worst = np.argsort(result.per_class_accuracy)[:2]
-        hardest = ", ".join(f"{d} ({result.per_class_accuracy[d]:.1%})" for d in worst)
+        accuracy = result.per_class_accuracy
+        tested = np.flatnonzero(np.isfinite(accuracy))      # classes with test images
+        worst = tested[np.argsort(accuracy[tested], kind="stable")[:2]]
+        hardest = ", ".join(f"{d} ({accuracy[d]:.1%})" for d in worst)
         prefix = f"{title}: " if title else ""
         self.summary_label.setText(
-            f"{prefix}<b>test accuracy {result.accuracy:.2%}</b> on {n:,} images "
-            f"({int(n - np.trace(result.confusion)):,} wrong) &middot; loss {result.loss:.4f} "
-            f"&middot; hardest digits: {hardest}")
+            f"{prefix}test accuracy {result.accuracy:.2%} on {n:,} images "
+            f"({int(n - np.trace(result.confusion)):,} wrong) \u00b7 loss {result.loss:.4f} "
+            f"\u00b7 hardest digits: {hardest}")
         self._draw_confusion(result.confusion)
         self._draw_per_class(result.per_class_accuracy)
         self._show_mistakes()
@@ -155,32 +162,43 @@ class EvaluationView(QWidget):
         shade = np.log1p(confusion.astype(float))
         self.confusion_image.setImage(shade, levels=(0.0, max(float(shade.max()), 1.0)))
         self.confusion_image.setRect(0, 0, k, k)
-        while len(self.count_items) < k * k:
-            item = pg.TextItem("", anchor=(0.5, 0.5))
+        item = self.confusion_plot.getPlotItem()
+        for side in ("left", "bottom"):
+            slot_axis(item, side, k, offset=0.5)
+        shown = k if k <= MAX_COUNTED_CLASSES else 0      # counts in the cells: only if legible
+        while len(self.count_items) < shown * shown:
+            text = pg.TextItem("", anchor=(0.5, 0.5))
             font = self.font()
             font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
-            item.setFont(font)
-            self.confusion_plot.getPlotItem().addItem(item)
-            self.count_items.append(item)
+            text.setFont(font)
+            item.addItem(text)
+            self.count_items.append(text)
+        for extra in self.count_items[shown * shown:]:
+            extra.setText("")
         top = shade.max() or 1.0
-        for r in range(k):
-            for c in range(k):
-                item = self.count_items[r * k + c]
+        for r in range(shown):
+            for c in range(shown):
+                text = self.count_items[r * shown + c]
                 count = int(confusion[r, c])
-                item.setText(str(count) if count else "")
-                item.setColor((20, 20, 20) if shade[r, c] > 0.6 * top else (235, 235, 235))
-                item.setPos(c + 0.5, r + 0.5)
-        self.confusion_plot.getPlotItem().getViewBox().setRange(xRange=(0, k), yRange=(0, k),
-                                                               padding=0.02)
+                text.setText(str(count) if count else "")
+                text.setColor((20, 20, 20) if shade[r, c] > 0.6 * top else (235, 235, 235))
+                text.setPos(c + 0.5, r + 0.5)
+        item.getViewBox().setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
 
     def _draw_per_class(self, per_class: np.ndarray) -> None:
+        """Bars of per-class accuracy (NaN: no test image of that class: no bar)."""
         k = len(per_class)
-        low = float(np.nanmin(per_class)) if k else 0.0
+        known = per_class[np.isfinite(per_class)]
+        low = float(known.min()) if len(known) else 0.0
         floor = max(0.0, min(0.9, np.floor(low * 20 - 1) / 20))
-        self.per_class_bars.setOpts(x=np.arange(k), height=per_class - floor, y0=floor, width=0.7)
-        for d, item in enumerate(self.per_class_labels[:k]):
-            item.setText(f"{per_class[d] * 100:.1f}")
-            item.setPos(d, float(per_class[d]))
+        heights = np.where(np.isfinite(per_class), per_class - floor, 0.0)
+        self.per_class_bars.setOpts(x=np.arange(k), height=heights, y0=floor, width=0.7)
+        labelled = k <= len(self.per_class_labels)     # values above the bars: ten at most
+        for d, text in enumerate(self.per_class_labels):
+            value = per_class[d] if labelled and d < k else np.nan
+            text.setText(f"{value * 100:.1f}" if np.isfinite(value) else "")
+            text.setPos(d, float(value) if np.isfinite(value) else floor)
+        slot_axis(self.per_class_plot.getPlotItem(), "bottom", k)
         self.per_class_plot.getPlotItem().setYRange(floor, 1.0 + (1.0 - floor) * 0.18, padding=0)
         self.per_class_plot.getPlotItem().setXRange(-0.6, k - 0.4, padding=0)
 
@@ -233,7 +251,7 @@ class EvaluationView(QWidget):
     def offer_evaluate(self, text: str, tooltip: str) -> None:
         """Show the evaluate button (its ``clicked`` signal is the owner's to connect)."""
         self.evaluate_button.setText(text)
-        self.evaluate_button.setToolTip(tooltip)
+        self.evaluate_button.setToolTip(plain_tooltip(tooltip))
         self.evaluate_button.setVisible(True)
 
     def set_evaluate_enabled(self, enabled: bool) -> None:
@@ -302,6 +320,8 @@ def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGrap
     plot = pg.PlotWidget()
     plot.setObjectName("confusionPlot")
     cp = plot.getPlotItem()
+    for side in ("left", "bottom"):
+        slot_axis(cp, side, 10, offset=0.5)
     cp.setTitle("Confusion matrix: click a cell", size="9pt")
     cp.setLabel("left", "true digit")
     cp.setLabel("bottom", "predicted digit")
@@ -311,9 +331,6 @@ def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGrap
     vb.setMouseEnabled(False, False)
     vb.invertY(True)
     vb.setAspectLocked(True)
-    ticks = [[(i + 0.5, str(i)) for i in range(10)]]
-    for axis in ("left", "bottom"):
-        cp.getAxis(axis).setTicks(ticks)
     image = ConfusionImage(axisOrder="row-major")
     image.setLookupTable(confusion_colormap().getLookupTable(nPts=256))
     cp.addItem(image)
@@ -323,6 +340,7 @@ def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGrap
     box.setZValue(10)
     box.setVisible(False)
     cp.addItem(box)
+    vb.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.02)   # empty: ten classes
     plot.setMinimumSize(230, 230)
     return plot, image, box
 
@@ -332,11 +350,11 @@ def _per_class_plot(font) -> tuple[pg.PlotWidget, pg.BarGraphItem, list[pg.TextI
     plot = pg.PlotWidget()
     plot.setObjectName("perClassPlot")
     pp = plot.getPlotItem()
+    slot_axis(pp, "bottom", 10)
     pp.setTitle("Accuracy per digit", size="9pt")
     pp.setMenuEnabled(False)
     pp.hideButtons()
     pp.getViewBox().setMouseEnabled(False, False)
-    pp.getAxis("bottom").setTicks([[(i, str(i)) for i in range(10)]])
     bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                            brush=pg.mkBrush(44, 160, 44))
     pp.addItem(bars)
@@ -346,5 +364,6 @@ def _per_class_plot(font) -> tuple[pg.PlotWidget, pg.BarGraphItem, list[pg.TextI
     for item in labels:
         item.setFont(small)
         pp.addItem(item)
+    pp.setRange(xRange=(-0.6, 9.6), yRange=(0.0, 1.18), padding=0)   # empty: ten classes
     plot.setFixedHeight(170)
     return plot, bars, labels

@@ -17,7 +17,6 @@ object names (``startTrainingButton``, ``stopTrainingButton``, ...), the
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEventLoop, Qt, Signal
@@ -26,12 +25,13 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QScrollArea, QTabWidge
 
 from engine import Model
 from engine.data.dataset import Dataset
+from engine.data.mnist import mnist_model_problem
 from engine.nn import presets
 from engine.nn.metadata import ModelCard, clear_training_record
 from engine.training.reports import EpochReport, FinishedReport, RunPlan
 
 from ..state.app_state import AppState
-from ..state.model_info import model_label, suggested_file_name
+from ..state.model_info import file_label, model_label, suggested_file_name
 from ..widgets.file_dialogs import ask_save_path, show_warning
 from .data_box import DataBox
 from .evaluation_view import EvaluationView
@@ -40,6 +40,20 @@ from .run_box import RunBox, format_duration
 from .run_controller import RunController, RunState
 from .settings_form import TrainingSettingsForm
 from .trained_model import TrainedModel
+
+
+def starting_model(current: Model | None, preset: str, seed: int) -> tuple[Model, str]:
+    """``(the model a run trains, where its weights come from)``: a copy of
+    ``current`` (a new model, not the file it came from), or fresh ``preset``
+    weights drawn with ``seed`` when ``current`` is None. Raises ``ValueError``
+    if ``current`` cannot be trained on MNIST."""
+    if current is None:
+        return presets.build(preset, np.random.default_rng(seed)), \
+            f"fresh {preset} weights (seed {seed})"
+    problem = mnist_model_problem(current, "the current model")
+    if problem is not None:
+        raise ValueError(problem)
+    return current.clone(keep_source=False), f"the weights of {model_label(current)}"
 
 
 class TrainingPanel(QWidget):
@@ -154,13 +168,12 @@ class TrainingPanel(QWidget):
             self.data.refresh()
             return False
         current = self.state.current_model if self.state is not None else None
-        if not self.settings.start_fresh() and current is not None:
-            model = current.clone(keep_source=False)   # a new model, not the file it came from
-            self._started_from = f"the weights of {model_label(current)}"
-        else:
-            preset = self.settings.preset()
-            model = presets.build(preset, np.random.default_rng(config.seed))
-            self._started_from = f"fresh {preset} weights (seed {config.seed})"
+        try:
+            model, self._started_from = starting_model(
+                None if self.settings.start_fresh() else current, self.settings.preset(), config.seed)
+        except ValueError as exc:
+            self.run_box.set_status("The current model cannot be trained on MNIST.", str(exc))
+            return False
         clear_training_record(model.metadata)
         self.evaluation_view.cancel()
         self.result.clear()
@@ -218,14 +231,14 @@ class TrainingPanel(QWidget):
             return False
         if self.state is not None:
             self.state.metadata_changed(self.trained_model)
-        self.run_box.set_status(f"Saved {Path(path).name}.")
+        self.run_box.set_status(f"Saved {file_label(path)}.")
         return True
 
     def evaluate_current_model(self) -> None:
         """Evaluate the application's current model on the test set (off the GUI thread)."""
         if self.state is None or self.is_training():
             return
-        self.data.load_then(self._evaluate_current)
+        self.data.load_then(self._evaluate_current)   # a model MNIST cannot test: a message
 
     def apply_theme(self, theme) -> None:
         """Match the window's light/dark theme (a :class:`gui.widgets.theme.Theme`)."""

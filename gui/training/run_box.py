@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from engine.training.reports import StepReport
 
+from ..widgets.plain_text import plain_label, plain_tooltip
 from ..widgets.text_line import TextLine
 from .run_controller import RunState
 
@@ -56,7 +57,7 @@ class RunBox(QGroupBox):
         # setText re-lays out (and repaints) the whole panel each time
         self.status = TextLine("Not started.", muted=False, lines=2)
         self.status.setObjectName("trainingStatus")
-        self.result_label = QLabel("")
+        self.result_label = plain_label("")
         self.result_label.setWordWrap(True)
         self.use_button = QPushButton("Use this model")
         self.use_button.setObjectName("useTrainedModelButton")
@@ -96,7 +97,7 @@ class RunBox(QGroupBox):
     def set_status(self, text: str, detail: str | None = None) -> None:
         """Short status under the progress bar (2 lines); ``detail`` goes below it."""
         self.status.setText(text)
-        self.status.setToolTip(text if detail is None else f"{text}\n{detail}")
+        self.status.setToolTip(plain_tooltip(text if detail is None else f"{text}\n{detail}"))
         if detail is not None:
             self.result_label.setText(detail)
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QLabel, QRadioButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
 
 from engine.nn.presets import PRESET_NOTES, PRESETS
 from engine.training.config import TrainConfig
 from engine.training.optim import DEFAULT_LR
+
+from ..widgets.plain_text import plain_label, plain_tooltip
 
 FULL_TEST_SET = 10_000
 CURRENT_MODEL_NOTE = "Continue training the network the canvas uses."
@@ -66,7 +67,7 @@ class TrainingSettingsForm(QWidget):
         column = QVBoxLayout(box)
         column.addWidget(self.full_radio)
         column.addLayout(_row(self.subset_radio, self.subset_spin))
-        column.addLayout(_row(QLabel("Test on"), self.test_spin))
+        column.addLayout(_row(plain_label("Test on"), self.test_spin))
         return box
 
     def _build_start(self) -> QGroupBox:
@@ -79,10 +80,10 @@ class TrainingSettingsForm(QWidget):
         self.preset_combo.setObjectName("presetCombo")
         for name in PRESETS:
             self.preset_combo.addItem(name, name)
-            self.preset_combo.setItemData(self.preset_combo.count() - 1, PRESET_NOTES.get(name, ""),
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, plain_tooltip(PRESET_NOTES.get(name, "")),
                                           Qt.ItemDataRole.ToolTipRole)
         self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData("tiny")))
-        self.preset_note = QLabel()
+        self.preset_note = plain_label()
         self.preset_note.setObjectName("hint")
         self.preset_note.setWordWrap(True)
         self.fresh_radio.setChecked(True)
@@ -234,7 +235,7 @@ def _spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "", tip: st
     spin.setValue(value)
     spin.setSuffix(suffix)
     if tip:
-        spin.setToolTip(tip)
+        spin.setToolTip(plain_tooltip(tip))
     return spin
 
 

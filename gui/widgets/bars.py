@@ -1,10 +1,14 @@
-"""Rows of labelled bars in a pyqtgraph plot: the probabilities, the logits."""
+"""Rows of labelled bars in a pyqtgraph plot: the probabilities, the logits;
+and the axis that names their slots at any count and width."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QFontMetricsF
+
+#: Label steps a :class:`SlotAxis` may use (every slot, every 2nd, 5th, ...).
+SLOT_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
 
 
 def bar_chart() -> pg.PlotWidget:
@@ -20,11 +24,52 @@ def bar_chart() -> pg.PlotWidget:
     return plot
 
 
+class SlotAxis(pg.AxisItem):
+    """An axis naming ``k`` slots (bars, matrix rows) 0..k-1, centred at
+    ``slot + offset``. It labels every slot when they fit and every 2nd, 5th,
+    10th, ... when they do not, measured at the axis' current length, so labels
+    never overlap whatever the class count and the window size."""
+
+    def __init__(self, orientation: str = "bottom", k: int = 10, offset: float = 0.0, **kwargs):
+        super().__init__(orientation, **kwargs)
+        self.k, self.offset = int(k), float(offset)
+        self.setStyle(tickLength=0)
+        self.enableAutoSIPrefix(False)      # slot numbers, never "(x0.001)"
+
+    def set_slots(self, k: int, offset: float = 0.0) -> None:
+        """Name ``k`` slots centred at ``slot + offset``."""
+        self.k, self.offset = int(k), float(offset)
+        self.picture = None
+        self.update()
+
+    def tickValues(self, minVal, maxVal, size):   # pyqtgraph's hook; size in pixels
+        lo, hi = sorted((minVal, maxVal))          # an inverted view gives them reversed
+        if self.k <= 0 or size <= 0 or hi <= lo:
+            return []
+        per_slot = size / (hi - lo)
+        metrics = QFontMetricsF(self.style.get("tickFont") or self.font())
+        vertical = self.orientation in ("left", "right")
+        need = (metrics.height() if vertical else metrics.horizontalAdvance(str(self.k - 1))) + 6
+        step = next((s for s in SLOT_STEPS if s * per_slot >= need), SLOT_STEPS[-1])
+        return [(float(step), [i + self.offset for i in range(0, self.k, step)])]
+
+    def tickStrings(self, values, scale, spacing):
+        return [str(int(round(v - self.offset))) for v in values]
+
+
+def slot_axis(item: pg.PlotItem, side: str, k: int, offset: float = 0.0) -> SlotAxis:
+    """The :class:`SlotAxis` on ``side`` of ``item`` (installed on first use) naming ``k`` slots."""
+    axis = item.getAxis(side)
+    if not isinstance(axis, SlotAxis):
+        axis = SlotAxis(side, k, offset)
+        item.setAxisItems({side: axis})
+    axis.set_slots(k, offset)
+    return axis
+
+
 def label_bar_slots(item: pg.PlotItem, k: int) -> None:
-    """Bottom axis labels 0..k-1 under ``k`` bar slots, without tick marks."""
-    axis = item.getAxis("bottom")
-    axis.setTicks([[(i, str(i)) for i in range(k)]])
-    axis.setStyle(tickLength=0)
+    """Bottom axis labels 0..k-1 under ``k`` bar slots (as many as fit), no tick marks."""
+    slot_axis(item, "bottom", k)
     item.setXRange(-0.6, k - 0.4, padding=0)
 
 

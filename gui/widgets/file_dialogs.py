@@ -1,11 +1,16 @@
-"""The app's file dialogs and message boxes, in one place: which files a model
-dialog offers, where it starts, and how problems are reported."""
+"""The app's file dialogs, in one place: which files a model dialog offers,
+where it starts, and how problems with files are reported (as plain text)."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+import engine
+
+from .plain_text import show_message
 
 MODEL_FILTER = "Model files (*.npz);;All files (*)"
 PICTURE_FILTER = "PNG (*.png)"
@@ -23,18 +28,44 @@ def ask_open_path(parent: QWidget, title: str, folder: str) -> str | None:
     return path or None
 
 
+def installed_folders() -> list[Path]:
+    """The folders the app is installed in (its packages and the bundled model's)."""
+    folders = [Path(engine.__file__).resolve().parent, Path(__file__).resolve().parents[1]]
+    try:
+        folders.append(engine.bundled_model_path().resolve().parent)
+    except FileNotFoundError:
+        pass
+    return folders
+
+
+def save_folder(folder: str | None) -> str:
+    """Where a Save dialog starts: ``folder`` if it is an existing folder outside
+    the app's installation, else the documents folder (a save never offers to
+    overwrite the bundled model or a file of the app)."""
+    if folder:
+        try:
+            chosen = Path(folder).resolve()
+            inside = any(chosen == f or f in chosen.parents for f in installed_folders())
+            if chosen.is_dir() and not inside:
+                return str(chosen)
+        except (OSError, RuntimeError, ValueError):
+            pass
+    return documents_folder()
+
+
 def ask_save_path(parent: QWidget, title: str, folder: str | None, name: str,
                   file_filter: str = MODEL_FILTER) -> str | None:
-    """Where to save (``name`` proposed in ``folder``, default: the documents
-    folder), or None."""
-    start = os.path.join(folder or documents_folder(), name)
+    """Where to save (``name`` proposed in :func:`save_folder` of ``folder``), or None."""
+    start = os.path.join(save_folder(folder), Path(name).name or "model.npz")
     path, _ = QFileDialog.getSaveFileName(parent, title, start, file_filter)
     return path or None
 
 
 def show_warning(parent: QWidget, title: str, text: str) -> None:
-    QMessageBox.warning(parent, title, text)
+    """A warning whose text (it may quote file names and errors) is plain."""
+    show_message(parent, "warning", title, text)
 
 
 def show_error(parent: QWidget, title: str, text: str) -> None:
-    QMessageBox.critical(parent, title, text)
+    """An error whose text (it may quote file names and errors) is plain."""
+    show_message(parent, "critical", title, text)

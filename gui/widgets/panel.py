@@ -3,8 +3,9 @@ a body, and an optional one-line read-out of hovered values."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
+from .plain_text import plain_label, plain_tooltip
 from .text_line import TextLine
 
 
@@ -22,9 +23,9 @@ class Panel(QFrame):
         layout.setSpacing(2)
         header = QHBoxLayout()
         header.setSpacing(6)
-        self.title_label = QLabel(title)
+        self.title_label = plain_label(title)
         self.title_label.setObjectName("panelTitle")
-        self.subtitle_label = QLabel(subtitle)
+        self.subtitle_label = plain_label(subtitle)
         self.subtitle_label.setObjectName("panelShape")
         self.subtitle_label.setMinimumWidth(1)   # may be clipped in a narrow panel
         header.addWidget(self.title_label)
@@ -44,7 +45,7 @@ class Panel(QFrame):
         if not readout_in_header:
             layout.addWidget(self.readout)
         if tooltip:
-            self.setToolTip(tooltip)
+            self.setToolTip(plain_tooltip(tooltip))
 
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or "")

@@ -79,8 +79,9 @@ def to_indices(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
     ``levels[1]`` -> 255 (clipped), NaN -> 0 (transparent). Display only."""
     lo, hi = float(levels[0]), float(levels[1])
     scale = 254.0 / (hi - lo) if hi > lo else 0.0
-    t = np.subtract(values, lo, dtype=np.float32)
-    t *= scale
+    with np.errstate(over="ignore", invalid="ignore"):     # huge values: clipped below
+        t = np.subtract(values, lo, dtype=np.float32)
+        t *= scale
     np.clip(t, 0.0, 254.0, out=t)
     t += 1.5
     nan = np.isnan(t)

@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
+from ..widgets.plain_text import plain_tooltip
+
 MENUS = ("Model", "Draw", "View", "Help")
 
 
@@ -110,7 +112,7 @@ def build_actions(owner: QWidget, slots: dict[str, Callable]) -> dict[str, QActi
             action.setShortcuts([QKeySequence(s) for s in spec.shortcuts])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         keys = ", ".join(native(s) for s in spec.shortcuts)
-        action.setToolTip(f"{spec.tip} ({keys})" if keys else spec.tip)
+        action.setToolTip(plain_tooltip(f"{spec.tip} ({keys})" if keys else spec.tip))
         action.setStatusTip(spec.tip)
         if spec.toolbar:
             action.setIconText(spec.toolbar)  # the toolbar shows the short text, menus the long one

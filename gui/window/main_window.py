@@ -21,8 +21,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import (QApplication, QLabel, QMainWindow, QMessageBox,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 import engine
 from engine import Model
@@ -35,12 +34,13 @@ from ..inspect.input_view import InputView
 from ..inspect.kernel_view import KernelView
 from ..inspect.prediction_view import PredictionView
 from ..state.app_state import AppState
-from ..state.model_info import ModelInfo, model_label
+from ..state.model_info import ModelInfo, file_label, model_label
 from ..state.prediction import PredictionController, PredictionResult
 from ..state.settings import AppSettings
 from ..state.startup import LOAD_ERRORS, initial_model, load_usable_model
 from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
+from ..widgets.plain_text import plain_label, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from .actions import build_actions, build_menus
 from .guide import about_html, quick_guide_html
@@ -103,8 +103,9 @@ class MainWindow(QMainWindow):
         self.views.model_changed(self.model)
         self._info_changed(self.state.info)
         restore_geometry(self, self.splitter, self.settings)
-        if self.startup_problem:
-            self._show_banner(self.startup_problem)
+        problems = [p for p in (self.startup_problem, self.settings.problem) if p]
+        if problems:
+            self._show_banner("\n".join(problems))
         app = QApplication.instance()
         if app is not None:  # a backstop: quitting without closing the window
             app.aboutToQuit.connect(self.training_panel.shutdown)
@@ -141,12 +142,12 @@ class MainWindow(QMainWindow):
             model = load_usable_model(path)
         except LOAD_ERRORS as exc:
             self.show_error("Could not open the model",
-                            f"{Path(path).name} could not be used:\n\n{exc}\n\n"
+                            f"{file_label(path)} could not be used:\n\n{exc}\n\n"
                             f"The current model ({model_label(self.model)}) stays loaded.")
             return False
         self.settings.set_last_folder(str(Path(path).resolve().parent))
         self.set_model(model)
-        self.statusBar().showMessage(f"Opened {Path(path).name}", 4000)
+        self.statusBar().showMessage(f"Opened {file_label(path)}", 4000)
         return True
 
     def save_model(self, path=None) -> bool:
@@ -162,7 +163,7 @@ class MainWindow(QMainWindow):
             return False
         self.state.metadata_changed(self.model)    # its name is the file's now
         self.settings.set_last_folder(str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"Saved {Path(path).name}", 4000)
+        self.statusBar().showMessage(f"Saved {file_label(path)}", 4000)
         return True
 
     def reset_model(self) -> bool:
@@ -178,7 +179,7 @@ class MainWindow(QMainWindow):
         """Add a panel to the right-hand tabs."""
         index = self.tabs.addTab(widget, title)
         if tooltip:
-            self.tabs.setTabToolTip(index, tooltip)
+            self.tabs.setTabToolTip(index, plain_tooltip(tooltip))
         if hasattr(widget, "apply_theme"):
             widget.apply_theme(self._theme)
         return index
@@ -242,7 +243,7 @@ class MainWindow(QMainWindow):
                 (self.kernel_view, "Kernels",
                  "The learned convolution kernels (filters) of every conv layer."),
                 (self.training_panel, "Training", "Train a network on MNIST and watch it learn")):
-            self.tabs.setTabToolTip(self.tabs.addTab(widget, title), tip)
+            self.tabs.setTabToolTip(self.tabs.addTab(widget, title), plain_tooltip(tip))
         right = QWidget()
         right_col = QVBoxLayout(right)
         right_col.setContentsMargins(0, 6, 6, 6)
@@ -254,9 +255,8 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([400, 840])
-        self.banner = QLabel()
+        self.banner = plain_label()
         self.banner.setObjectName("banner")
-        self.banner.setTextFormat(Qt.TextFormat.PlainText)
         self.banner.setWordWrap(True)
         self.banner.setVisible(False)
         central = QWidget()
@@ -282,7 +282,8 @@ class MainWindow(QMainWindow):
                  "thicker": lambda: c.set_brush_width(c.brush_width() + 3),
                  "dark": lambda on: self._set_theme_and_save("dark" if on else "light"),
                  "normalise": self.activations_view.set_normalise_each,
-                 "help": lambda: QMessageBox.information(self, "Quick guide", quick_guide_html()),
+                 "help": lambda: show_message(self, "information", "Quick guide", quick_guide_html(),
+                                              markup=True),
                  "about": self._show_about}
         slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
                       for d in range(10)})
@@ -344,7 +345,7 @@ class MainWindow(QMainWindow):
             self.show_error("Could not save the picture", f"Writing {path} failed.")
 
     def _show_about(self) -> None:
-        QMessageBox.about(self, f"About {APP_NAME}", about_html(APP_NAME))
+        show_message(self, "about", f"About {APP_NAME}", about_html(APP_NAME), markup=True)
 
     def _show_banner(self, text: str) -> None:
         self.banner.setText(text)

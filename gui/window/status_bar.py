@@ -3,10 +3,11 @@ on the left, the time the last prediction took on the right."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+from PySide6.QtWidgets import QStatusBar, QWidget
 
 from ..state.model_info import ModelInfo
 from ..state.prediction import PredictionResult
+from ..widgets.plain_text import plain_label
 from ..widgets.text_line import TextLine
 
 
@@ -15,8 +16,7 @@ class PlaygroundStatusBar(QStatusBar):
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.model_status = QLabel()
-        self.model_status.setTextFormat(Qt.TextFormat.PlainText)
+        self.model_status = plain_label()
         self.model_status.setMinimumWidth(120)  # may shrink: the timing stays visible
         self.model_status.setToolTip("The model in use: file, architecture size and its accuracy "
                                      "on the 10,000 MNIST test digits.")

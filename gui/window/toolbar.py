@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMenu, QSizePolicy, QSlider, QToolBar, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QSizePolicy, QSlider, QToolBar, QToolButton, QWidget
 
 from ..drawing.strokes import MAX_BRUSH, MIN_BRUSH
+from ..widgets.plain_text import plain_label
 from .actions import TOOLBAR_LEFT, TOOLBAR_RIGHT
 
 BRUSH_TIP = ("Brush width, in pixels of a 280-pixel canvas; about 25 matches the stroke "
@@ -30,9 +31,9 @@ class DrawingToolbar(QToolBar):
         self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         self.brush_slider.setRange(int(MIN_BRUSH), int(MAX_BRUSH))
         self.brush_slider.setFixedWidth(130)
-        self.brush_value = QLabel()
+        self.brush_value = plain_label()
         self.brush_value.setMinimumWidth(44)
-        for w in (QLabel(" Brush "), self.brush_slider, self.brush_value):
+        for w in (plain_label(" Brush "), self.brush_slider, self.brush_value):
             w.setToolTip(BRUSH_TIP)
             self.addWidget(w)
         self.addSeparator()

@@ -19,22 +19,30 @@ def isolated_settings(tmp_path, monkeypatch):
     return path
 
 
+class ShownMessages(list):
+    """``(kind, title, text)`` of every message box shown; ``formats`` holds each
+    one's ``Qt.TextFormat`` (plain unless the app passed its own markup)."""
+
+    def __init__(self):
+        super().__init__()
+        self.formats = []
+
+
 @pytest.fixture(autouse=True)
 def no_modal_dialogs(monkeypatch):
-    """Record QMessageBox calls instead of blocking on a modal dialog."""
+    """Record message boxes instead of blocking on a modal dialog."""
     from PySide6.QtWidgets import QMessageBox
-    shown = []
+    shown = ShownMessages()
 
-    def record(kind):
-        def fake(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-        return fake
+    def record(box):
+        shown.append((box.objectName().removeprefix("message-"), box.windowTitle(), box.text()))
+        shown.formats.append(box.textFormat())
+        return int(QMessageBox.StandardButton.Ok)
 
-    for kind in ("critical", "warning", "information"):
-        monkeypatch.setattr(QMessageBox, kind, record(kind))
-    monkeypatch.setattr(QMessageBox, "about", lambda parent, title, text: shown.append(
-        ("about", title, text)))
+    monkeypatch.setattr(QMessageBox, "exec", record)
+    for kind in ("critical", "warning", "information", "question", "about"):
+        monkeypatch.setattr(QMessageBox, kind, lambda *a, **k: pytest.fail(
+            "a static QMessageBox call guesses rich text; use gui.widgets.plain_text.show_message"))
     return shown
 
 

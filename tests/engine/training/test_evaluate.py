@@ -94,7 +94,7 @@ def test_evaluate_function_and_summary(model, data, reference):
 def test_evaluate_of_no_images(model):
     result = evaluate(model, np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64))
     assert result.probabilities.shape == (0, 10) and result.confusion.shape == (10, 10)
-    assert result.confusion.sum() == 0 and not result.per_class_accuracy.any()
+    assert result.confusion.sum() == 0 and np.isnan(result.per_class_accuracy).all()  # no image
     assert np.isnan(result.accuracy) and np.isnan(result.loss)
     assert len(result.indices(3, 3)) == 0 and len(result.worst_mistakes()) == 0
     assert result.summary()["count"] == 0
