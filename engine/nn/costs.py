@@ -28,10 +28,16 @@ def training_step_bytes(summary, batch: int, itemsize: int = 4) -> int:
     the input, every output and its gradient, every workspace (kept for the
     backward pass) and the largest workspace gradient; plus the parameters
     with their gradients and optimiser state (x3)."""
+    per_sample, fixed = _training_step_parts(summary, itemsize)
+    return batch * per_sample + fixed
+
+
+def _training_step_parts(summary, itemsize: int) -> tuple[int, int]:
+    """``(bytes per sample, bytes for any batch)`` of a training step."""
     per_sample = (math.prod(summary.input_shape) + 2 * summary.activation_values
                   + sum(layer.workspace for layer in summary.layers)
                   + max((layer.workspace for layer in summary.layers), default=0))
-    return itemsize * (batch * per_sample + 3 * summary.num_params)
+    return itemsize * per_sample, itemsize * 3 * summary.num_params
 
 
 def check_serviceable(summary) -> None:
@@ -61,7 +67,8 @@ def check_training_step(summary, batch: int, itemsize: int = 4) -> None:
     than :data:`~engine.nn.limits.MAX_TRAIN_BYTES`."""
     need = training_step_bytes(summary, batch, itemsize)
     if need > MAX_TRAIN_BYTES:
-        largest = max(1, int(batch * MAX_TRAIN_BYTES / need))
+        per_sample, fixed = _training_step_parts(summary, itemsize)
+        largest = max(1, (MAX_TRAIN_BYTES - fixed) // per_sample)
         raise ValueError(f"a batch of {batch:,} needs about {need / 2**30:.1f} GB per training "
                          f"step with this network (limit {MAX_TRAIN_BYTES / 2**30:.0f} GB); use a "
                          f"batch size of at most {largest:,}")
