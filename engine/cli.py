@@ -23,8 +23,8 @@ from .nn import presets
 from .nn.architecture import describe_architecture
 from .nn.costs import check_training_step
 from .nn.metadata import record_test_accuracy, record_training
-from .system.command_line import (UsageError, existing_file, float_in, int_in, output_file,
-                                  run_command, strict_json)
+from .system.command_line import (UsageError, existing_file, float_in, folder_path, int_in,
+                                  output_file, run_command, strict_json)
 from .training.config import LIMITS, MAX_CLI_LR, TrainConfig
 from .training.evaluate import evaluate
 from .training.optim import OPTIMIZERS, default_lr
@@ -53,7 +53,7 @@ def _limited(name: str):
 
 
 def add_data_dir_option(p: argparse.ArgumentParser, download_option: bool = True) -> None:
-    p.add_argument("--data-dir", type=Path, default=None,
+    p.add_argument("--data-dir", type=folder_path, default=None,
                    help=f"folder with the MNIST IDX files (default: ${ENV_VAR}, "
                         f"else the per-user cache, downloading there if needed)")
     if download_option:

@@ -17,7 +17,7 @@ import platform
 import numpy as np
 
 from ..nn.presets import PRESETS
-from ..system.command_line import float_in, run_command, strict_json
+from ..system.command_line import float_in, folder_path, run_command, strict_json
 from ..training.parallel import default_workers
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
 from .time_to_accuracy import time_to_accuracy
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     p.add_argument("--time-to-accuracy", type=float_in(0.0, 1.0, lo_open=True), metavar="ACC",
                    default=None,
                    help="also train from scratch on MNIST until this test accuracy (e.g. 0.99)")
-    p.add_argument("--data-dir", default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
+    p.add_argument("--data-dir", type=folder_path, default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
     p.add_argument("--preset", default="bench", choices=sorted(PRESETS),
                    help="architecture for --time-to-accuracy")
     p.add_argument("--quick", action="store_true",

@@ -147,7 +147,8 @@ def _ours_and_stale(entry: Path, now: float) -> bool:
     if not entry.name.startswith(_TMP_PREFIX) or entry.is_symlink() or not entry.is_dir():
         return False
     marker = entry / _MARKER
-    if marker.is_symlink() or not marker.is_file() or marker.read_bytes() != _MARKER_TEXT:
+    if marker.is_symlink() or not marker.is_file() or marker.stat().st_size != len(_MARKER_TEXT) \
+            or marker.read_bytes() != _MARKER_TEXT:
         return False
     names = {f.name for f in FILES}
     allowed = {_MARKER} | names | {f"{n}.gz" for n in names} | {f"{n}.part" for n in names}
@@ -236,6 +237,13 @@ def download_mnist(data_dir: PathLike | None = None, *,
     if not base_urls:
         raise MnistDownloadError(f"MNIST files missing from {folder} and no download "
                                  f"URLs given. " + how_to_point())
+    in_the_way = [p for spec in missing for p in (folder / f"{spec.name}.gz", folder / spec.name)
+                  if os.path.lexists(p)]     # not a regular file (else it is not missing)
+    if in_the_way:
+        raise MnistDownloadError(f"cannot download MNIST into {folder}: {in_the_way[0].name} is "
+                                 f"there but is not a regular file (a link, folder or pipe); it "
+                                 f"is left alone: move it away, or " + how_to_point()[0].lower()
+                                 + how_to_point()[1:])
     try:
         folder.mkdir(parents=True, exist_ok=True)
         _remove_stale_temp_dirs(folder)

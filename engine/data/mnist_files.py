@@ -124,7 +124,8 @@ def resolve_data_dir(data_dir: PathLike | None = None) -> Path:
     """Folder for the MNIST files: ``data_dir`` if given, else the
     ``CNN_PLAYGROUND_DATA`` environment variable (if non-empty), else
     ``platformdirs.user_cache_dir("cnn-playground") / "mnist"``.
-    The folder need not exist. Returns an absolute path."""
+    The folder need not exist. Returns an absolute path; raises ``ValueError``
+    when a ``~user`` in it names no home folder."""
     if data_dir is not None and str(data_dir) != "":
         path = Path(data_dir)
     elif os.environ.get(ENV_VAR):
@@ -133,7 +134,11 @@ def resolve_data_dir(data_dir: PathLike | None = None) -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_cache_dir(APP_NAME)) / "mnist"
-    return Path(os.path.abspath(path.expanduser()))
+    try:
+        path = path.expanduser()
+    except RuntimeError:     # "~nosuchuser/...": a ValueError, as for any unusable path
+        raise ValueError(f"{path}: there is no home folder for {path.parts[0]!r}") from None
+    return Path(os.path.abspath(path))
 
 
 def find_file(folder: PathLike, name: str) -> Path | None:

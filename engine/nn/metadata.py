@@ -25,13 +25,18 @@ def _text(value, limit: int = 200) -> str | None:
 
 
 def _count(value) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    """A whole number in [0, 10**12] (a 400-digit count is not shown), else None."""
+    return value if isinstance(value, int) and not isinstance(value, bool) \
+        and 0 <= value <= 10**12 else None
 
 
 def _fraction(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
-    value = float(value)
+    try:
+        value = float(value)          # a JSON integer may have 400 digits
+    except OverflowError:
+        return None
     return value if math.isfinite(value) and 0.0 <= value <= 1.0 else None
 
 

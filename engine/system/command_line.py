@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -25,6 +26,8 @@ def int_in(lo: int, hi: int):
     """An integer in ``[lo, hi]``."""
     def parse(text: str) -> int:
         try:
+            if not text.isascii():             # int() also reads "５" (a full-width 5)
+                raise ValueError(text)
             value = int(text, 10)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
@@ -38,6 +41,8 @@ def float_in(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False)
     """A finite number in ``[lo, hi]`` (``(lo`` / ``hi)`` when open)."""
     def parse(text: str) -> float:
         try:
+            if not text.isascii():
+                raise ValueError(text)
             value = float(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
@@ -53,6 +58,29 @@ def float_in(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False)
     return parse
 
 
+def _expanded(text: str) -> Path:
+    """``text`` as a path, ``~`` and ``~user`` expanded; a usage error if empty or
+    if the home folder cannot be found."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path")
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:                    # "~nosuchuser/...": no such home folder
+        raise argparse.ArgumentTypeError(f"{text!r}: there is no home folder for "
+                                         f"{text.split('/', 1)[0]!r}") from None
+
+
+def folder_path(text: str) -> Path:
+    """A folder that exists or can be made (no file in the way)."""
+    path = _expanded(text)
+    for part in (path, *path.parents):
+        if part.exists():
+            if not part.is_dir():
+                raise argparse.ArgumentTypeError(f"{text!r}: {part} is not a folder")
+            break
+    return path
+
+
 def output_file(suffix: str | None = None):
     """A path a file can be written to: its folder exists and is writable, and
     nothing is in the way that must not be replaced (checked again, atomically,
@@ -60,7 +88,9 @@ def output_file(suffix: str | None = None):
     def parse(text: str) -> Path:
         if not text:
             raise argparse.ArgumentTypeError("an empty file name")
-        path = Path(text).expanduser()
+        if text.endswith(("/", os.sep)):      # Path() would drop the slash that names a folder
+            raise argparse.ArgumentTypeError(f"{text!r} names a folder, not a file")
+        path = _expanded(text)
         if suffix is not None and path.suffix.lower() != suffix:
             raise argparse.ArgumentTypeError(f"{text!r}: the file name must end in {suffix}")
         try:
@@ -76,12 +106,14 @@ def output_file(suffix: str | None = None):
 
 
 def existing_file(text: str) -> Path:
-    """A path that exists and is a file (its contents are checked when read)."""
-    path = Path(text).expanduser()
+    """A path that exists and is a regular file (its contents are checked when read)."""
+    path = _expanded(text)
     if not path.exists():
         raise argparse.ArgumentTypeError(f"no file at {text!r}")
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder, not a file")
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a regular file (a device or pipe)")
     return path
 
 
@@ -90,6 +122,8 @@ def size_wh(min_w: int, min_h: int, max_w: int, max_h: int):
     def parse(text: str) -> tuple[int, int]:
         parts = text.lower().split("x")
         try:
+            if not text.isascii():
+                raise ValueError(text)
             w, h = (int(p, 10) for p in parts)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r}: write the size as WIDTHxHEIGHT, "
@@ -127,6 +161,9 @@ def one_line(exc: BaseException) -> str:
 
 def run_command(handler, parser: argparse.ArgumentParser) -> int:
     """Run ``handler()``; every failure becomes one ``error:`` line (no traceback)."""
+    for stream in (sys.stdout, sys.stderr):       # a file name in another encoding
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="backslashreplace")
     try:
         return handler()
     except UsageError as exc:

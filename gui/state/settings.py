@@ -9,15 +9,17 @@ Backed by :class:`QSettings`. Where they live:
 The location comes from outside (an environment variable, a folder a user
 may have replaced), so it is checked before Qt reads or writes it: it must be
 missing (then it is created on the first save) or a regular file of at most
-:data:`MAX_SETTINGS_BYTES` that can be read and written. Anything else - a
-folder, a device such as /dev/null, a FIFO (reading it would block), a huge or
-foreign file, a path too long - is left alone: the settings then live in a
+:data:`MAX_SETTINGS_BYTES` that can be read and written and holds only our
+groups, with no lock file in the way. Anything else - a folder, a device such
+as /dev/null, a FIFO or a FIFO as the lock file (Qt would block on it), a huge
+or foreign file (a shell profile named by mistake), a path too long - is left alone: the settings then live in a
 private temporary file for this session and :attr:`AppSettings.problem` says
 why (the window shows it).
 """
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -31,12 +33,20 @@ ORGANISATION = "cnn-playground"
 APPLICATION = "cnn-playground"
 #: Largest settings file read (bytes); ours holds a few hundred.
 MAX_SETTINGS_BYTES = 1 << 20
+#: The groups of our keys (``General`` holds keys without a group).
+GROUPS = ("General", "window", "view", "canvas", "files")
+_KEY = re.compile(r"^[A-Za-z0-9_%]+\s*=")
 
 
 def settings_file_problem(path: str) -> str | None:
-    """Why the file at ``path`` cannot hold the settings, or None if it can
-    (it is a small regular file we may read and write, or it does not exist)."""
+    """Why the file at ``path`` cannot hold the settings, or None if it can: it
+    does not exist yet (and can be created), or it is a small regular file we
+    may read and write that looks like ours (:func:`looks_like_our_settings`);
+    and Qt's lock file beside it, if any, is a regular file."""
+    lock = f"{path}.lock"
     try:
+        if os.path.islink(lock) or (os.path.lexists(lock) and not os.path.isfile(lock)):
+            return f"has a lock file {lock} that is not a regular file"
         info = os.stat(path)                      # through a symlink, to its target
     except FileNotFoundError:
         parent = os.path.dirname(os.path.abspath(path))
@@ -52,7 +62,31 @@ def settings_file_problem(path: str) -> str | None:
         return f"is {info.st_size:,} bytes, too large for a settings file"
     if not os.access(path, os.R_OK | os.W_OK):
         return "cannot be read and written"
-    return None
+    try:
+        with open(path, "rb") as f:
+            text = f.read(MAX_SETTINGS_BYTES + 1).decode("utf-8", errors="replace")
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    return None if looks_like_our_settings(text) else \
+        "is not a settings file of this app (it is left as it is)"
+
+
+def looks_like_our_settings(text: str) -> bool:
+    """True if ``text`` is empty or an INI file of our groups only: every line
+    blank, ``[group]`` with one of :data:`GROUPS`, or ``key=value`` inside a
+    group. (A file named by mistake, e.g. a shell profile, is not rewritten.)"""
+    in_group = False
+    for line in text.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            if line[1:-1] not in GROUPS:
+                return False
+            in_group = True
+        elif not in_group or not _KEY.match(line):
+            return False
+    return True
 
 
 def native_settings_file() -> str | None:

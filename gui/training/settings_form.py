@@ -19,7 +19,7 @@ from engine.nn.presets import PRESET_NOTES, PRESETS
 from engine.training.config import TrainConfig
 from engine.training.optim import DEFAULT_LR
 
-from ..widgets.plain_text import plain_label, plain_tooltip
+from ..widgets.plain_text import plain_label, plain_mnemonic, plain_tooltip
 
 FULL_TEST_SET = 10_000
 CURRENT_MODEL_NOTE = "Continue training the network the canvas uses."
@@ -178,7 +178,7 @@ class TrainingSettingsForm(QWidget):
         when there is no model to continue from."""
         self._has_current = description is not None
         self.current_radio.setText("Current model's weights"
-                                   + (f" ({description})" if description else ""))
+                                   + (f" ({plain_mnemonic(description)})" if description else ""))
         if not self._has_current:
             self.fresh_radio.setChecked(True)
         self._refresh()

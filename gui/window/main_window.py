@@ -40,7 +40,7 @@ from ..state.settings import AppSettings
 from ..state.startup import LOAD_ERRORS, initial_model, load_usable_model
 from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
-from ..widgets.plain_text import plain_label, plain_tooltip, show_message
+from ..widgets.plain_text import plain_label, plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from .actions import build_actions, build_menus
 from .guide import about_html, quick_guide_html
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
     # ================================================================ slots
     def _info_changed(self, info: ModelInfo) -> None:
         self.statusBar().show_info(info)
-        self.setWindowTitle(f"{APP_NAME} — {info.label}")
+        self.setWindowTitle(plain_title(f"{APP_NAME} — {info.label}"))
 
     def _kernel_clicked(self, layer: str, channel: int) -> None:
         self.activations_view.select_map(layer, channel)

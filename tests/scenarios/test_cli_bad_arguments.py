@@ -33,6 +33,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
     presets.build("tiny", np.random.default_rng(0)).save(root / "tiny.npz")
     (root / "text.npz").write_text("not a model")
     (root / "folder").mkdir()
+    os.mkfifo(root / "fifo")
     locked = root / "locked.npz"
     locked.write_bytes(b"old")
     locked.chmod(0o444)
@@ -53,6 +54,16 @@ USAGE = [  # (arguments, option named in the message)
     (["train", "--init", "{root}/missing.npz"], "--init"),
     (["train", "--batch-size", "60000"], "--batch-size"),
     (["evaluate", "--model", "{folder}"], "--model"), (["frobnicate"], "frobnicate"),
+    (["train", "--out", "~no-such-user-here/m.npz"], "--out"),
+    (["train", "--init", "~no-such-user-here/m.npz"], "--init"),
+    (["evaluate", "--model", "~no-such-user-here/m.npz"], "--model"),
+    (["evaluate", "--model", "{fifo}"], "--model"), (["evaluate", "--model", ""], "--model"),
+    (["train", "--data-dir", ""], "--data-dir"), (["train", "--data-dir", "{text}"], "--data-dir"),
+    (["download", "--data-dir", "{text}/mnist"], "--data-dir"),
+    (["train", "--data-dir", "~no-such-user-here/mnist"], "--data-dir"),
+    (["train", "--out", "{root}/model.npz/"], "--out"),
+    (["train", "--out", "{root}/" + "L" * 300 + ".npz"], "--out"),
+    (["train", "--seed", "\uff19\uff19"], "--seed"), (["train", "--lr", "\uff10.1"], "--lr"),
 ]
 RUNTIME = [  # (arguments, words in the one error line)
     (["train", "--init", "{five}", "--data-dir", "{mnist}"], "5 classes"),
@@ -61,7 +72,7 @@ RUNTIME = [  # (arguments, words in the one error line)
     (["train", "--data-dir", "{root}/empty", "--no-download", "--subset", "64"], "missing"),
     (["evaluate", "--model", "{five}", "--data-dir", "{mnist}"], "5 classes"),
     (["evaluate", "--model", "{text}", "--data-dir", "{mnist}"], "not a model file"),
-    (["evaluate", "--model", "{tiny}", "--data-dir", "{text}", "--no-download"], "missing"),
+    (["evaluate", "--model", "{tiny}", "--data-dir", "{root}/empty", "--no-download"], "missing"),
 ]
 
 
@@ -99,6 +110,9 @@ def test_bench_usage_errors(args, capsys):
     (["--screenshot", "{root}/noext"], "--screenshot"),
     (["--screenshot", "{root}/no/such/x.png"], "--screenshot"),
     (["--model", "{root}/missing.npz"], "--model"), (["--digit", "12"], "--digit"),
+    (["--model", "~no-such-user-here/m.npz"], "--model"), (["--model", "{fifo}"], "--model"),
+    (["--screenshot", "~no-such-user-here/x.png"], "--screenshot"),
+    (["--screenshot", "{root}/x.png/"], "--screenshot"), (["--size", "\uff19\uff18\uff10x640"], "--size"),
 ])
 def test_app_usage_errors_exit_2(args, option, files, capsys):
     assert app.main(fill(args, files)) == 2
@@ -129,3 +143,17 @@ def test_real_processes_print_no_traceback(command, files):
                                                                   "python -m engine train",
                                                                   "python -m engine.bench",
                                                                   "cnn-playground")
+
+
+def test_a_file_name_in_another_encoding_is_printed_not_a_failure(files, tmp_path, mnist_data):
+    """A file name that is not UTF-8 (made on another system) under a UTF-8
+    terminal: the results are printed, the name escaped, exit 0."""
+    name = os.path.join(os.fsencode(tmp_path), b"\xff\xfe-model.npz")
+    with open(name, "wb") as f:
+        f.write(files["tiny"].read_bytes())
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "engine", "evaluate", "--model", name,
+                           "--data-dir", str(mnist_folder())], cwd=REPO_ROOT, env=env,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert b"test accuracy" in proc.stdout and b"\\udcff" in proc.stdout

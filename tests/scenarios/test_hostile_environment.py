@@ -52,7 +52,11 @@ LOCATIONS = {
     "too-long": lambda t: t / ("x" * 5000),
     "control-characters": lambda t: t / "a\x1b[2J\nb",
     "deep-inside-a-file": lambda t: _file(t) / "a" / "b" / "c",
+    "home-of-no-user": lambda t: Path("~no-such-user-here/mnist"),
+    "wide-characters": lambda t: _file(t) / ("\ufdfd" * 80),
 }
+#: the window's own minimum width (its layout's), which no text from outside may raise
+WINDOW_MIN_WIDTH = 1100
 
 
 def _snapshot(path: Path):
@@ -76,6 +80,8 @@ def test_the_window_starts_and_the_training_tab_names_the_data_problem(kind, tmp
     text = data.label.text()
     assert "cannot be used" in text or "is not in" in text, text
     assert "Traceback" not in text and "CNN_PLAYGROUND_DATA" in text
+    window.tabs.setCurrentWidget(window.training_panel)
+    assert window.minimumSizeHint().width() <= WINDOW_MIN_WIDTH
     if kind not in ("too-long", "control-characters"):
         assert "cannot be used" in text, text       # names the problem, not "download it"
         assert not data.download_button.isVisible()
@@ -89,7 +95,27 @@ SETTINGS = {
     "huge": lambda t: _file(t, MAX_SETTINGS_BYTES + 10),
     "inside-a-file": lambda t: _file(t) / "settings.ini",
     "too-long": lambda t: t / ("s" * 5000),
+    "lock-is-a-fifo": lambda t: (_ini(t), os.mkfifo(t / "settings.ini.lock"))[0],
+    "lock-links-to-a-fifo": lambda t: (_ini(t), _fifo(t),
+                                       (t / "settings.ini.lock").symlink_to(t / "fifo"))[0],
+    "a-shell-profile": lambda t: _text(t, "# ~/.bashrc\nexport PATH=$HOME/bin:$PATH\n"
+                                          "alias ll='ls -l'\n"),
+    "a-git-config": lambda t: _text(t, "[user]\n\tname = Ada\n\temail = ada@example.org\n"),
+    "an-env-file": lambda t: _text(t, "API_KEY=secret\nDEBUG=1\n"),
+    "wide-characters": lambda t: _file(t) / ("\ufdfd" * 60),
 }
+
+
+def _ini(t: Path) -> Path:
+    path = t / "settings.ini"
+    path.write_text("[view]\ntheme=dark\n")
+    return path
+
+
+def _text(t: Path, text: str) -> Path:
+    path = t / "some-file"
+    path.write_text(text)
+    return path
 
 
 @pytest.mark.parametrize("kind", sorted(SETTINGS))
@@ -103,6 +129,7 @@ def test_a_settings_location_that_cannot_be_used_is_left_alone(kind, tmp_path, m
     window = make_window(tiny_model, settings=settings)
     assert window.banner.isVisible() and window.banner.textFormat() == Qt.TextFormat.PlainText
     assert "settings file" in window.banner.text()
+    assert window.minimumSizeHint().width() <= WINDOW_MIN_WIDTH
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
     qtbot.keyClick(window, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)   # dark theme
@@ -111,6 +138,21 @@ def test_a_settings_location_that_cannot_be_used_is_left_alone(kind, tmp_path, m
     window.close()
     settings.sync()
     assert _snapshot(location) == before
+    lock = f"{location}.lock"          # Qt's lock file: never made, or left as it was
+    assert not os.path.lexists(lock) or os.path.islink(lock) or stat.S_ISFIFO(os.lstat(lock).st_mode)
+
+
+def test_the_apps_own_settings_file_is_read_and_kept(tmp_path, monkeypatch, make_window,
+                                                      tiny_model, qtbot):
+    path = tmp_path / "settings.ini"
+    monkeypatch.setenv("CNN_PLAYGROUND_SETTINGS", str(path))
+    first = AppSettings()
+    window = make_window(tiny_model, settings=first)
+    first.set_last_folder(str(tmp_path))
+    window.close()
+    first.sync()
+    assert "[window]" in path.read_text() and AppSettings().problem is None
+    assert AppSettings().last_folder() == str(tmp_path)
 
 
 def test_garbage_in_a_small_settings_file_gives_defaults(tmp_path, monkeypatch, make_window,

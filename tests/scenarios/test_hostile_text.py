@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QGraphicsTextItem, QGraphicsView, QLabel, QWidget
 
 from engine import Model
 from engine.nn import presets
+from gui.state.model_info import file_label
 from gui.state.startup import initial_model
 
 pytestmark = [pytest.mark.scenario, pytest.mark.reliability]
@@ -30,10 +31,11 @@ LAYER_NAMES = ["<img src=probe>", "<img width=20000 height=20000>", "<b>relu</b>
                "<table width=9000><tr><td>t</td></tr></table>", "<h1 style=font-size:300px>H</h1>",
                "<a href='file:///etc/passwd'>x</a>", "<style>*{font-size:400px}</style>",
                "&lt;entity&gt; <i>fc</i>"]
-METADATA = {"preset": "<img src=probe>", "notes": "<img width=20000>",
+METADATA = {"preset": "<img src=probe> &Start", "notes": "<img width=20000>",
             "started_from": "<table width=9000><tr><td>t</td></tr></table>",
             "command": "<h1 style='font-size:300px'>train</h1>", "test_accuracy": 0.5}
-FILE_NAMES = ["<img src=probe>.npz", "<img width=20000 height=20000>.npz", "<b>x<\\b>.npz"]
+FILE_NAMES = ["<img src=probe>.npz", "<img width=20000 height=20000>.npz", "<b>x<\\b>.npz",
+              "model[*]x & <i>y.npz", "\ufdfd" * 60 + ".npz"]
 TAGS = ("<img", "<table", "<h1", "<a ", "<style", "<b>", "<i>")
 
 
@@ -92,7 +94,10 @@ def test_a_model_whose_every_text_is_markup_opens_as_plain_text(hostile_folder, 
         qtbot.wait(50)
         assert_no_markup_took_effect(window, size)
     status = window.statusBar().findChildren(QLabel)
-    assert any(file_name in label.text() for label in status)
+    assert any(file_label(path) in label.text() for label in status)
+    assert file_label(path) in window.windowHandle().title()       # "[*]" shown as itself
+    radio = window.training_panel.settings.current_radio
+    assert "&Start" in radio.text().replace("&&", "&") and "&&Start" in radio.text()
     titles = [label.text() for label in window.findChildren(QLabel)]
     for name in LAYER_NAMES[:4]:
         assert any(name in text for text in titles), name   # shown, literally

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel
 
 from engine import ModelFileError, load_model
 from engine.nn import presets
+from engine.nn.metadata import ModelCard
 from engine.system.command_line import strict_json
 from engine.training.evaluate import NonFiniteOutputError, evaluate, result_from_probabilities
 from gui.state.model_info import ModelInfo
@@ -105,7 +106,7 @@ def test_an_evaluation_never_turns_nan_into_an_accuracy(make_window, qtbot, mnis
 
 
 @pytest.mark.parametrize("value", [1e308, float("nan"), float("inf"), -0.1, 1.5, "99 %", True,
-                                   [0.9]])
+                                   [0.9], 10**400, -10**400])
 def test_a_recorded_accuracy_that_is_not_a_fraction_reads_as_unknown(make_window, tmp_path, value):
     model = presets.build("tiny", np.random.default_rng(0))
     model.metadata["test_accuracy"] = value
@@ -123,6 +124,13 @@ def test_a_recorded_accuracy_that_is_not_a_fraction_reads_as_unknown(make_window
     except ValueError:
         return
     assert ModelInfo.of(load_model(path)).test_accuracy is None
+
+
+def test_counts_too_large_to_mean_anything_read_as_unknown():
+    model = presets.build("tiny", np.random.default_rng(0))
+    model.metadata.update(epochs=10**400, steps=-1)
+    card = ModelCard.read(model.metadata)
+    assert card.epochs is None and card.steps is None
 
 
 def test_strict_json_has_no_nan_or_infinity():

@@ -32,9 +32,13 @@ class MaxPool2D(Layer):
     @classmethod
     def infer(cls, settings, input_shape, where):
         c, h, w = require_maps(input_shape, where)
-        ho, wo = window_output((h, w), as_pair(settings["pool_size"]),
-                               as_pair(settings["padding"]), as_pair(settings["stride"]), where)
-        return LayerShapes((c, ho, wo))
+        (k1, k2), stride = as_pair(settings["pool_size"]), as_pair(settings["stride"])
+        ho, wo = window_output((h, w), (k1, k2), as_pair(settings["padding"]), stride, where)
+        window_values = c * ho * wo * k1 * k2
+        # every window value is compared once (counted like a multiply-add); windows
+        # that overlap or leave gaps are copied for the backward pass (argmax)
+        return LayerShapes((c, ho, wo), macs=window_values,
+                           workspace=0 if (k1, k2) == stride else window_values)
 
     def explain(self, input_shape, output_shape, last):
         p = "×".join(str(v) for v in self.pool_size)

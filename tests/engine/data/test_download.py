@@ -13,6 +13,7 @@ import shutil
 import socket
 import sys
 import time
+import tracemalloc
 import types
 from pathlib import Path
 
@@ -306,3 +307,44 @@ def test_tqdm_progress_when_available(tmp_path, gz_dir, serve, monkeypatch):
     monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeTqdm))
     download_mnist(tmp_path / "c", base_urls=[serve(gz_dir)], progress=True)
     assert len(bars) == 4 and all(b.closed and b.n == b.total for b in bars)
+
+
+IN_THE_WAY = {
+    "dangling-link": lambda p: p.symlink_to("/nonexistent/usb/train-images"),
+    "link-to-a-folder": lambda p: (p.parent / "user").mkdir() or p.symlink_to(p.parent / "user"),
+    "fifo": os.mkfifo,
+    "folder": lambda p: p.mkdir(),
+    "link-loop": lambda p: p.symlink_to(p),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(IN_THE_WAY))
+def test_what_is_in_the_way_of_a_file_is_never_replaced(tmp_path, closed_port_url, kind):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    blocker = cache / f"{TRAIN_IMG}.gz"
+    IN_THE_WAY[kind](blocker)
+    before = (os.path.islink(blocker), os.readlink(blocker) if os.path.islink(blocker) else None)
+    with pytest.raises(MnistDownloadError, match=rf"{TRAIN_IMG}\.gz is there but is not a "
+                                                 r"regular file"):
+        download_mnist(cache, base_urls=[closed_port_url], progress=False)
+    assert os.path.lexists(blocker)
+    assert (os.path.islink(blocker), os.readlink(blocker) if os.path.islink(blocker) else None) \
+        == before
+    assert sorted(p.name for p in cache.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_huge_marker_is_not_read(tmp_path, gz_dir, serve):
+    """A folder with our name and a 3 GB (sparse) marker is not ours: kept, never read."""
+    cache = tmp_path / "cache"
+    fake = _our_stale_download(cache, ".download-huge", 7 * 86400)
+    with open(fake / download._MARKER, "r+b") as f:
+        f.truncate(3 << 30)
+    os.utime(fake, (time.time() - 7 * 86400,) * 2)
+    tracemalloc.start()
+    try:
+        download_mnist(cache, base_urls=[serve(gz_dir)], progress=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert fake.is_dir() and peak < 200 * 2**20

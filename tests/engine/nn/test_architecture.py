@@ -28,14 +28,15 @@ from engine.nn.layers import (LAYER_TYPES, ArchitectureError, Conv2D, Dense, Dro
 from engine.nn.limits import MAX_ACTIVATION, MAX_METADATA_DEPTH, MAX_PARAMS
 from engine.nn.model import Model
 
-# (name, type, output shape, parameter shapes, MACs of one image), by hand
+# (name, type, output shape, parameter shapes, MACs of one image), by hand; a max pool's
+# comparisons count as multiply-adds (one per window value)
 BENCH = [
     ("conv1", "Conv2D", (16, 28, 28), {"K": (1, 16, 5, 5), "b": (16,)}, 28 * 28 * 16 * 1 * 5 * 5),
     ("relu1", "ReLU", (16, 28, 28), {}, 0),                   # 28 = 1 + (28 + 2*2 - 5) // 1
-    ("pool1", "MaxPool2D", (16, 14, 14), {}, 0),              # 14 = 1 + (28 - 2) // 2
+    ("pool1", "MaxPool2D", (16, 14, 14), {}, 16 * 14 * 14 * 4),  # 14 = 1 + (28 - 2) // 2
     ("conv2", "Conv2D", (32, 10, 10), {"K": (16, 32, 5, 5), "b": (32,)}, 10 * 10 * 32 * 16 * 5 * 5),
     ("relu2", "ReLU", (32, 10, 10), {}, 0),
-    ("pool2", "MaxPool2D", (32, 5, 5), {}, 0),
+    ("pool2", "MaxPool2D", (32, 5, 5), {}, 32 * 5 * 5 * 4),
     ("flatten", "Flatten", (800,), {}, 0),                    # 32 * 5 * 5
     ("fc1", "Dense", (128,), {"W": (800, 128), "b": (128,)}, 800 * 128),
     ("relu3", "ReLU", (128,), {}, 0),
@@ -44,10 +45,10 @@ BENCH = [
 PLAYGROUND = [
     ("conv1", "Conv2D", (32, 28, 28), {"K": (1, 32, 5, 5), "b": (32,)}, 28 * 28 * 32 * 1 * 5 * 5),
     ("relu1", "ReLU", (32, 28, 28), {}, 0),
-    ("pool1", "MaxPool2D", (32, 14, 14), {}, 0),
+    ("pool1", "MaxPool2D", (32, 14, 14), {}, 32 * 14 * 14 * 4),
     ("conv2", "Conv2D", (64, 10, 10), {"K": (32, 64, 5, 5), "b": (64,)}, 10 * 10 * 64 * 32 * 5 * 5),
     ("relu2", "ReLU", (64, 10, 10), {}, 0),
-    ("pool2", "MaxPool2D", (64, 5, 5), {}, 0),
+    ("pool2", "MaxPool2D", (64, 5, 5), {}, 64 * 5 * 5 * 4),
     ("flatten", "Flatten", (1600,), {}, 0),                   # 64 * 5 * 5
     ("fc1", "Dense", (128,), {"W": (1600, 128), "b": (128,)}, 1600 * 128),
     ("relu3", "ReLU", (128,), {}, 0),
@@ -57,10 +58,10 @@ PLAYGROUND = [
 TINY = [
     ("conv1", "Conv2D", (8, 28, 28), {"K": (1, 8, 3, 3), "b": (8,)}, 28 * 28 * 8 * 1 * 3 * 3),
     ("relu1", "ReLU", (8, 28, 28), {}, 0),                    # 28 = 1 + (28 + 2*1 - 3) // 1
-    ("pool1", "MaxPool2D", (8, 14, 14), {}, 0),
+    ("pool1", "MaxPool2D", (8, 14, 14), {}, 8 * 14 * 14 * 4),
     ("conv2", "Conv2D", (16, 14, 14), {"K": (8, 16, 3, 3), "b": (16,)}, 14 * 14 * 16 * 8 * 3 * 3),
     ("relu2", "ReLU", (16, 14, 14), {}, 0),
-    ("pool2", "MaxPool2D", (16, 7, 7), {}, 0),
+    ("pool2", "MaxPool2D", (16, 7, 7), {}, 16 * 7 * 7 * 4),
     ("flatten", "Flatten", (784,), {}, 0),                    # 16 * 7 * 7
     ("fc1", "Dense", (10,), {"W": (784, 10), "b": (10,)}, 784 * 10),
 ]
@@ -105,8 +106,8 @@ ODD = arch([
     {"type": "Dropout", "name": "d", "rate": 0.25, "seed": 3},
     {"type": "Dense", "name": "out", "in_features": 6, "out_features": 3},
 ], input_shape=(3, 9, 7))
-ODD_HAND = [("c1", (4, 5, 2), 5 * 2 * 4 * 3 * 3 * 2), ("p1", (4, 3, 1), 0),
-            ("c2", (6, 1, 1), 1 * 1 * 6 * 4 * 3 * 1), ("p2", (6, 1, 1), 0), ("f", (6,), 0),
+ODD_HAND = [("c1", (4, 5, 2), 5 * 2 * 4 * 3 * 3 * 2), ("p1", (4, 3, 1), 4 * 3 * 1 * 3 * 3),
+            ("c2", (6, 1, 1), 1 * 1 * 6 * 4 * 3 * 1), ("p2", (6, 1, 1), 6), ("f", (6,), 0),
             ("d", (6,), 0), ("out", (3,), 6 * 3)]
 
 
@@ -247,6 +248,10 @@ def test_infer_agrees_with_the_layer_and_its_forward_pass(case, training):
         assert shapes.macs == shapes.output[1] * shapes.output[2] * d * c * k1 * k2
     elif isinstance(layer, Dense):            # in * out
         assert shapes.macs == input_shape[0] * shapes.output[0]
+    elif isinstance(layer, MaxPool2D):        # one comparison per window value: C * Ho * Wo * k1 * k2
+        window_values = math.prod(shapes.output) * math.prod(layer.pool_size)
+        assert shapes.macs == window_values
+        assert shapes.workspace == (0 if layer.pool_size == layer.stride else window_values)
     else:
         assert shapes.macs == 0
     # and a one-layer architecture (plus flatten and a 10-class dense head) says the same

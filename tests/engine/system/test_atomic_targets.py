@@ -116,3 +116,59 @@ def test_a_new_file_gets_the_default_permissions_and_an_old_one_keeps_its_own(tm
     kept.chmod(0o600)
     write(kept)
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600 and kept.read_bytes() == b"new"
+
+
+def test_a_path_ending_in_a_slash_names_a_folder_and_is_refused(tmp_path):
+    with pytest.raises(IsADirectoryError, match="ends with /"):
+        write(str(tmp_path / "model.npz") + "/")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("length", [200, 250, 255])
+def test_the_longest_file_names_can_be_saved(tmp_path, length):
+    path = tmp_path / ("L" * (length - 4) + ".npz")
+    write(path, b"long")
+    assert path.read_bytes() == b"long" and leftovers(tmp_path) == []
+
+
+def test_a_name_longer_than_the_file_system_allows_names_the_users_path(tmp_path):
+    path = tmp_path / ("L" * 300 + ".npz")
+    with pytest.raises(OSError, match="longer than 255 bytes") as info:
+        write(path)
+    assert info.value.filename == str(path) and leftovers(tmp_path) == []
+
+
+IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="giving a file to another user needs root")
+def test_an_overwritten_file_keeps_its_owner_and_set_group_id(tmp_path):
+    path = tmp_path / "shared.npz"
+    path.write_bytes(b"old")
+    os.chown(path, 1000, 1000)
+    path.chmod(0o2664)
+    write(path)
+    info = path.stat()
+    assert (info.st_uid, info.st_gid) == (1000, 1000)
+    assert stat.S_IMODE(info.st_mode) == 0o2664 and path.read_bytes() == b"new"
+
+
+@pytest.mark.skipif(not IS_ROOT, reason="giving files to other users needs root")
+def test_another_users_file_in_a_sticky_folder_is_refused_before_writing(tmp_path, monkeypatch):
+    """As on /tmp: the rename would fail after the work; it is refused first.
+    (The check runs as if this process were user 1002; root may replace anything.)"""
+    folder = tmp_path / "sticky"
+    folder.mkdir()
+    folder.chmod(0o1777)
+    os.chown(folder, 1001, 1001)
+    theirs, mine = folder / "theirs.npz", folder / "mine.npz"
+    for path, uid in ((theirs, 1000), (mine, 1002)):
+        path.write_bytes(b"old")
+        os.chown(path, uid, uid)
+        path.chmod(0o666)
+    monkeypatch.setattr(os, "geteuid", lambda: 1002)
+    with pytest.raises(PermissionError, match="sticky bit"):
+        writable_target(theirs)
+    assert writable_target(mine)[0] == mine          # one's own file: fine
+    assert writable_target(folder / "new.npz")[0] == folder / "new.npz"
+    assert theirs.read_bytes() == b"old"

@@ -100,6 +100,14 @@ def test_every_tooltip_is_a_literal_or_escaped():
     assert found == []
 
 
+def test_every_window_title_is_a_literal_or_escaped():
+    found = [f"{f}:{line}: {ast.unparse(call)}" for f, line, call in
+             _calls(lambda name, owner: name == "setWindowTitle")
+             if not (isinstance(call.args[0], ast.Constant)
+                     or getattr(call.args[0].func, "id", "") == "plain_title")]
+    assert found == []
+
+
 def test_no_graphics_text_is_set_from_a_variable():
     """pyqtgraph titles, axis labels and HTML text items render markup: they take
     literals or the app's own markup builders (a call), never a bare variable."""
