@@ -18,10 +18,8 @@ import numpy as np
 
 from . import load_model
 from .data.dataset import Dataset
-from .data.mnist import ENV_VAR, ensure_mnist, load_mnist, mnist_model_problem
+from .data.mnist import ENV_VAR, check_mnist_model, ensure_mnist, load_mnist
 from .nn import presets
-from .nn.architecture import describe_architecture
-from .nn.costs import check_training_step
 from .nn.metadata import record_test_accuracy, record_training
 from .system.command_line import (UsageError, existing_file, float_in, folder_path, int_in,
                                   output_file, run_command, strict_json)
@@ -31,7 +29,6 @@ from .training.optim import OPTIMIZERS, default_lr
 from .training.reports import EpochReport, FinishedReport, StepReport
 from .training.schedules import SCHEDULES
 from .training.trainer import Trainer
-
 
 
 def _progress_line(text: str) -> None:
@@ -100,13 +97,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _check_for_mnist(model, what: str) -> None:
-    """A model trained or evaluated on MNIST must read 28x28 digits and score 10 classes."""
-    problem = mnist_model_problem(model, what)
-    if problem is not None:
-        raise ValueError(problem)
-
-
 def cmd_train(args, command: str) -> int:
     """``command``: the command line that ran it (recorded in the model's metadata)."""
     lr = args.lr if args.lr is not None else default_lr(args.optimizer)
@@ -117,12 +107,11 @@ def cmd_train(args, command: str) -> int:
     config.validate()
     if args.init:
         model = load_model(args.init)
-        _check_for_mnist(model, f"--init {args.init.name}")
+        check_mnist_model(model, f"--init {args.init.name}")
     else:
         model = presets.build(args.preset, np.random.default_rng(args.seed))
     try:      # before any data is loaded: a batch that could never fit is a usage error
-        check_training_step(describe_architecture(model.config(), serviceable=False),
-                            args.batch_size)
+        Trainer.check_batch(model, args.batch_size)
     except ValueError as exc:
         raise UsageError(f"argument --batch-size: {exc}") from None
     data = Dataset.from_mnist(load_mnist(args.data_dir, download=not args.no_download,
@@ -174,7 +163,7 @@ def _summary(finished, history, model, config, out) -> dict:
 
 def cmd_evaluate(args) -> int:
     model = load_model(args.model)
-    _check_for_mnist(model, "the model")
+    check_mnist_model(model, "the model")
     data = load_mnist(args.data_dir, download=not args.no_download, progress=True)
     t = time.perf_counter()
     result = evaluate(model, data.test_images, data.test_labels)

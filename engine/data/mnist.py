@@ -21,7 +21,8 @@ from .mnist_files import (ENV_VAR, FILES, IMAGE_SIZE, MAX_IDX_BYTES, MIRRORS, Do
 __all__ = [
     "ENV_VAR", "FILES", "IMAGE_SIZE", "MAX_IDX_BYTES", "MIRRORS", "DownloadCancelled",
     "MnistData", "MnistDownloadError", "MnistError", "MnistFile", "MnistNotFoundError",
-    "MNIST_CLASSES", "MNIST_SHAPE", "data_dir_problem", "download_mnist", "ensure_mnist", "find_file", "load_idx", "load_mnist", "missing_files",
+    "MNIST_CLASSES", "MNIST_SHAPE", "check_mnist_model", "data_dir_problem", "download_mnist",
+    "ensure_mnist", "find_file", "load_idx", "load_mnist", "missing_files",
     "mnist_model_problem", "resolve_data_dir",
 ]
 
@@ -83,3 +84,10 @@ def mnist_model_problem(model, what: str = "the model") -> str | None:
         return (f"{what} has {model.num_classes} classes; MNIST has {MNIST_CLASSES} "
                 f"(digits 0 to 9)")
     return None
+
+
+def check_mnist_model(model, what: str = "the model") -> None:
+    """Raise ``ValueError`` with :func:`mnist_model_problem`'s words, if any."""
+    problem = mnist_model_problem(model, what)
+    if problem is not None:
+        raise ValueError(problem)

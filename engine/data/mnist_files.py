@@ -18,6 +18,8 @@ from typing import Callable, Literal
 
 import numpy as np
 
+from ..system.paths import folder_problem
+
 PathLike = str | os.PathLike
 Kind = Literal["images", "labels"]
 #: ``progress(done_bytes, total_bytes_or_None, filename)``; return ``False``
@@ -158,25 +160,9 @@ def missing_files(data_dir: PathLike | None = None) -> tuple[str, ...]:
     return tuple(f.name for f in FILES if find_file(folder, f.name) is None)
 
 
-def data_dir_problem(folder: PathLike) -> str | None:
-    """Why ``folder`` cannot serve as the MNIST folder, in words, or None.
-
-    A folder that does not exist yet is fine (a download creates it) as long as
-    what exists of its path is folders; an existing one must be a readable folder."""
-    path = Path(folder)
-    try:
-        if path.exists():
-            if not path.is_dir():
-                return f"{path} is not a folder"
-            if not os.access(path, os.R_OK | os.X_OK):
-                return f"{path} cannot be read"
-            return None
-        for parent in path.parents:
-            if parent.exists():
-                return None if parent.is_dir() else f"{parent} is a file, not a folder"
-    except (OSError, ValueError) as exc:
-        return f"{path.name[:40]}... cannot be used ({getattr(exc, 'strerror', None) or exc})"
-    return None
+#: Why a folder cannot serve as the MNIST folder, in words, or None (a missing
+#: one is fine: a download creates it).
+data_dir_problem = folder_problem
 
 
 def how_to_point() -> str:

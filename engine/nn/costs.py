@@ -65,9 +65,9 @@ def check_serviceable(summary) -> None:
 def check_training_step(summary, batch: int, itemsize: int = 4) -> None:
     """Raise ``ValueError`` if a training step of ``batch`` would need more
     than :data:`~engine.nn.limits.MAX_TRAIN_BYTES`."""
-    need = training_step_bytes(summary, batch, itemsize)
+    per_sample, fixed = _training_step_parts(summary, itemsize)
+    need = batch * per_sample + fixed
     if need > MAX_TRAIN_BYTES:
-        per_sample, fixed = _training_step_parts(summary, itemsize)
         largest = max(1, (MAX_TRAIN_BYTES - fixed) // per_sample)
         raise ValueError(f"a batch of {batch:,} needs about {need / 2**30:.1f} GB per training "
                          f"step with this network (limit {MAX_TRAIN_BYTES / 2**30:.0f} GB); use a "

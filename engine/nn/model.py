@@ -4,9 +4,11 @@
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 from collections import Counter
+from typing import Iterator
 
 import numpy as np
 
@@ -179,6 +181,17 @@ class Model:
     def eval(self) -> "Model":
         return self.train(False)
 
+    @contextlib.contextmanager
+    def evaluating(self) -> Iterator["Model"]:
+        """Evaluation mode (no dropout, no caches) inside the ``with`` block;
+        the mode it had is restored after it."""
+        was_training = self.layers[0].training if self.layers else False
+        self.eval()
+        try:
+            yield self
+        finally:
+            self.train(was_training)
+
     def forward(self, x: np.ndarray, keep_activations: bool = False):
         """Logits for ``x: (N, C, H, W)``.
 
@@ -201,12 +214,8 @@ class Model:
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """``x: (N, 1, 28, 28)`` float32 in [0, 1] -> class probabilities ``(N, 10)``."""
-        was_training = self.layers[0].training if self.layers else False
-        self.eval()
-        try:
+        with self.evaluating():
             return F.softmax(self.forward(x))
-        finally:
-            self.train(was_training)
 
     def probe_inputs(self) -> np.ndarray:
         """A few inputs of this model's shape, ``(4, C, H, W)`` in [0, 1]: blank,
@@ -221,13 +230,8 @@ class Model:
     def outputs_are_finite(self) -> bool:
         """True if the logits of :meth:`probe_inputs` are all finite numbers.
         Finite weights can still overflow (e.g. 1e37): such a model cannot predict."""
-        with np.errstate(all="ignore"):
-            was_training = self.layers[0].training if self.layers else False
-            self.eval()
-            try:
-                return bool(np.all(np.isfinite(self.forward(self.probe_inputs()))))
-            finally:
-                self.train(was_training)
+        with np.errstate(all="ignore"), self.evaluating():
+            return bool(np.all(np.isfinite(self.forward(self.probe_inputs()))))
 
     def predict(self, x: np.ndarray, batch_size: int = 1000) -> np.ndarray:
         """Predicted class ``(N,)`` int64, evaluated in batches."""

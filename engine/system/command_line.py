@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from .atomic import writable_target
+from .paths import folder_problem
 
 
 def int_in(lo: int, hi: int):
@@ -71,13 +72,11 @@ def _expanded(text: str) -> Path:
 
 
 def folder_path(text: str) -> Path:
-    """A folder that exists or can be made (no file in the way)."""
+    """A readable folder, or one that can be made (no file in the way)."""
     path = _expanded(text)
-    for part in (path, *path.parents):
-        if part.exists():
-            if not part.is_dir():
-                raise argparse.ArgumentTypeError(f"{text!r}: {part} is not a folder")
-            break
+    problem = folder_problem(path)
+    if problem is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return path
 
 
@@ -93,14 +92,11 @@ def output_file(suffix: str | None = None):
         path = _expanded(text)
         if suffix is not None and path.suffix.lower() != suffix:
             raise argparse.ArgumentTypeError(f"{text!r}: the file name must end in {suffix}")
-        try:
-            target, _ = writable_target(path)
+        try:      # also checks that the folder can be written
+            writable_target(path)
         except OSError as exc:
             raise argparse.ArgumentTypeError(f"cannot write {text!r}: {exc.strerror or exc}") \
                 from None
-        if not os.access(target.parent, os.W_OK | os.X_OK):
-            raise argparse.ArgumentTypeError(f"cannot write {text!r}: the folder "
-                                             f"{target.parent} is not writable")
         return path
     return parse
 

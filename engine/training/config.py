@@ -22,6 +22,30 @@ MAX_CLI_LR = 100.0
 _COUNTS = ("epochs", "batch_size", "warmup_steps", "seed", "subset", "eval_subset", "workers")
 _OPTIONAL = ("subset", "eval_subset", "workers")
 
+_LABELS = {"lr": "learning rate", "max_loss": "divergence threshold"}
+
+
+def _allowed(name: str, value, lo, hi) -> bool:
+    """``value`` is a setting ``name`` may take: a whole number for a count, a
+    finite number otherwise, within ``[lo, hi]`` (the learning rate above 0)."""
+    whole = isinstance(value, int) and not isinstance(value, bool)
+    if name in _COUNTS:
+        return whole and lo <= value <= hi
+    if not whole and not (isinstance(value, float) and math.isfinite(value)):
+        return False
+    return lo < value <= hi if name == "lr" else lo <= value <= hi
+
+
+def _range_error(name: str, value, lo, hi) -> ValueError:
+    label = _LABELS.get(name, name.replace("_", " "))
+    if name in _COUNTS:
+        wanted = f"a whole number from {lo:,} to {hi:,}"
+    elif name == "lr":
+        wanted = f"a number above {lo:g} up to {hi:g}"
+    else:
+        wanted = f"a number from {lo:g} to {hi:g}"
+    return ValueError(f"{label} must be {wanted}, got {value!r}")
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -47,18 +71,8 @@ class TrainConfig:
         """Raise ``ValueError`` naming the first setting that cannot work."""
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
-            if value is None and name in _OPTIONAL:
-                continue
-            whole = isinstance(value, int) and not isinstance(value, bool)
-            number = whole or isinstance(value, float)
-            if name in _COUNTS and not whole or not number or not math.isfinite(value) \
-                    or not lo <= value <= hi or name == "lr" and value == 0:
-                label = {"lr": "learning rate", "max_loss": "divergence threshold"}.get(
-                    name, name.replace("_", " "))
-                span = f"from {lo:,} to {hi:,}" if name in _COUNTS else \
-                    f"{'above' if name == 'lr' else 'from'} {lo:g} {'up ' if name == 'lr' else ''}to {hi:g}"
-                kind = "a whole number" if name in _COUNTS else "a number"
-                raise ValueError(f"{label} must be {kind} {span}, got {value!r}")
+            if not (value is None and name in _OPTIONAL) and not _allowed(name, value, lo, hi):
+                raise _range_error(name, value, lo, hi)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"unknown optimizer {self.optimizer!r} (choose {', '.join(OPTIMIZERS)})")
         if self.schedule not in SCHEDULES:

@@ -44,13 +44,19 @@ class Trainer:
         slices, made and closed by :meth:`run`)
     """
 
+    @staticmethod
+    def check_batch(model: Model, batch_size: int) -> None:
+        """Raise ``ValueError`` if one training step of ``batch_size`` images
+        would need more memory than :func:`engine.nn.costs.check_training_step` allows."""
+        first = next(iter(model.named_params().values()), None)
+        check_training_step(describe_architecture(model.config(), serviceable=False),
+                            batch_size, 4 if first is None else first.itemsize)
+
     def __init__(self, model: Model, data: Dataset, config: TrainConfig = TrainConfig(),
                  evaluator: Evaluator | None = None):
         config.validate()
         data.check_model(model)
-        first = next(iter(model.named_params().values()), None)
-        check_training_step(describe_architecture(model.config(), serviceable=False),
-                            config.batch_size, 4 if first is None else first.itemsize)
+        self.check_batch(model, config.batch_size)
         self.model, self.data, self.config = model, data, config
         self.rng = np.random.default_rng(config.seed)
         self.optimizer = config.optimizer_config().build()

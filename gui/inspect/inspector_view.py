@@ -123,7 +123,8 @@ class InspectorView(Panel):
         levels = symmetric_levels(a) if self._signed else positive_levels(a)
         lut = self._theme.diverging_lut() if self._signed else self._theme.sequential_lut()
         self.map_view.set_image(a, levels, lut)
-        self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {a.mean(dtype=np.float64):.2g}")
+        mean = a.mean(dtype=np.float64)        # float32 sums of huge values overflow
+        self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {mean:.2g}")
         if self._hover_map is not None:
             self._hover_map_at(*self._hover_map)
 

@@ -160,15 +160,10 @@ class PredictionController(QObject):
         t1 = time.perf_counter()
         if x is None:
             return PredictionResult(None, None, model=model, preprocess_ms=(t1 - t0) * 1e3)
-        was_training = bool(model.layers and model.layers[0].training)
-        model.eval()  # dropout off, no caches
-        try:     # overflowing weights give inf/NaN (reported below), not warnings
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                logits, acts = model.forward(x[None], keep_activations=True)  # (1, classes)
-                probs = np.asarray(softmax(logits)[0], dtype=np.float64)    # (classes,)
-        finally:
-            if was_training:
-                model.train(True)
+        # dropout off, no caches; overflowing weights give inf/NaN (reported below), not warnings
+        with model.evaluating(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            logits, acts = model.forward(x[None], keep_activations=True)  # (1, classes)
+            probs = np.asarray(softmax(logits)[0], dtype=np.float64)    # (classes,)
         activations = {name: np.array(a[0], order="C") for name, a in acts.items()}  # copies
         broken = [name for name, a in activations.items() if not np.isfinite(a).all()]
         for name in broken:            # the views show finite numbers only

@@ -12,9 +12,9 @@ missing (then it is created on the first save) or a regular file of at most
 :data:`MAX_SETTINGS_BYTES` that can be read and written and holds only our
 groups, with no lock file in the way. Anything else - a folder, a device such
 as /dev/null, a FIFO or a FIFO as the lock file (Qt would block on it), a huge
-or foreign file (a shell profile named by mistake), a path too long - is left alone: the settings then live in a
-private temporary file for this session and :attr:`AppSettings.problem` says
-why (the window shows it).
+or foreign file (a shell profile named by mistake), a path too long - is left
+alone: the settings then live in a private temporary file for this session and
+:attr:`AppSettings.problem` says why (the window shows it).
 """
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QApplication, QHBoxLayout, QScrollArea, QTabWidge
 
 from engine import Model
 from engine.data.dataset import Dataset
-from engine.data.mnist import mnist_model_problem
+from engine.data.mnist import check_mnist_model
 from engine.nn import presets
 from engine.nn.metadata import ModelCard, clear_training_record
 from engine.training.reports import EpochReport, FinishedReport, RunPlan
@@ -50,9 +50,7 @@ def starting_model(current: Model | None, preset: str, seed: int) -> tuple[Model
     if current is None:
         return presets.build(preset, np.random.default_rng(seed)), \
             f"fresh {preset} weights (seed {seed})"
-    problem = mnist_model_problem(current, "the current model")
-    if problem is not None:
-        raise ValueError(problem)
+    check_mnist_model(current, "the current model")
     return current.clone(keep_source=False), f"the weights of {model_label(current)}"
 
 

@@ -80,7 +80,8 @@ class TrainingSettingsForm(QWidget):
         self.preset_combo.setObjectName("presetCombo")
         for name in PRESETS:
             self.preset_combo.addItem(name, name)
-            self.preset_combo.setItemData(self.preset_combo.count() - 1, plain_tooltip(PRESET_NOTES.get(name, "")),
+            self.preset_combo.setItemData(self.preset_combo.count() - 1,
+                                          plain_tooltip(PRESET_NOTES.get(name, "")),
                                           Qt.ItemDataRole.ToolTipRole)
         self.preset_combo.setCurrentIndex(max(0, self.preset_combo.findData("tiny")))
         self.preset_note = plain_label()

@@ -30,12 +30,8 @@ def ask_open_path(parent: QWidget, title: str, folder: str) -> str | None:
 
 def installed_folders() -> list[Path]:
     """The folders the app is installed in (its packages and the bundled model's)."""
-    folders = [Path(engine.__file__).resolve().parent, Path(__file__).resolve().parents[1]]
-    try:
-        folders.append(engine.bundled_model_path().resolve().parent)
-    except FileNotFoundError:
-        pass
-    return folders
+    return [Path(engine.__file__).resolve().parent, Path(__file__).resolve().parents[1],
+            engine.bundled_model_path().resolve().parent]
 
 
 def save_folder(folder: str | None) -> str:
