@@ -8,7 +8,13 @@ object and listen to its signals.
 * the **live** model is a copy of the weights being trained, refreshed from the
   training thread's snapshots; while a run lasts the views follow it, unless the
   user opens another model meanwhile;
-* the **shown** model is the live one while it is followed, else the current one.
+* the **shown** model is the live one while it is followed, else the current one;
+* the **previous** model is the one that was current before a run's trained
+  model took its place (so the user can go back to it), or None.
+
+When a run ends with a trained model while its live weights are still
+followed, the trained model becomes the current one (the network the learner
+just trained stays in use); :meth:`AppState.go_back` restores the previous one.
 
 Signals (all in the GUI thread):
 
@@ -46,6 +52,7 @@ class AppState(QObject):
         self._live: Model | None = None
         self._follow_live = False
         self._live_accuracy: float | None = None
+        self._previous: Model | None = None
         self._info = ModelInfo.of(model)
 
     # ------------------------------------------------------------------ read
@@ -65,6 +72,11 @@ class AppState(QObject):
         return self._live if self._live is not None and self._follow_live else self._current
 
     @property
+    def previous_model(self) -> Model | None:
+        """The model that was current before a trained model replaced it, or None."""
+        return self._previous
+
+    @property
     def info(self) -> ModelInfo:
         return self._info
 
@@ -80,6 +92,8 @@ class AppState(QObject):
         model that cannot read drawings; nothing changes then."""
         check_model(model)
         before = self.shown_model
+        if model is not self._current:
+            self._previous = None       # going back is offered right after a run only
         self._current, self._follow_live = model, False
         self._announce(before)
 
@@ -103,13 +117,31 @@ class AppState(QObject):
         self._live_accuracy = accuracy
         self._refresh_info()
 
-    def end_training(self) -> None:
-        """The run ended: show the current model again (unless it is shown already)."""
+    def end_training(self, trained: Model | None = None) -> bool:
+        """The run ended. With a ``trained`` model while the live weights were
+        still followed, that model becomes the current one (the previous one
+        is kept for :meth:`go_back`); otherwise the current model is shown
+        again. Returns True if ``trained`` became current."""
         if self._live is None:
-            return
+            return False
         before = self.shown_model
+        adopt = trained is not None and self._follow_live
+        if adopt:
+            check_model(trained)
+            self._previous, self._current = self._current, trained
         self._live, self._follow_live, self._live_accuracy = None, False, None
         self._announce(before)
+        return adopt
+
+    def go_back(self) -> bool:
+        """Make the previous model current again (after a run adopted its
+        trained model). Returns False when there is none."""
+        if self._previous is None or self._live is not None:
+            return False
+        before = self.shown_model
+        self._current, self._previous = self._previous, None
+        self._announce(before)
+        return True
 
     def weights_changed(self, model: Model) -> None:
         """``model``'s weights were changed in place (e.g. by a training step)."""

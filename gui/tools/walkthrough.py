@@ -9,8 +9,9 @@ checks each step, saving a screenshot of the window at every stage:
 3. while it trains, draw the ten example digits with the mouse every few
    seconds and note what the live network answers (it should improve);
    after ``--seconds``, if the run is not over,
-4. click Stop; wait for the evaluation of the final weights, open the
-   Evaluation tab and a confusion-matrix cell;
+4. click Stop; the trained model stays in use; "Back to previous model"
+   brings the bundled one back; wait for the evaluation of the final
+   weights, open the Evaluation tab and a confusion-matrix cell;
 5. click "Save model..." (the file dialog answers with a path), then
    "Open..." the saved file: the status bar names it with its test accuracy
    and the drawing gets the same answer as from the trained network.
@@ -150,8 +151,11 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
                        and not panel.evaluation_view.busy, 120, "the final evaluation")
             accuracy = ModelCard.read(panel.trained_model.metadata).test_accuracy
             summary["test_accuracy"] = accuracy
+            if window.model is not panel.trained_model:
+                raise WalkthroughError("the trained model is not in use after the run")
+            _click(panel.run_box.back_button)
             if window.model is not bundled:
-                raise WalkthroughError("the bundled model did not come back after training")
+                raise WalkthroughError("'Back to previous model' did not bring the bundled model back")
             _click_tab(panel.view_tabs, panel.evaluation_view)
             panel.evaluation_view.select_cell(4, 9)  # what a click on row 4, column 9 does
             shot("evaluation")

@@ -36,8 +36,9 @@ from ..widgets.file_dialogs import ask_save_path, show_warning
 from .data_box import DataBox
 from .evaluation_view import EvaluationView
 from .plots import TrainingPlots
-from .run_box import RunBox, format_duration
+from .run_box import RunBox
 from .run_controller import RunController, RunState
+from .run_messages import finished_text, plan_text
 from .settings_form import TrainingSettingsForm
 from .trained_model import TrainedModel
 
@@ -82,7 +83,7 @@ class TrainingPanel(QWidget):
         self.run_box = RunBox()
         self.plots = TrainingPlots()
         self.evaluation_view = EvaluationView()
-        self.result = TrainedModel(self.evaluation_view, self)
+        self.result = TrainedModel(self.evaluation_view, state, self)
         self._started_from = ""
         self._closing = False
         self._layout()
@@ -112,6 +113,7 @@ class TrainingPanel(QWidget):
         box.pause_button.toggled.connect(self._pause_toggled)
         box.stop_button.clicked.connect(self.stop_training)
         box.use_button.clicked.connect(self.use_trained_model)
+        box.back_button.clicked.connect(self.use_previous_model)
         box.save_button.clicked.connect(self._save_clicked)
         self.settings.sigChanged.connect(self._update_enabled)
         self.data.sigChanged.connect(self._update_enabled)
@@ -215,22 +217,19 @@ class TrainingPanel(QWidget):
 
     def use_trained_model(self) -> None:
         """Make the trained model the application's current model."""
-        if self.trained_model is not None and self.state is not None:
-            self.state.open_model(self.trained_model)
-            self.run_box.set_status(f"Now using the trained model ({model_label(self.trained_model)}).")
+        self._say(self.result.use())
+
+    def use_previous_model(self) -> None:
+        """Go back to the model that was open before the run's trained model
+        replaced it (the trained model stays offered by "Use this model")."""
+        self._say(self.result.go_back())
 
     def save_trained_model(self, path) -> bool:
         """Write the trained model to ``path`` (atomic: temp file + rename)."""
-        if self.trained_model is None:
-            return False
         problem = self.result.save(path)
-        if problem is not None:
-            self.run_box.set_status("Saving failed.", problem)
-            return False
-        if self.state is not None:
-            self.state.metadata_changed(self.trained_model)
-        self.run_box.set_status(f"Saved {file_label(path)}.")
-        return True
+        self.run_box.set_status("Saving failed." if problem else f"Saved {file_label(path)}.",
+                                problem)
+        return problem is None
 
     def evaluate_current_model(self) -> None:
         """Evaluate the application's current model on the test set (off the GUI thread)."""
@@ -253,9 +252,7 @@ class TrainingPanel(QWidget):
     def _run_started(self, plan: RunPlan) -> None:
         self.plots.set_total_steps(plan.total_steps)
         self.run_box.set_total_steps(plan.total_steps)
-        self.run_box.set_status(f"Training on {plan.train_images:,} images, testing on "
-                                f"{plan.test_images:,}: {plan.epochs} epoch(s) of "
-                                f"{plan.steps_per_epoch:,} steps\u2026")
+        self.run_box.set_status(plan_text(plan))
 
     def _progress(self, reports) -> None:
         self.plots.add_steps(reports)
@@ -275,15 +272,10 @@ class TrainingPanel(QWidget):
                                              f"Training, epoch {report.epoch}")
 
     def _finished(self, report: FinishedReport) -> None:
-        """The run is over (its thread may still be ending): say so, show the
-        current model again; the trained model is taken in :meth:`_ended`."""
-        if self.state is not None:
-            self.state.end_training()
-        how = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}.get(
-            report.reason, report.reason)
-        acc = "" if report.test_accuracy is None else f" · test accuracy {report.test_accuracy:.2%}"
-        self.run_box.set_status(f"{how} after {report.steps:,} steps ({report.epochs_completed} "
-                                f"epoch(s), {format_duration(report.elapsed_s)}){acc}.",
+        """The run is over (its thread may still be ending): say so; the
+        trained model is taken (and put in use) in :meth:`_ended`."""
+        plan = self.run.plan
+        self.run_box.set_status(finished_text(report, plan.steps_per_epoch if plan else 0),
                                 report.message if report.reason == "diverged" else None)
 
     def _failed(self, message: str) -> None:
@@ -294,14 +286,18 @@ class TrainingPanel(QWidget):
 
     def _ended(self) -> None:
         """The run's thread has ended: keep the trained model (recording how it
-        was trained, measuring it if needed) and announce the end."""
-        if self.state is not None:
-            self.state.end_training()
+        was trained, measuring it if needed), put it in use unless the user
+        opened another model meanwhile, and announce the end."""
         report = self.run.finished_report
         if report is None:
+            if self.state is not None:
+                self.state.end_training()
             return
         self.result.take(self.run, report, self._started_from, self.data.dataset,
                          measure=not self._closing)
+        adopted = self.result.put_in_use(closing=self._closing)
+        if adopted:
+            self.run_box.set_result(adopted)
         self._update_enabled()
         self.sigTrainingFinished.emit(report)
 
@@ -341,11 +337,17 @@ class TrainingPanel(QWidget):
         state = self.run.state
         self.settings.set_locked(state.active)
         self.run_box.show_state(state, can_start=self.data.ready() and not self._closing,
-                                has_result=self.trained_model is not None)
+                                has_result=self.trained_model is not None,
+                                result_in_use=self.result.in_use, can_go_back=self.result.can_go_back)
         # (not while an evaluation runs: e.g. the trained model's own measurement)
         self.evaluation_view.set_evaluate_enabled(
             self.state is not None and not state.active and self.data.ready()
             and not self.evaluation_view.busy)
+
+    def _say(self, message: str | None) -> None:
+        if message:
+            self.run_box.set_status(message)
+            self._update_enabled()
 
     def _save_clicked(self) -> None:
         if self.trained_model is None:

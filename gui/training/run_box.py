@@ -7,7 +7,6 @@ shows a step report. The panel connects the buttons.
 """
 from __future__ import annotations
 
-import math
 import time
 
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
@@ -17,26 +16,17 @@ from engine.training.reports import StepReport
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..widgets.text_line import TextLine
 from .run_controller import RunState
+from .run_messages import format_duration
 
 #: The progress text is refreshed at most this often (s); the curves at 2-10 Hz.
 PROGRESS_TEXT_INTERVAL_S = 0.25
-
-
-def format_duration(seconds: float) -> str:
-    """``75.4`` -> ``"1:15"``; hours when needed; ``"–"`` when unknown."""
-    if not math.isfinite(seconds):
-        return "–"
-    seconds = int(round(max(0.0, seconds)))
-    h, rest = divmod(seconds, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
 class RunBox(QGroupBox):
     """Run controls and status. Object names (public handles):
     ``startTrainingButton``, ``pauseTrainingButton``, ``stopTrainingButton``,
     ``trainingProgress``, ``trainingStatus``, ``useTrainedModelButton``,
-    ``saveTrainedModelButton``."""
+    ``previousModelButton``, ``saveTrainedModelButton``."""
 
     def __init__(self, parent=None):
         super().__init__("Run", parent)
@@ -62,6 +52,10 @@ class RunBox(QGroupBox):
         self.use_button = QPushButton("Use this model")
         self.use_button.setObjectName("useTrainedModelButton")
         self.use_button.setToolTip("Make the trained network the one the canvas uses")
+        self.back_button = QPushButton("Back to previous model")
+        self.back_button.setObjectName("previousModelButton")
+        self.back_button.setToolTip("Use the model that was open before this run again "
+                                    "(the trained model stays here: Use this model)")
         self.save_button = QPushButton("Save model\u2026")
         self.save_button.setToolTip("Save trained model\u2026 (a .npz model file)")
         self.save_button.setObjectName("saveTrainedModelButton")
@@ -75,13 +69,17 @@ class RunBox(QGroupBox):
         layout.addWidget(self.result_label)
         row = QHBoxLayout()
         row.addWidget(self.use_button)
-        row.addWidget(self.save_button)
+        row.addWidget(self.back_button)
         layout.addLayout(row)
+        layout.addWidget(self.save_button)
         self._progress_shown_at = 0.0
         self.show_state(RunState.IDLE, can_start=False, has_result=False)
 
-    def show_state(self, state: RunState, can_start: bool, has_result: bool) -> None:
-        """Enable what makes sense in ``state``; ``can_start``: data and settings are ready."""
+    def show_state(self, state: RunState, can_start: bool, has_result: bool,
+                   result_in_use: bool = False, can_go_back: bool = False) -> None:
+        """Enable what makes sense in ``state``; ``can_start``: data and settings
+        are ready; ``has_result``: a trained model exists (``result_in_use``: it
+        is the current model); ``can_go_back``: the model open before it can return."""
         self.start_button.setEnabled(not state.active and can_start)
         self.pause_button.setEnabled(state in (RunState.LOADING, RunState.RUNNING, RunState.PAUSED))
         self.stop_button.setEnabled(state.active and state is not RunState.STOPPING)
@@ -91,7 +89,8 @@ class RunBox(QGroupBox):
             self.pause_button.setChecked(paused)
             self.pause_button.blockSignals(False)
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.use_button.setEnabled(has_result and not state.active)
+        self.use_button.setEnabled(has_result and not result_in_use and not state.active)
+        self.back_button.setEnabled(can_go_back and not state.active)
         self.save_button.setEnabled(has_result and not state.active)
 
     def set_status(self, text: str, detail: str | None = None) -> None:

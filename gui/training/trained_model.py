@@ -12,6 +12,8 @@ from engine.nn.metadata import record_test_accuracy, record_training
 from engine.training.evaluate import EvalResult
 from engine.training.reports import FinishedReport
 
+from ..state.app_state import AppState
+from ..state.model_info import model_label
 from .evaluation_view import EvaluationView
 from .run_controller import RunController
 
@@ -23,10 +25,49 @@ class TrainedModel(QObject):
 
     sigMeasured = Signal(object)
 
-    def __init__(self, evaluation_view: EvaluationView, parent: QObject | None = None):
+    def __init__(self, evaluation_view: EvaluationView, state: AppState | None = None,
+                 parent: QObject | None = None):
         super().__init__(parent)
         self.model: Model | None = None
         self._view = evaluation_view
+        self._state = state
+
+    # ------------------------------------------------ in use in the application
+    @property
+    def in_use(self) -> bool:
+        """The trained model is the application's current model."""
+        return self._state is not None and self.model is not None \
+            and self._state.current_model is self.model
+
+    @property
+    def can_go_back(self) -> bool:
+        """The model open before the run can become current again."""
+        return self._state is not None and self._state.previous_model is not None
+
+    def put_in_use(self, closing: bool) -> str | None:
+        """The run's thread ended: the trained model becomes current unless the
+        user opened another model meanwhile (or the window is closing: no view
+        rebuilds then). Returns what to tell the user, or None."""
+        if self._state is None:
+            return None
+        if not self._state.end_training(None if closing else self.model):
+            return None
+        return (f"The trained model is now in use; \u201cBack to previous model\u201d "
+                f"returns to {model_label(self._state.previous_model)}.")
+
+    def use(self) -> str | None:
+        """Make the trained model current ("Use this model"); what to say, or None."""
+        if self.model is None or self._state is None:
+            return None
+        self._state.open_model(self.model)
+        return f"Now using the trained model ({model_label(self.model)})."
+
+    def go_back(self) -> str | None:
+        """Make the model open before the run current again; what to say, or None."""
+        if self._state is None or not self._state.go_back():
+            return None
+        return (f"Back to {model_label(self._state.current_model)}; "
+                "\u201cUse this model\u201d brings the trained one back.")
 
     def clear(self) -> None:
         """A new run starts: nothing to keep yet."""
@@ -59,9 +100,14 @@ class TrainedModel(QObject):
             self.sigMeasured.emit(model)
 
     def save(self, path) -> str | None:
-        """Write the model to ``path`` (atomically); None, or what went wrong."""
+        """Write the model to ``path`` (atomically; the status bar then names
+        the file if the model is shown); None, or what went wrong."""
+        if self.model is None:
+            return "There is no trained model to save."
         try:
             self.model.save(path)
         except (OSError, ValueError) as exc:
             return f"Saving to {path} failed: {exc}"
+        if self._state is not None:
+            self._state.metadata_changed(self.model)
         return None

@@ -34,7 +34,7 @@ from ..inspect.input_view import InputView
 from ..inspect.kernel_view import KernelView
 from ..inspect.prediction_view import PredictionView
 from ..state.app_state import AppState
-from ..state.model_info import ModelInfo, file_label, model_label
+from ..state.model_info import ModelInfo, file_label, model_label, suggested_file_name
 from ..state.prediction import PredictionController, PredictionResult
 from ..state.settings import AppSettings
 from ..state.startup import LOAD_ERRORS, initial_model, load_usable_model
@@ -131,9 +131,10 @@ class MainWindow(QMainWindow):
         """The newest :class:`PredictionResult` (runs a pending update first)."""
         return self.controller.flush()
 
-    def open_model(self, path=None) -> bool:
+    def open_model(self, path=None, announce: str | None = None) -> bool:
         """Load a model file (asks with a dialog when ``path`` is None). On
-        failure shows an error and keeps the current model. Returns success."""
+        failure shows an error and keeps the current model. Returns success;
+        ``announce`` replaces the status bar's "Opened <file>"."""
         path = path if path is not None else ask_open_path(self, "Open model",
                                                             self.settings.last_folder())
         if not path:
@@ -147,13 +148,13 @@ class MainWindow(QMainWindow):
             return False
         self.settings.set_last_folder(str(Path(path).resolve().parent))
         self.set_model(model)
-        self.statusBar().showMessage(f"Opened {file_label(path)}", 4000)
+        self.statusBar().showMessage(announce or f"Opened {file_label(path)}", 6000)
         return True
 
     def save_model(self, path=None) -> bool:
         """Save the shown model (asks with a dialog when ``path`` is None)."""
-        path = path if path is not None else ask_save_path(self, "Save model",
-                                                            self.settings.last_folder(), "model.npz")
+        path = path if path is not None else ask_save_path(
+            self, "Save model", self.settings.last_folder(), suggested_file_name(self.model))
         if not path:
             return False
         try:
@@ -167,8 +168,9 @@ class MainWindow(QMainWindow):
         return True
 
     def reset_model(self) -> bool:
-        """Go back to the bundled pretrained model."""
-        return self.open_model(engine.bundled_model_path())
+        """Go back to the bundled pretrained model (the status bar says so)."""
+        return self.open_model(engine.bundled_model_path(),
+                               announce="Back to the bundled pretrained model")
 
     def draw_example(self, digit: int) -> None:
         """Replace the drawing with the built-in example of ``digit`` (undoable)."""

@@ -18,6 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 import engine
+from engine.data.dataset import Dataset
+from engine.training.config import TrainConfig
 from gui.widgets.file_dialogs import documents_folder, installed_folders, save_folder
 
 pytestmark = [pytest.mark.scenario, pytest.mark.reliability]
@@ -112,3 +114,36 @@ def test_save_after_opening_the_bundled_model_offers_the_documents_folder(
     start = Path(offered[0]).resolve()
     assert not any(f == start.parent or f in start.parents for f in installed_folders())
     assert str(start.parent) == str(Path(documents_folder()).resolve())
+
+
+def test_after_reset_both_saves_propose_a_descriptive_name_in_the_documents_folder(
+        make_window, tiny_model, monkeypatch, qtbot, mnist_data):
+    """Model > Save after Reset (Ctrl+R, a real key press) and the Training tab's
+    "Save model…" propose the same kind of name, in the documents folder."""
+    from PySide6.QtCore import Qt
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        lambda parent, title, start, filters: (offered.append(start), ("", ""))[1])
+    window = make_window(tiny_model)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert window.model.source == str(engine.bundled_model_path())
+    assert window.statusBar().currentMessage() == "Back to the bundled pretrained model"
+    window.save_action.trigger()
+    panel = window.training_panel
+    panel.set_data(Dataset(mnist_data.train_images[:400], mnist_data.train_labels[:400],
+                           mnist_data.test_images[:200], mnist_data.test_labels[:200]))
+    window.tabs.setCurrentWidget(panel)
+    panel.settings.set_config(TrainConfig(epochs=1, batch_size=50, subset=200, eval_subset=200,
+                                          augment=False), preset="tiny", fresh=True)
+    with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000):
+        qtbot.mouseClick(panel.run_box.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.run_box.save_button.isEnabled(), timeout=5000)
+    qtbot.mouseClick(panel.run_box.save_button, Qt.MouseButton.LeftButton)
+    starts = [Path(p) for p in offered]
+    assert len(starts) == 2 and starts[0].name != "model.npz"
+    assert starts[0].name.startswith("trained-playground-") and starts[0].suffix == ".npz"
+    assert starts[1].name.startswith("trained-tiny") and starts[1].suffix == ".npz"
+    for start in starts:
+        assert str(start.parent.resolve()) == str(Path(documents_folder()).resolve())

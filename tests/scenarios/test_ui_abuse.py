@@ -202,7 +202,9 @@ def test_start_stop_fifty_times_leaks_nothing(qtbot, trainer_window, few_images,
     probs = model.predict_proba(images_to_input(few_images.test_images[:64]))
     assert probs.shape == (64, 10) and np.all(np.isfinite(probs))
     np.testing.assert_allclose(probs.sum(axis=1), 1.0, atol=1e-5)
-    assert panel.run_box.use_button.isEnabled()
+    assert window.model is model and panel.run_box.back_button.isEnabled()  # kept in use
+    qtbot.mouseClick(panel.run_box.back_button, Qt.MouseButton.LeftButton)
+    assert window.model is not model and panel.run_box.use_button.isEnabled()
     qtbot.mouseClick(panel.run_box.use_button, Qt.MouseButton.LeftButton)
     assert window.model is model
     window.draw_example(3)
@@ -330,8 +332,8 @@ def test_open_model_while_training(qtbot, trainer_window, some_images, failures,
     assert_consistent(window)
     if expected_model is not None:
         assert window.model is expected_model  # not reverted to the pre-training model
-    else:
-        assert window.model is bundled  # the live model was put back
+    else:   # the run's model stays in use, the model open before it one click away
+        assert window.model is panel.trained_model and window.state.previous_model is bundled
     assert failures == []
 
 

@@ -109,3 +109,30 @@ def test_metadata_and_in_place_weight_changes_of_the_shown_model_are_announced(q
     record_test_accuracy(a.metadata, 0.5)
     state.metadata_changed(a)
     assert spy.kinds() == ["weights", "info"] and state.info.test_accuracy == 0.5
+
+
+def test_a_finished_run_keeps_its_trained_model_in_use_with_a_way_back(qtbot, models):
+    a, b = models
+    state = AppState(a)
+    state.begin_training(a.clone())
+    spy = Spy(state)
+    assert state.end_training(trained=b) is True
+    assert state.current_model is b and state.shown_model is b and state.previous_model is a
+    assert spy.kinds() == ["model", "info"] and state.info.test_accuracy == pytest.approx(0.987)
+    assert state.go_back() is True
+    assert state.current_model is a and state.previous_model is None
+    assert state.go_back() is False                  # only one step back
+
+
+def test_a_run_the_user_stopped_following_does_not_replace_their_model(qtbot, models):
+    a, b = models
+    c = a.clone()
+    state = AppState(a)
+    state.begin_training(a.clone())
+    state.open_model(c)                              # the user opened another model meanwhile
+    assert state.end_training(trained=b) is False
+    assert state.current_model is c and state.previous_model is None
+    state.begin_training(c.clone())
+    state.end_training(trained=b)
+    state.open_model(a)                              # opening a model forgets the way back
+    assert state.previous_model is None and state.go_back() is False

@@ -113,10 +113,13 @@ def test_start_shows_progress_and_fills_the_loss_plot(qtbot, panel):
     np.testing.assert_allclose(epochs_x, [1, 2])
     assert epochs_acc[-1] == pytest.approx(report.test_accuracy)
     assert box.progress.value() == box.progress.maximum()
-    # settings are back, results can be used and saved
+    # settings are back; the trained model is in use, can be saved, and the
+    # model open before can come back
     assert start.isEnabled() and form.epochs_spin.isEnabled() and not stop.isEnabled()
-    assert box.use_button.isEnabled() and box.save_button.isEnabled()
-    assert panel.trained_model is not None
+    assert panel.trained_model is not None and panel.state.current_model is panel.trained_model
+    assert box.save_button.isEnabled() and box.back_button.isEnabled()
+    assert not box.use_button.isEnabled()                     # in use already
+    assert box.status.text().startswith("Finished after 94 steps (2 epochs, ")
     assert ModelCard.read(panel.trained_model.metadata).trained_in_app
 
 
@@ -152,7 +155,13 @@ def test_stop_button_ends_the_run_within_the_bound(qtbot, panel, small_data):
     assert panel.run.last_stop_latency_s < 1.0     # click -> report shown (event loop included)
     assert finished.args[0].reason == "stopped"
     # the weights so far are kept, and measured on the whole test set
-    assert panel.trained_model is not None and panel.run_box.use_button.isEnabled()
+    assert panel.trained_model is not None and panel.state.current_model is panel.trained_model
+    assert panel.run_box.back_button.isEnabled()
+    report = finished.args[0]
+    fraction = f"{report.steps / panel.run.plan.steps_per_epoch:.1f}"
+    assert panel.run_box.status.text().startswith(
+        f"Stopped after {report.steps} steps ({fraction} epochs, ")
+    assert "epoch(s)" not in panel.run_box.status.text()
     qtbot.waitUntil(lambda: bool(measured), timeout=30_000)
     assert measured == [panel.trained_model]
     accuracy = ModelCard.read(panel.trained_model.metadata).test_accuracy
@@ -175,7 +184,8 @@ def test_evaluate_current_waits_for_the_trained_models_measurement(qtbot, panel,
     qtbot.waitUntil(lambda: evaluate_button.isEnabled(), timeout=5000)
     own = evaluate(panel.trained_model, small_data.test_images, small_data.test_labels).accuracy
     assert ModelCard.read(panel.trained_model.metadata).test_accuracy == pytest.approx(own)
-    # the current (bundled) model's evaluation now runs, and changes nothing of the trained one
+    # back to the bundled model: its evaluation runs, and changes nothing of the trained one
+    qtbot.mouseClick(panel.run_box.back_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(panel.evaluation_view.sigEvaluated, timeout=30_000) as done:
         qtbot.mouseClick(evaluate_button, Qt.MouseButton.LeftButton)
     assert done.args[0].accuracy > 0.98
@@ -230,12 +240,17 @@ def test_live_weights_drive_the_canvas_while_training_from_scratch(qtbot, window
     assert not np.allclose(seen[0], before)  # not the bundled model's answer
     with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000):
         pass
-    assert window.model is bundled  # back to the model in use before
-    assert "training" not in window.model_status.text()
     qtbot.waitUntil(lambda: not panel.is_training(), timeout=5000)
-    # "Use this model" makes the trained network current, and the status bar says so
+    # the network just trained stays in use, and the status bar says which
+    assert window.model is panel.trained_model and window.state.previous_model is bundled
+    assert "training" not in window.model_status.text()
+    assert "tiny" in window.model_status.text()
+    # "Back to previous model" brings the bundled model back; "Use this model" the trained one
+    qtbot.mouseClick(panel.run_box.back_button, Qt.MouseButton.LeftButton)
+    assert window.model is bundled and not panel.run_box.back_button.isEnabled()
+    np.testing.assert_allclose(window.current_probabilities(), before, atol=1e-6)
     qtbot.mouseClick(panel.run_box.use_button, Qt.MouseButton.LeftButton)
-    assert window.model is panel.trained_model
+    assert window.model is panel.trained_model and not panel.run_box.use_button.isEnabled()
     assert np.argmax(window.current_probabilities()) == 3
     qtbot.waitUntil(lambda: "test accuracy" in window.model_status.text()
                     and "unknown" not in window.model_status.text(), timeout=30_000)

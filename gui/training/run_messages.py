@@ -1,0 +1,51 @@
+"""What the Run box says about a run, as plain text built from the trainer's
+reports (no widgets here): the plan at the start, and how it ended - steps,
+epochs as a decimal ("stopped after 37 steps (0.5 epochs)"), time, accuracy."""
+from __future__ import annotations
+
+import math
+
+from engine.training.reports import FinishedReport, RunPlan
+
+_HOW = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}
+
+
+def plural(count: float, word: str) -> str:
+    """``"1 epoch"``, ``"2 epochs"``, ``"0.5 epochs"``, ``"1,200 steps"``."""
+    text = f"{count:,}" if isinstance(count, int) else f"{count:,.1f}"
+    return f"{text} {word}" if text == "1" else f"{text} {word}s"
+
+
+def format_duration(seconds: float) -> str:
+    """``75.4`` -> ``"1:15"``; hours when needed; ``"–"`` when unknown."""
+    if not math.isfinite(seconds):
+        return "–"
+    seconds = int(round(max(0.0, seconds)))
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def epochs_done(steps: int, steps_per_epoch: int) -> float | int:
+    """Epochs a run went through, to one decimal (a whole number when whole)."""
+    if steps_per_epoch <= 0:
+        return 0
+    epochs = steps / steps_per_epoch
+    return int(epochs) if epochs == int(epochs) else round(epochs, 1)
+
+
+def plan_text(plan: RunPlan) -> str:
+    """``Training on 5,000 images, testing on 10,000: 2 epochs of 79 steps…``"""
+    return (f"Training on {plan.train_images:,} images, testing on {plan.test_images:,}: "
+            f"{plural(plan.epochs, 'epoch')} of {plural(plan.steps_per_epoch, 'step')}\u2026")
+
+
+def finished_text(report: FinishedReport, steps_per_epoch: int) -> str:
+    """``Stopped after 37 steps (0.5 epochs, 0:01).`` / ``Finished after 158
+    steps (2 epochs, 0:31) · test accuracy 94.60%.``"""
+    how = _HOW.get(report.reason, report.reason.capitalize())
+    epochs = epochs_done(report.steps, steps_per_epoch)
+    accuracy = "" if report.test_accuracy is None else \
+        f" · test accuracy {report.test_accuracy:.2%}"
+    return (f"{how} after {plural(report.steps, 'step')} ({plural(epochs, 'epoch')}, "
+            f"{format_duration(report.elapsed_s)}){accuracy}.")
