@@ -29,7 +29,7 @@ from ..state.prediction import PredictionResult
 from ..widgets.panel import Panel
 from ..widgets.theme import LIGHT, Theme
 from .inspector_view import InspectorView
-from .layer_notes import describe_layer
+from .layer_notes import describe_layer, panel_note
 from .layer_panels import BarsPanel, FeatureMapPanel, VectorPanel
 
 BARS_MAX_UNITS = 16      # vectors up to this size are drawn as labelled bars
@@ -97,7 +97,7 @@ class ActivationsView(QWidget):
                 row.addWidget(panel, 1)
             elif len(shape) == 1 and shape[0] <= BARS_MAX_UNITS:
                 panel = BarsPanel(name, shape[0], signed, tip,
-                                  subtitle=f"{shape[0]} scores" if index == len(shapes) - 1
+                                  subtitle=f"{shape[0]} classes" if index == len(shapes) - 1
                                   else None)
                 if row is None or row_kind != "bars":
                     row, row_kind = QHBoxLayout(), "bars"
@@ -109,6 +109,9 @@ class ActivationsView(QWidget):
                 panel = VectorPanel(name, int(np.prod(shape)), signed, tip, source=source)
                 row, row_kind = None, "vector"
                 column.addWidget(panel, 0)
+            note = panel_note(model, index)
+            if note:
+                panel.set_note(*note)
             self.panels[name] = panel
             prev_shape, prev_name = shape, name
         k = shapes[-1][1][0]

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 from engine import Model
 
 from ..state.prediction import PredictionResult
+from ..widgets.colour_bar import ColourBar
 from ..widgets.image_view import ImageView, pixel_under
 from ..widgets.panel import Panel
 from ..widgets.plain_text import plain_label
@@ -43,6 +44,7 @@ class InspectorView(Panel):
 
         self.map_view = ImageView(min_size=(200, 200))
         self.map_view.setToolTip("The selected feature map, one square per value.")
+        self.map_bar = ColourBar()
         self.stats_label = TextLine(mono=True)
         # a TextLine: the bias in it changes with every weight snapshot while
         # training, and a word-wrapped QLabel's setText re-lays out the whole tab
@@ -51,15 +53,18 @@ class InspectorView(Panel):
         self.kernel_view = ImageView(min_size=(200, 90))
         self.kernel_view.setToolTip("The learned weights of the kernel: blue negative, red "
                                     "positive. The map is the input filtered by these weights.")
+        self.kernel_bar = ColourBar()
         self.explain = plain_label(" ")
         self.explain.setObjectName("hint")
         self.explain.setWordWrap(True)
         self.explain.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.body.addWidget(self.map_view, 3)
+        self.body.addWidget(self.map_bar)
         self.body.addWidget(self.stats_label)
         self.body.addSpacing(4)
         self.body.addWidget(self.kernel_title)
         self.body.addWidget(self.kernel_view, 2)
+        self.body.addWidget(self.kernel_bar)
         self.body.addWidget(self.explain)
         self.map_view.sigHovered.connect(self._hover_map_at)
         self.map_view.sigLeft.connect(self._left_map)
@@ -113,9 +118,10 @@ class InspectorView(Panel):
         else:
             self.title_label.setText(f"{self.layer} · map {self.channel}")
             shape = self._layer_shape()
-            self.subtitle_label.setText(f"{shape[1]} × {shape[2]}" if shape else "")
+            self.subtitle_label.setText(f"{shape[1]}×{shape[2]}" if shape else "")
         if self.array is None:
             self.map_view.clear_image()
+            self.map_bar.set_scale(None, None)
             self.stats_label.setText("draw a digit to see this map" if self.layer else
                                      "click a feature map")
             return
@@ -123,6 +129,7 @@ class InspectorView(Panel):
         levels = symmetric_levels(a) if self._signed else positive_levels(a)
         lut = self._theme.diverging_lut() if self._signed else self._theme.sequential_lut()
         self.map_view.set_image(a, levels, lut)
+        self.map_bar.set_scale(levels, lut)
         mean = a.mean(dtype=np.float64)        # float32 sums of huge values overflow
         self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {mean:.2g}")
         if self._hover_map is not None:
@@ -143,6 +150,7 @@ class InspectorView(Panel):
             self.kernel = None
             self._kernel_tiles = None
             self.kernel_view.clear_image()
+            self.kernel_bar.set_scale(None, None)
             self.kernel_title.setText("No kernel" if self.layer else " ")
             self.explain.setText("This map does not come from a convolution." if self.layer else
                                  "Click any feature map to inspect it here.")
@@ -152,10 +160,11 @@ class InspectorView(Panel):
         self.kernel = K
         rows, cols = best_grid(c_in, k1, k2, 200, 110, gap=1)
         self._kernel_tiles = TileLayout(c_in, k1, k2, rows, cols, gap=1)
-        self.kernel_view.set_image(self._kernel_tiles.tile(K), symmetric_levels(K),
-                                   self._theme.diverging_lut())
+        levels, lut = symmetric_levels(K), self._theme.diverging_lut()
+        self.kernel_view.set_image(self._kernel_tiles.tile(K), levels, lut)
+        self.kernel_bar.set_scale(levels, lut)
         self.kernel_title.setText(f"Kernel {conv}[:, {self.channel}]  ·  "
-                                  f"{c_in} × {k1} × {k2}, bias {bias:+.2f}")
+                                  f"{c_in}×{k1}×{k2}, bias {bias:+.2f}")
         via = "" if conv == self.layer else f" {self.layer} keeps channel {self.channel} of {conv}."
         if c_in == 1:
             what = (f"The map is the image filtered by this {k1}×{k2} kernel: bright where the "

@@ -8,7 +8,9 @@
   as labelled bars.
 
 Colour: signed outputs use the theme's diverging map with levels symmetric
-about 0; non-negative ones a sequential map from 0 to the layer's maximum.
+about 0; non-negative ones a sequential map from 0 to the layer's maximum. The
+map and strip panels show those levels on a colour bar (in place of the hover
+read-out while nothing is hovered).
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
+from ..widgets.colour_bar import ColourBar
+from ..widgets.fit_text import FitText
 from ..widgets.image_view import ImageView
 from ..widgets.panel import Panel
 from ..widgets.theme import LIGHT, Theme
@@ -29,30 +33,56 @@ from ..widgets.tiles import TileLayout, best_grid, normalise_each, positive_leve
 STRIP_MAX_COLS = 200     # longer vectors wrap onto several rows
 
 
-def _shape_text(shape) -> str:
-    return " × ".join(str(v) for v in shape)
+def shape_texts(shape: tuple[int, ...], unit: str = "units") -> tuple[str, ...]:
+    """Subtitles for an output ``shape``, longest first (the panel shows the
+    longest that fits): ``(32, 28, 28)`` -> ``"32 maps · 28×28"``, ``"32 maps"``,
+    ``"32"``; ``(128,)`` -> ``"128 units"``, ``"128"``."""
+    if len(shape) == 3:
+        c, h, w = shape
+        return f"{c} maps · {h}×{w}", f"{c} maps", f"{c}"
+    n = int(np.prod(shape))
+    return f"{n} {unit}", f"{n}"
 
 
 class _ArrayPanel(Panel):
-    """A panel showing one layer's array; subclasses implement ``_render``."""
+    """A panel showing one layer's array; subclasses implement ``_render``.
+    ``shape_variants``: its subtitle (the output shape), longest first;
+    ``note``: the remark set with :meth:`set_note` (``""``: none)."""
 
     array: np.ndarray | None = None
+    shape_variants: tuple[str, ...] = ()
+    note = ""
+    _note_line: FitText | None = None
 
     def set_array(self, array: np.ndarray | None) -> None:
         self.array = array
         self._render()
 
-    def _render(self) -> None:
-        raise NotImplementedError
+    def set_note(self, *variants: str) -> None:
+        """A remark in a line of its own under the picture (e.g. that the layer
+        does nothing when predicting), longest variant first: the longest that
+        fits is shown. No variant: no note."""
+        self.note = variants[0] if variants else ""
+        if self._note_line is None:
+            if not variants:
+                return
+            self._note_line = FitText()
+            self._note_line.setObjectName("panelNote")
+            self.body.addWidget(self._note_line)
+        self._note_line.set_variants(variants)
+        self._note_line.setVisible(bool(variants))
 
 
 class _ImagePanel(_ArrayPanel):
     """An array drawn as one image in ``self.view`` (an :class:`ImageView`):
     diverging colours for signed layers, sequential otherwise; the hover
-    read-out follows a re-render. Subclasses set ``view``, ``signed`` and
-    ``_theme`` and implement ``_image()`` and ``_hovered(y, x)``."""
+    read-out follows a re-render; ``colour_bar`` shows the colour levels
+    (each map's own with ``normalise_each``). Subclasses set ``view``,
+    ``signed`` and ``_theme``, call ``_add_colour_bar()`` and implement
+    ``_image()`` and ``_hovered(y, x)``."""
 
     _hover: tuple[float, float] | None = None
+    normalise_each = False
 
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -66,15 +96,21 @@ class _ImagePanel(_ArrayPanel):
     def _drawn(self) -> None:
         """Called after a new image was shown."""
 
+    def _add_colour_bar(self, align_right: bool = False) -> None:
+        self.colour_bar = ColourBar(align_right=align_right)
+        self.set_footer(self.colour_bar)
+
     def _render(self) -> None:
         if self.array is None:
             self.view.clear_image()
+            self.colour_bar.set_scale(None, None)
             self.set_readout("")
             return
         image, values = self._image()
         levels = symmetric_levels(values) if self.signed else positive_levels(values)
         lut = self._theme.diverging_lut() if self.signed else self._theme.sequential_lut()
         self.view.set_image(image, levels, lut)
+        self.colour_bar.set_scale(levels, lut, each=self.normalise_each)
         self._drawn()
         if self._hover is not None:
             self._hovered(*self._hover)
@@ -91,7 +127,8 @@ class FeatureMapPanel(_ImagePanel):
 
     def __init__(self, name: str, shape: tuple[int, int, int], signed: bool, tooltip: str,
                  parent: QWidget | None = None):
-        super().__init__(name, _shape_text(shape), tooltip, parent=parent)
+        self.shape_variants = shape_texts(tuple(shape))
+        super().__init__(name, self.shape_variants, tooltip, parent=parent)
         self.name, self.shape, self.signed = name, tuple(shape), signed
         c, h, w = self.shape
         self.gap = max(1, h // 10)
@@ -107,6 +144,7 @@ class FeatureMapPanel(_ImagePanel):
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
         self.view.sigClicked.connect(self._clicked)
+        self._add_colour_bar()
         self._render()
 
     def set_normalise_each(self, on: bool) -> None:
@@ -162,7 +200,9 @@ class VectorPanel(_ImagePanel):
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
                  source: tuple[str, tuple[int, ...]] | None = None,
                  parent: QWidget | None = None):
-        super().__init__(name, f"{units} units", tooltip, readout_in_header=True, parent=parent)
+        self.shape_variants = shape_texts((int(units),))
+        super().__init__(name, self.shape_variants, tooltip, readout_in_header=True,
+                         parent=parent)
         self.name, self.shape, self.signed = name, (int(units),), signed
         self.source = source  # (layer name, shape) a flatten layer unrolled
         rows = math.ceil(units / STRIP_MAX_COLS)
@@ -177,6 +217,7 @@ class VectorPanel(_ImagePanel):
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._add_colour_bar(align_right=True)
         self._render()
 
     def _image(self) -> tuple[np.ndarray, np.ndarray]:
@@ -205,7 +246,8 @@ class BarsPanel(_ArrayPanel):
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
                  subtitle: str | None = None, probabilities: bool = False,
                  parent: QWidget | None = None):
-        super().__init__(name, subtitle or f"{units} units", tooltip, readout_in_header=True,
+        self.shape_variants = (subtitle,) if subtitle else shape_texts((int(units),))
+        super().__init__(name, self.shape_variants, tooltip, readout_in_header=True,
                          parent=parent)
         self.name, self.shape, self.signed = name, (int(units),), signed
         self.probabilities = probabilities

@@ -37,6 +37,9 @@ CANVAS_INPUT_SHAPE = (1, 28, 28)
 """What :func:`to_model_input` produces; a usable model must take this."""
 
 
+TOO_LITTLE_INK = "Too little to read: draw a whole digit, about as tall as the square."
+
+
 class IncompatibleModelError(ValueError):
     """The model cannot read canvas drawings (wrong input shape)."""
 
@@ -61,7 +64,8 @@ class PredictionResult:
     :param model: the model that produced it
     :param preprocess_ms, forward_ms: wall-clock time of the two steps
     :param problem: why there are no probabilities although something is
-        drawn (the model's output is not a number), else None
+        drawn (too little ink: :data:`TOO_LITTLE_INK`; the model's output is
+        not a number), else None
     """
 
     image: np.ndarray | None
@@ -159,7 +163,9 @@ class PredictionController(QObject):
         x = None if drawing is None else to_model_input(drawing)  # (1, 28, 28) or None
         t1 = time.perf_counter()
         if x is None:
-            return PredictionResult(None, None, model=model, preprocess_ms=(t1 - t0) * 1e3)
+            some_ink = drawing is not None and bool(np.any(drawing))   # a dot, a short tick
+            return PredictionResult(None, None, model=model, preprocess_ms=(t1 - t0) * 1e3,
+                                    problem=TOO_LITTLE_INK if some_ink else None)
         # dropout off, no caches; overflowing weights give inf/NaN (reported below), not warnings
         with model.evaluating(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             logits, acts = model.forward(x[None], keep_activations=True)  # (1, classes)

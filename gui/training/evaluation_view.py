@@ -24,7 +24,7 @@ from engine.training.evaluate import EvalResult, evaluate
 from ..widgets.bars import slot_axis
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
-from .confusion_image import ConfusionImage, confusion_colormap
+from .confusion_image import ConfusionImage
 from .digit_gallery import DigitGallery, top3_text
 
 #: Largest class count whose confusion matrix shows its counts in the cells
@@ -158,9 +158,8 @@ class EvaluationView(QWidget):
 
     def _draw_confusion(self, confusion: np.ndarray) -> None:
         k = confusion.shape[0]
-        # log colour scale: the diagonal holds ~1000s, the interesting errors 1..30
-        shade = np.log1p(confusion.astype(float))
-        self.confusion_image.setImage(shade, levels=(0.0, max(float(shade.max()), 1.0)))
+        # correct cells and mistakes on their own scales (see ConfusionImage)
+        self.confusion_image.set_confusion(confusion)
         self.confusion_image.setRect(0, 0, k, k)
         item = self.confusion_plot.getPlotItem()
         for side in ("left", "bottom"):
@@ -175,13 +174,12 @@ class EvaluationView(QWidget):
             self.count_items.append(text)
         for extra in self.count_items[shown * shown:]:
             extra.setText("")
-        top = shade.max() or 1.0
         for r in range(shown):
             for c in range(shown):
                 text = self.count_items[r * shown + c]
                 count = int(confusion[r, c])
                 text.setText(str(count) if count else "")
-                text.setColor((20, 20, 20) if shade[r, c] > 0.6 * top else (235, 235, 235))
+                text.setColor(self.confusion_image.text_colour(r, c))
                 text.setPos(c + 0.5, r + 0.5)
         item.getViewBox().setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
 
@@ -236,6 +234,8 @@ class EvaluationView(QWidget):
 
     def apply_theme(self, theme) -> None:
         """Colours of a :class:`gui.widgets.theme.Theme` (plot backgrounds, axes, labels)."""
+        self.confusion_image.set_theme(theme)
+        self.selection_box.setPen(pg.mkPen(theme.text, width=3))
         for plot in (self.confusion_plot, self.per_class_plot):
             plot.setBackground(theme.surface_alt)
             item = plot.getPlotItem()
@@ -332,7 +332,6 @@ def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGrap
     vb.invertY(True)
     vb.setAspectLocked(True)
     image = ConfusionImage(axisOrder="row-major")
-    image.setLookupTable(confusion_colormap().getLookupTable(nPts=256))
     cp.addItem(image)
     box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
     box.setPen(pg.mkPen((255, 80, 80), width=3))

@@ -1,6 +1,6 @@
 """Building blocks of the training curves: an append-only array, a y range
-that moves in coarse steps, a log axis labelled 1-2-5, cheap curve items and
-coloured legend text."""
+that moves in coarse steps, a log axis labelled 1-2-5, an axis labelled in
+percent, cheap curve items and colour blending."""
 from __future__ import annotations
 
 import math
@@ -59,6 +59,17 @@ class LogAxis(pg.AxisItem):
         return out
 
 
+class PercentAxis(pg.AxisItem):
+    """An axis for fractions (0..1) labelled in percent: 0.9 -> "90 %"
+    (decimals only when the ticks are closer than 1 %)."""
+
+    def tickStrings(self, values, scale, spacing):
+        step = abs(spacing * scale) * 100
+        decimals = 0 if step >= 1 or step <= 0 else min(3, math.ceil(-math.log10(step)))
+        # (+ 0.0 turns -0.0 into 0.0: never "-0 %")
+        return [f"{float(v) * scale * 100 + 0.0:.{decimals}f} %" for v in values]
+
+
 def make_curve(plot: pg.PlotItem, color, width: float = 1.0, symbol=None,
            downsample: bool = False) -> pg.PlotDataItem:
     """A curve drawn the cheap way: opaque pen, no antialiasing (a translucent or
@@ -88,11 +99,6 @@ def blend(color, background, amount: float) -> tuple:
     bg = pg.mkColor(background)
     bg = (bg.red(), bg.green(), bg.blue())
     return tuple(int(round(amount * c + (1 - amount) * b)) for c, b in zip(color, bg))
-
-
-def swatch(color, text: str, mark: str = "\u2501") -> str:
-    r, g, b = color[:3]
-    return f'<span style="color:#{r:02x}{g:02x}{b:02x}">{mark}</span>&nbsp;{text}'
 
 
 class SteppedRange:

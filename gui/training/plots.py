@@ -1,5 +1,12 @@
 """Live training curves (pyqtgraph): batch loss (raw, faint) with a smoothed
-curve, per-epoch train/test loss and accuracy, learning rate.
+curve, per-epoch train/test loss and accuracy, learning rate; one legend
+above them (:mod:`.plot_legend`), zoom and reset (:mod:`.plot_view`).
+
+What the per-epoch points are, said in the legend: "train" is the mean over
+the epoch's batches, measured while the weights were still improving, so
+after the first epoch it sits *below* "test", measured with the weights at
+the epoch's end. Accuracy is stored as a fraction and shown in % (axis
+ticks "90 %").
 
 Data lives in preallocated numpy arrays that double when full (amortised
 O(1) appends, no Python lists re-converted every frame); curves get views of
@@ -16,12 +23,16 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.training.reports import EpochReport, StepReport
 
-from .plot_parts import GrowingArray, LogAxis, SteppedRange, blend, make_curve, swatch, thin_slice
+from .plot_legend import CurveLegend, LegendEntry
+from .plot_parts import (GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve,
+                         thin_slice)
+from .plot_style import colour_plots, set_titles, style_axes
+from .plot_view import RunViewRange
 
 #: The redraw timer's tick (ms); each tick redraws at most one plot.
 REDRAW_INTERVAL_MS = 50
@@ -37,6 +48,25 @@ LOSS_COLOR = (31, 119, 180)
 TRAIN_COLOR = (255, 127, 14)
 TEST_COLOR = (44, 160, 44)
 LR_COLOR = (148, 103, 189)
+#: Faint (raw batch loss) = this much of LOSS_COLOR over the plot background.
+FAINT = 0.35
+#: The y ranges shown until data arrive: loss 0.01..3 (log10), accuracy
+#: 0..100 %, learning rate 0..0.1.
+EMPTY_Y = {"loss": (-2.0, 0.5), "accuracy": (0.0, 1.0), "lr": (0.0, 0.1)}
+LEGEND_TIP = (
+    "each batch: the loss of every training batch (measured before its update)\n"
+    "batches (smoothed): a moving average of the batches\n"
+    "train (average over the epoch): the mean over the epoch's batches, measured while\n"
+    "    the weights were still improving - so after epoch 1 it sits below test\n"
+    "test (end of epoch): the test images, measured with the weights at the epoch's end")
+
+
+def legend_entries(background) -> list[LegendEntry]:
+    """The curves' legend on ``background`` (the faint colour depends on it)."""
+    return [LegendEntry(blend(LOSS_COLOR, background, FAINT), "thin", "each batch"),
+            LegendEntry(LOSS_COLOR, "thick", "batches (smoothed)"),
+            LegendEntry(TRAIN_COLOR, "dot", "train (average over the epoch)"),
+            LegendEntry(TEST_COLOR, "square", "test (end of epoch)")]
 
 
 class TrainingPlots(QWidget):
@@ -49,12 +79,16 @@ class TrainingPlots(QWidget):
 
     Feed it with :meth:`start_run` (fixes the x range to the run's epochs),
     :meth:`add_steps` (a list of ``StepReport``) and :meth:`add_epoch`.
+    ``legend`` names the curves (above the plots); ``view`` (a
+    :class:`~gui.training.plot_view.RunViewRange`) zooms the epochs with the
+    wheel, and shows the whole run again on a double-click or with its
+    ``reset_button`` (beside the legend).
 
     Painting is what costs (a few ms per plot in Qt's raster engine, more
     while training threads compete for the GIL), so: the raw curve is
     peak-downsampled and clipped to the view; smooth curves are thinned to
     ~``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
-    the legends are coloured titles (outside the data area); the ranges are
+    the legend is a separate widget (outside the data area); the ranges are
     fixed (x: the run's epochs) or move in coarse steps (y), so the axes are
     seldom repainted; the loss is stored as log10 (no per-frame log); the
     per-epoch markers are only re-set when an epoch ended; and each plot is
@@ -68,22 +102,31 @@ class TrainingPlots(QWidget):
         super().__init__(parent)
         self.loss_plot = pg.PlotWidget(axisItems={"left": LogAxis("left")})
         self.loss_plot.setObjectName("lossPlot")
-        self.accuracy_plot = pg.PlotWidget()
+        self.accuracy_plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.lr_plot = pg.PlotWidget()
         self.lr_plot.setObjectName("lrPlot")
+        self._text_color = "#808080"
+        self.legend = CurveLegend(legend_entries(pg.getConfigOption("background")))
+        self.legend.setToolTip(LEGEND_TIP)
+        self.view = RunViewRange([self.loss_plot, self.accuracy_plot, self.lr_plot], self)
+        self.view.sigReset.connect(self._show_y_ranges)
+        top = QHBoxLayout()
+        top.setContentsMargins(6, 2, 2, 0)
+        top.addWidget(self.legend, 1)
+        top.addWidget(self.view.reset_button, 0, Qt.AlignmentFlag.AlignTop)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
+        layout.addLayout(top)
         layout.addWidget(self.loss_plot, 5)
         layout.addWidget(self.accuracy_plot, 4)
         layout.addWidget(self.lr_plot, 2)
         self.setMinimumHeight(360)
-        self._text_color = "#808080"
 
         lp = self.loss_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)  # data are stored as log10
-        faint = blend(LOSS_COLOR, pg.getConfigOption("background"), 0.35)
+        faint = blend(LOSS_COLOR, pg.getConfigOption("background"), FAINT)
         self.batch_loss_curve = make_curve(lp, faint, downsample=True)
         self.smooth_loss_curve = make_curve(lp, LOSS_COLOR, width=2)
         self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
@@ -99,12 +142,7 @@ class TrainingPlots(QWidget):
         self.lr_curve = make_curve(rp, LR_COLOR, width=1.5)
         for p in (ap, rp):
             p.setXLink(lp)
-        for p in (lp, ap, rp):
-            p.getAxis("left").setWidth(44)
-            p.setMenuEnabled(False)
-            p.hideButtons()
-            p.getViewBox().setMouseEnabled(x=True, y=False)
-            p.getViewBox().disableAutoRange()
+        style_axes([lp, ap, rp])
         for p in (lp, ap):
             p.getAxis("bottom").setStyle(showValues=False)
         self._ranges = {"loss": SteppedRange(0.25), "accuracy": SteppedRange(0.1, 0.0, 1.0),
@@ -129,31 +167,35 @@ class TrainingPlots(QWidget):
         self.start_run(1)
 
     def _titles(self) -> None:
-        t = self._text_color
-        def title(name, *parts):
-            return (f'<span style="color:{t}"><b>{name}</b></span>&nbsp;&nbsp;&nbsp;'
-                    + "&nbsp;&nbsp;&nbsp;".join(parts))
-        self.loss_plot.getPlotItem().setTitle(title(
-            "Loss", swatch(blend(LOSS_COLOR, pg.getConfigOption("background"), 0.35), "batch"),
-            swatch(LOSS_COLOR, "smoothed"), swatch(TRAIN_COLOR, "train", "\u25cf"),
-            swatch(TEST_COLOR, "test", "\u25a0")), size="9pt")
-        self.accuracy_plot.getPlotItem().setTitle(title(
-            "Accuracy", swatch(LOSS_COLOR, "batch, smoothed"),
-            swatch(TRAIN_COLOR, "train", "\u25cf"), swatch(TEST_COLOR, "test", "\u25a0")),
-            size="9pt")
-        self.lr_plot.getPlotItem().setTitle(title("Learning rate"), size="9pt")
+        set_titles(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem(),
+                   self.lr_plot.getPlotItem(), self._text_color)
 
     def apply_theme(self, theme) -> None:
         """Colours of a :class:`gui.widgets.theme.Theme` (background, axes, text)."""
         self._text_color = theme.text
-        for plot in (self.loss_plot, self.accuracy_plot, self.lr_plot):
-            plot.setBackground(theme.surface_alt)
-            for name in ("left", "bottom"):
-                axis = plot.getPlotItem().getAxis(name)
-                axis.setPen(pg.mkPen(theme.border))
-                axis.setTextPen(pg.mkPen(theme.muted))
-        self.batch_loss_curve.setPen(pg.mkPen(blend(LOSS_COLOR, theme.surface_alt, 0.35)))
+        colour_plots(list(self._plot_by_name().values()), theme)
+        self.batch_loss_curve.setPen(pg.mkPen(blend(LOSS_COLOR, theme.surface_alt, FAINT)))
+        self.legend.set_entries(legend_entries(theme.surface_alt))
+        self.legend.set_text_color(theme.text)
         self._titles()
+
+    def reset_view(self) -> None:
+        """Show the whole run again: its epochs on x, the automatic y ranges
+        (what a double-click on a plot or the "Reset zoom" button does)."""
+        self.view.reset()
+
+    def _show_y_ranges(self) -> None:
+        """Re-apply each plot's automatic y range (the one shown, or the empty one)."""
+        for name, plot in self._plot_by_name().items():
+            self._show_y(plot, self._ranges[name].shown or EMPTY_Y[name])
+
+    def _plot_by_name(self) -> dict[str, pg.PlotWidget]:
+        return {"loss": self.loss_plot, "accuracy": self.accuracy_plot, "lr": self.lr_plot}
+
+    @staticmethod
+    def _show_y(plot: pg.PlotWidget, target: tuple[float, float]) -> None:
+        pad = 0.02 * (target[1] - target[0])
+        plot.getPlotItem().getViewBox().setYRange(target[0] - pad, target[1] + pad, padding=0)
 
     # ------------------------------------------------------------------ data
     def start_run(self, epochs: int, total_steps: int | None = None,
@@ -170,13 +212,8 @@ class TrainingPlots(QWidget):
         self._ema_n = 0
         for r in self._ranges.values():
             r.reset()
-        # until data arrive: loss 0.01..3 (log10), accuracy 0..1, learning rate 0..0.1
-        for plot, (lo, hi) in ((self.loss_plot, (-2.0, 0.5)), (self.accuracy_plot, (0.0, 1.0)),
-                               (self.lr_plot, (0.0, 0.1))):
-            plot.getPlotItem().getViewBox().setYRange(lo, hi, padding=0.02)
         self._set_lr_ticks(0.1)  # a short plot: two labels, 0 and the top (see _update_range)
-        vb = self.loss_plot.getPlotItem().getViewBox()
-        vb.setXRange(start_epoch, start_epoch + max(1, epochs), padding=0.01)
+        self.view.set_run(start_epoch, epochs)   # x: the run's epochs; y: EMPTY_Y until data
         self._mark_dirty("loss", "accuracy", "lr")
 
     def set_total_steps(self, total_steps: int) -> None:
@@ -284,8 +321,7 @@ class TrainingPlots(QWidget):
             target = r.target()
         if target is not None and target != r.shown:
             r.mark_shown(target)
-            pad = 0.02 * (target[1] - target[0])
-            plot.getPlotItem().getViewBox().setYRange(target[0] - pad, target[1] + pad, padding=0)
+            self._show_y(plot, target)
 
     def _redraw(self, name: str) -> None:
         self._dirty[name] = False

@@ -2,27 +2,34 @@
 :class:`~engine.training.config.TrainConfig` from the controls,
 ``set_config()`` writes one into them.
 
-Three group boxes: "Data" (all training images or a random subset, how many
-test images; the panel adds the MNIST status below), "Start from" (the
-current model's weights or a fresh preset) and "Training" (the
-hyper-parameters). ``sigChanged()`` fires when a choice that affects other
-controls changed.
+A "Recipe" choice on top (named runs with their expected time, from
+:data:`engine.training.recipes.RECIPES`, or "Custom" once a setting is
+edited), then "Data" (all training images or a random subset; the panel adds
+the MNIST status below), "Start from" (the current model's weights or a fresh
+preset) and "Training" (epochs and augmentation; the other hyper-parameters
+and the test-set size under "Advanced settings", folded by default). Every
+control's tooltip says what it does and what a sensible value is.
+``sigChanged()`` fires when a choice that affects other controls changed.
 """
 from __future__ import annotations
 
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox, QVBoxLayout, QWidget)
+                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox, QToolButton,
+                               QVBoxLayout, QWidget)
 
 from engine.nn.presets import PRESET_NOTES, PRESETS
 from engine.training.config import TrainConfig
 from engine.training.optim import DEFAULT_LR
+from engine.training.recipes import DEFAULT_RECIPE, RECIPES, recipe
 
 from ..widgets.plain_text import plain_label, plain_mnemonic, plain_tooltip
+from .setting_tips import TIPS
 
 FULL_TEST_SET = 10_000
 CURRENT_MODEL_NOTE = "Continue training the network the canvas uses."
+CUSTOM = "custom"
 
 
 class TrainingSettingsForm(QWidget):
@@ -40,7 +47,9 @@ class TrainingSettingsForm(QWidget):
         self._locked = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self._applying = False
         self._data_group = self._build_data()
+        layout.addWidget(self._build_recipe())
         layout.addWidget(self._data_group)
         layout.addWidget(self._build_start())
         layout.addWidget(self._build_training())
@@ -48,26 +57,50 @@ class TrainingSettingsForm(QWidget):
             b.toggled.connect(self._changed)
         self.preset_combo.currentIndexChanged.connect(self._changed)
         self.optimizer_combo.currentIndexChanged.connect(self._optimizer_changed)
+        self.recipe_combo.currentIndexChanged.connect(self._recipe_chosen)
+        for signal in self._edit_signals():
+            signal.connect(self._edited)
         self.set_current_model(None)
+        self.apply_recipe(DEFAULT_RECIPE)
 
     # ------------------------------------------------------------- building
     def _build_data(self) -> QGroupBox:
         self.full_radio = QRadioButton("All 60,000 training images")
         self.subset_radio = QRadioButton("A random subset of")
         self.subset_spin = _spin(100, 60_000, 5_000, step=500, suffix=" images",
-                                 tip="Train on fewer images for a quick demo: 5,000 images "
-                                     "already reach about 95 % in one epoch.")
+                                 tip="How many images to train on: 5,000 already reach about "
+                                     "95 % in one epoch.")
         self.subset_radio.setChecked(True)
         self._images_group = QButtonGroup(self)
         self._images_group.addButton(self.full_radio)
         self._images_group.addButton(self.subset_radio)
         self.test_spin = _spin(100, FULL_TEST_SET, FULL_TEST_SET, step=1000, suffix=" images",
-                               tip="Test images evaluated after each epoch (fewer = quicker epochs)")
+                               tip=TIPS["test"])
+        _tip(self.full_radio, "full")
+        _tip(self.subset_radio, "subset")
         box = QGroupBox("Data")
         column = QVBoxLayout(box)
         column.addWidget(self.full_radio)
         column.addLayout(_row(self.subset_radio, self.subset_spin))
-        column.addLayout(_row(plain_label("Test on"), self.test_spin))
+        return box
+
+    def _build_recipe(self) -> QGroupBox:
+        self.recipe_combo = QComboBox()
+        self.recipe_combo.setObjectName("recipeCombo")
+        for r in RECIPES:
+            self.recipe_combo.addItem(f"{r.title} ({r.expected.split(' · ')[0]})", r.key)
+            self.recipe_combo.setItemData(self.recipe_combo.count() - 1,
+                                          plain_tooltip(f"{r.note} Expect {r.expected}."),
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.recipe_combo.addItem("Custom settings", CUSTOM)
+        _tip(self.recipe_combo, "recipe")
+        self.recipe_note = plain_label()
+        self.recipe_note.setObjectName("hint")
+        self.recipe_note.setWordWrap(True)
+        box = QGroupBox("Recipe")
+        column = QVBoxLayout(box)
+        column.addWidget(self.recipe_combo)
+        column.addWidget(self.recipe_note)
         return box
 
     def _build_start(self) -> QGroupBox:
@@ -88,6 +121,9 @@ class TrainingSettingsForm(QWidget):
         self.preset_note.setObjectName("hint")
         self.preset_note.setWordWrap(True)
         self.fresh_radio.setChecked(True)
+        _tip(self.current_radio, "current")
+        _tip(self.fresh_radio, "fresh")
+        _tip(self.preset_combo, "preset")
         box = QGroupBox("Start from")
         column = QVBoxLayout(box)
         column.addWidget(self.current_radio)
@@ -96,9 +132,9 @@ class TrainingSettingsForm(QWidget):
         return box
 
     def _build_training(self) -> QGroupBox:
-        self.epochs_spin = _spin(1, 200, 2)
-        defaults = TrainConfig()   # (a quick demo run: 2 epochs, no augmentation, see below)
-        self.batch_spin = _spin(8, 512, defaults.batch_size, tip="Images per optimisation step")
+        defaults = TrainConfig()
+        self.epochs_spin = _spin(1, 200, 2, tip=TIPS["epochs"])
+        self.batch_spin = _spin(8, 512, defaults.batch_size, tip=TIPS["batch"])
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.addItem("SGD with momentum", "sgd")
         self.optimizer_combo.addItem("Adam", "adam")
@@ -110,21 +146,49 @@ class TrainingSettingsForm(QWidget):
         self.momentum_spin = _decimal(0.0, 0.999, defaults.momentum, step=0.05, decimals=3)
         self.weight_decay_spin = _decimal(0.0, 0.1, defaults.weight_decay, step=1e-4, decimals=5)
         self.augment_check = QCheckBox("Augment the training images")
-        self.augment_check.setToolTip("Randomly shift, rotate, scale, shear and thicken every "
-                                      "training image: slower to learn, but recognises hand "
-                                      "drawings better")
-        self.seed_spin = _spin(0, 2**31 - 1, defaults.seed,
-                               tip="Same seed and settings = same weights")
+        self.seed_spin = _spin(0, 2**31 - 1, defaults.seed, tip=TIPS["seed"])
+        for widget, key in ((self.optimizer_combo, "optimizer"), (self.lr_spin, "lr"),
+                            (self.schedule_combo, "schedule"), (self.momentum_spin, "momentum"),
+                            (self.weight_decay_spin, "weight_decay"),
+                            (self.augment_check, "augment")):
+            _tip(widget, key)
+        self.advanced_button = QToolButton()
+        self.advanced_button.setObjectName("advancedSettingsButton")
+        self.advanced_button.setText("Advanced settings")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.toggled.connect(self.show_advanced)
+        _tip(self.advanced_button, "advanced")
+        self.advanced = QWidget()
+        advanced = QFormLayout(self.advanced)
+        advanced.setContentsMargins(0, 0, 0, 0)
+        advanced.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for label, widget, key in (
+                ("Batch size", self.batch_spin, "batch"),
+                ("Optimizer", self.optimizer_combo, "optimizer"),
+                ("Learning rate", self.lr_spin, "lr"), ("Schedule", self.schedule_combo, "schedule"),
+                ("Momentum", self.momentum_spin, "momentum"),
+                ("Weight decay", self.weight_decay_spin, "weight_decay"),
+                ("Seed", self.seed_spin, "seed"), ("Test on", self.test_spin, "test")):
+            advanced.addRow(_labelled(label, key), widget)
+        self.advanced.setVisible(False)
         box = QGroupBox("Training")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        for label, widget in (("Epochs", self.epochs_spin), ("Batch size", self.batch_spin),
-                              ("Optimizer", self.optimizer_combo), ("Learning rate", self.lr_spin),
-                              ("Schedule", self.schedule_combo), ("Momentum", self.momentum_spin),
-                              ("Weight decay", self.weight_decay_spin), ("Seed", self.seed_spin)):
-            form.addRow(label, widget)
+        form.addRow(_labelled("Epochs", "epochs"), self.epochs_spin)
         form.addRow(self.augment_check)
+        form.addRow(self.advanced_button)
+        form.addRow(self.advanced)
         return box
+
+    def show_advanced(self, on: bool) -> None:
+        """Unfold (``True``) or fold the advanced settings."""
+        if self.advanced_button.isChecked() != on:
+            self.advanced_button.setChecked(on)      # comes back here through toggled
+            return
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.advanced.setVisible(on)
 
     # ------------------------------------------------------------------ API
     def config(self) -> TrainConfig:
@@ -142,7 +206,31 @@ class TrainingSettingsForm(QWidget):
 
     def set_config(self, config: TrainConfig, preset: str | None = None,
                    fresh: bool | None = None) -> None:
-        """Set the controls from ``config`` (and the preset / where to start from)."""
+        """Set the controls from ``config`` (and the preset / where to start
+        from); the recipe reads "Custom settings" unless :meth:`apply_recipe` calls."""
+        self._applying = True
+        try:
+            self._set_controls(config, preset, fresh)
+        finally:
+            self._applying = False
+        self._edited()
+
+    def apply_recipe(self, key: str) -> None:
+        """Set every control from the recipe named ``key`` (fresh weights of its network)."""
+        chosen = recipe(key)
+        self._applying = True
+        try:
+            self._set_controls(chosen.config, chosen.preset, True)
+            self.recipe_combo.setCurrentIndex(self.recipe_combo.findData(key))
+        finally:
+            self._applying = False
+        self.recipe_note.setText(f"{chosen.note} Expect {chosen.expected}.")
+
+    def recipe(self) -> str:
+        """The chosen recipe's key, or ``"custom"``."""
+        return self.recipe_combo.currentData()
+
+    def _set_controls(self, config: TrainConfig, preset: str | None, fresh: bool | None) -> None:
         self.epochs_spin.setValue(config.epochs)
         self.batch_spin.setValue(config.batch_size)
         self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(config.optimizer))
@@ -190,8 +278,30 @@ class TrainingSettingsForm(QWidget):
         self._refresh()
 
     # ------------------------------------------------------------ internals
+    def _edit_signals(self) -> list:
+        return [self.full_radio.toggled, self.subset_spin.valueChanged, self.test_spin.valueChanged,
+                self.current_radio.toggled, self.preset_combo.currentIndexChanged,
+                self.epochs_spin.valueChanged, self.batch_spin.valueChanged,
+                self.optimizer_combo.currentIndexChanged, self.lr_spin.valueChanged,
+                self.schedule_combo.currentIndexChanged, self.momentum_spin.valueChanged,
+                self.weight_decay_spin.valueChanged, self.augment_check.toggled,
+                self.seed_spin.valueChanged]
+
+    def _edited(self, *_args) -> None:
+        """A setting changed by hand: the run is no longer a named recipe."""
+        if self._applying or self.recipe() == CUSTOM:
+            return
+        self.recipe_combo.blockSignals(True)
+        self.recipe_combo.setCurrentIndex(self.recipe_combo.findData(CUSTOM))
+        self.recipe_combo.blockSignals(False)
+        self.recipe_note.setText("Your own settings: hover a setting to see what it does.")
+
+    def _recipe_chosen(self) -> None:
+        if self.recipe() != CUSTOM:
+            self.apply_recipe(self.recipe())
+
     def _controls(self) -> list[QWidget]:
-        return [self.full_radio, self.subset_radio, self.subset_spin, self.test_spin,
+        return [self.recipe_combo, self.advanced_button, self.full_radio, self.subset_radio, self.subset_spin, self.test_spin,
                 self.current_radio, self.fresh_radio, self.preset_combo, self.epochs_spin,
                 self.batch_spin, self.optimizer_combo, self.lr_spin, self.schedule_combo,
                 self.momentum_spin, self.weight_decay_spin, self.augment_check, self.seed_spin]
@@ -238,6 +348,17 @@ def _spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "", tip: st
     if tip:
         spin.setToolTip(plain_tooltip(tip))
     return spin
+
+
+def _tip(widget: QWidget, key: str) -> None:
+    widget.setToolTip(plain_tooltip(TIPS[key]))
+
+
+def _labelled(text: str, key: str):
+    """A form label carrying the tooltip of the setting ``key``."""
+    label = plain_label(text)
+    _tip(label, key)
+    return label
 
 
 def _decimal(lo: float, hi: float, value: float, step: float, decimals: int) -> QDoubleSpinBox:

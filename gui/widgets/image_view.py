@@ -1,6 +1,7 @@
 """A picture of a 2-D array: one pyqtgraph ``ImageItem`` with hover and click
-signals, the aspect ratio kept, no pan/zoom, and a fast path for uint8 index
-images (see :func:`gui.widgets.theme.to_indices`)."""
+signals, the aspect ratio kept, no pan/zoom, a fast path for uint8 index
+images (see :func:`gui.widgets.theme.to_indices`) and optional small text
+labels over the image (e.g. "in 3" above a kernel slice)."""
 from __future__ import annotations
 
 import numpy as np
@@ -99,6 +100,7 @@ class ImageView(pg.GraphicsView):
         self._highlight.setVisible(False)
         self.view.addItem(self._highlight)
         self._shape: tuple[int, int] | None = None
+        self._labels: list[pg.TextItem] = []
         self.array: np.ndarray | None = None
         self.setMinimumSize(*min_size)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -133,6 +135,32 @@ class ImageView(pg.GraphicsView):
         self._highlight.setPen(pen)
         self._highlight.setRect(rect)
         self._highlight.setVisible(True)
+
+    def set_labels(self, labels: list[tuple[float, float, str]], color: QColor,
+                   pixel_size: int = 10) -> None:
+        """Small plain-text labels drawn over the image: ``(y, x, text)`` puts
+        ``text``'s bottom-left corner at image pixel ``(y, x)``; the text keeps
+        its size whatever the zoom. Items are reused; ``[]`` removes all."""
+        while len(self._labels) < len(labels):
+            item = pg.TextItem("", anchor=(0.0, 1.0))
+            font = item.textItem.font()
+            font.setPixelSize(pixel_size)
+            item.setFont(font)
+            item.setZValue(5)
+            self.view.addItem(item)
+            self._labels.append(item)
+        for item, (y, x, text) in zip(self._labels, labels):
+            if item.toPlainText() != text:
+                item.setText(text)
+            item.setColor(color)
+            item.setPos(x, y)
+            item.setVisible(True)
+        for item in self._labels[len(labels):]:
+            item.setVisible(False)
+
+    def labels(self) -> list[str]:
+        """Texts of the labels shown (see :meth:`set_labels`)."""
+        return [item.toPlainText() for item in self._labels if item.isVisible()]
 
     def apply_theme(self, theme: Theme) -> None:
         self.setBackground(theme.surface)

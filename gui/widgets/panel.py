@@ -1,51 +1,78 @@
 """A titled, rounded frame for one view: title, grey subtitle (e.g. a shape),
-a body, and an optional one-line read-out of hovered values."""
+a body, and a one-line footer that shows the read-out of hovered values while
+the mouse is over a value and otherwise an optional widget (a colour scale)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
+
+from .fit_text import FitText
 from .plain_text import plain_label, plain_tooltip
 from .text_line import TextLine
 
 
 class Panel(QFrame):
     """A rounded frame with a title, a grey subtitle (e.g. the shape), a body
-    and an optional one-line read-out (hover values) under it."""
+    and a one-line read-out (hover values) under it or on the title line.
 
-    def __init__(self, title: str, subtitle: str = "", tooltip: str = "",
+    ``subtitle`` may be several variants, longest first: the longest that
+    fits is shown (:class:`gui.widgets.fit_text.FitText`). A widget given to
+    :meth:`set_footer` (e.g. a colour bar) takes the read-out's place while
+    the read-out is empty."""
+
+    def __init__(self, title: str, subtitle: str | Sequence[str] = "", tooltip: str = "",
                  readout: bool = True, readout_in_header: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("panel")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 5, 8, 5)
+        layout.setContentsMargins(7, 5, 7, 5)
         layout.setSpacing(2)
         header = QHBoxLayout()
-        header.setSpacing(6)
+        header.setSpacing(5)
         self.title_label = plain_label(title)
         self.title_label.setObjectName("panelTitle")
-        self.subtitle_label = plain_label(subtitle)
+        self.subtitle_label = FitText((subtitle,) if isinstance(subtitle, str) else subtitle)
         self.subtitle_label.setObjectName("panelShape")
-        self.subtitle_label.setMinimumWidth(1)   # may be clipped in a narrow panel
         header.addWidget(self.title_label)
-        header.addWidget(self.subtitle_label)
+        header.addWidget(self.subtitle_label, 0 if readout_in_header else 1)
         self.readout = TextLine(mono=True, align=Qt.AlignmentFlag.AlignRight if readout_in_header
                                 else Qt.AlignmentFlag.AlignLeft)
-        self.readout.setVisible(readout)
+        self.footer: QWidget | None = None
+        self._line = QStackedWidget()          # the read-out, or the footer while it is empty
+        self._line.addWidget(self.readout)
+        self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._line.setFixedHeight(self.readout.height())
+        self._line.setVisible(readout)
         if readout_in_header:  # compact: values on the title line, right-aligned
-            header.addWidget(self.readout, 1)
-        else:
-            header.addStretch(1)
+            header.addWidget(self._line, 1)
         layout.addLayout(header)
         self.body = QVBoxLayout()
         self.body.setContentsMargins(0, 0, 0, 0)
         self.body.setSpacing(2)
         layout.addLayout(self.body, 1)
         if not readout_in_header:
-            layout.addWidget(self.readout)
+            layout.addWidget(self._line)
         if tooltip:
             self.setToolTip(plain_tooltip(tooltip))
 
+    def set_footer(self, widget: QWidget) -> None:
+        """Show ``widget`` (one line high) where the read-out is, while no value
+        is read out."""
+        self.footer = widget
+        self._line.addWidget(widget)
+        self._line.setFixedHeight(max(self.readout.height(), widget.sizeHint().height()))
+        self._line.setVisible(True)
+        self._show_line()
+
     def set_readout(self, text: str) -> None:
         self.readout.setText(text or "")
+        self._show_line()
+
+    def _show_line(self) -> None:
+        shown = self.footer if self.footer is not None and not self.readout.text() \
+            else self.readout
+        if self._line.currentWidget() is not shown:
+            self._line.setCurrentWidget(shown)

@@ -6,8 +6,13 @@ Colour-map conventions (the same in both themes, so a learner can rely on them):
 * non-negative values (ReLU / pooling outputs, the network input): ``inferno``,
   black = 0, bright yellow = the layer's largest value;
 * signed values (convolution outputs, kernels, dense layers before ReLU): a
-  diverging map, blue = negative, neutral = 0, red = positive, with levels
-  symmetric about 0.
+  diverging map, blue = negative, grey = 0, red = positive, with levels
+  symmetric about 0. Both ends are saturated, and the grey of 0 is darker
+  than the light theme's white panels and lighter than the dark theme's, so a
+  map of zeros still shows where it is.
+
+The levels of every map are shown next to it on a colour bar
+(:mod:`gui.widgets.colour_bar`).
 """
 from __future__ import annotations
 
@@ -34,7 +39,9 @@ class Theme:
     accent: str        # the predicted digit, selections
     bar: str           # the other probability bars
     negative: str      # diverging map, negative end
+    negative_mid: str  # diverging map at -MID_STOP of the largest magnitude
     neutral: str       # diverging map, zero
+    positive_mid: str  # diverging map at +MID_STOP
     positive: str      # diverging map, positive end
     canvas_border: str
     banner: str        # background of the warning banner
@@ -52,20 +59,31 @@ class Theme:
         return _index_lut(("inferno",))
 
     def diverging_lut(self) -> np.ndarray:
-        """For values in [-m, m]: negative colour, neutral at 0, positive colour."""
-        return _index_lut((self.negative, self.neutral, self.positive))
+        """For values in [-m, m]: negative colour, neutral at 0, positive colour,
+        through a vivid colour at ``±MID_STOP * m`` (so a value a quarter of
+        the largest is clearly tinted, not greyish)."""
+        return _index_lut((self.negative, self.negative_mid, self.neutral, self.positive_mid,
+                           self.positive), (0.0, 0.5 - MID_STOP / 2, 0.5, 0.5 + MID_STOP / 2, 1.0))
 
     def gray_lut(self) -> np.ndarray:
         """Black to white, like the network input."""
         return _index_lut(("#000000", "#ffffff"))
 
 
+#: Where the diverging map reaches its vivid middle colours, as a fraction of
+#: the largest magnitude.
+MID_STOP = 0.25
+
+
 @lru_cache(maxsize=None)
-def _index_lut(spec: tuple[str, ...]) -> np.ndarray:
+def _index_lut(spec: tuple[str, ...], stops: tuple[float, ...] | None = None) -> np.ndarray:
+    """A named pyqtgraph map (one name) or a ramp through the colours of
+    ``spec`` at ``stops`` in [0, 1] (evenly spaced by default)."""
     if len(spec) == 1:
         cmap = pg.colormap.get(spec[0])
     else:
-        cmap = pg.ColorMap(np.linspace(0.0, 1.0, len(spec)), [QColor(c) for c in spec])
+        cmap = pg.ColorMap(np.array(stops if stops else np.linspace(0.0, 1.0, len(spec))),
+                           [QColor(c) for c in spec])
     ramp = cmap.getLookupTable(0.0, 1.0, 255, alpha=False)  # (255, 3)
     lut = np.zeros((256, 4), dtype=np.uint8)
     lut[1:, :3] = ramp
@@ -93,13 +111,15 @@ def to_indices(values: np.ndarray, levels: tuple[float, float]) -> np.ndarray:
 LIGHT = Theme(
     name="light", window="#eef0f3", surface="#ffffff", surface_alt="#f7f8fa",
     border="#d5d9e0", text="#1d2127", muted="#5f6773", accent="#1f6feb", bar="#a9b6c8",
-    negative="#2f6fd6", neutral="#e6e8eb", positive="#d8432e", canvas_border="#8a94a3",
+    negative="#1b46b4", negative_mid="#5b8ff0", neutral="#b4b9c1", positive_mid="#ef7a60",
+    positive="#c0200f", canvas_border="#8a94a3",
     banner="#fff4d1", banner_text="#5c4400", dark=False,
 )
 DARK = Theme(
     name="dark", window="#1b1d21", surface="#25282d", surface_alt="#1f2226",
     border="#3a3f47", text="#e3e6eb", muted="#9aa2ad", accent="#58a6ff", bar="#566170",
-    negative="#4c8dff", neutral="#1f2226", positive="#ff6a4d", canvas_border="#5b6470",
+    negative="#5c9dff", negative_mid="#2f6ee0", neutral="#4d525b", positive_mid="#d9472b",
+    positive="#ff7a55", canvas_border="#5b6470",
     banner="#4a3b12", banner_text="#ffe7a3", dark=True,
 )
 
@@ -149,14 +169,15 @@ def apply_to_app(app: QApplication, theme: Theme) -> None:
 
 
 def style_sheet(theme: Theme) -> str:
-    """Window style sheet: panel frames, titles, tabs, tooltips."""
+    """Window style sheet: panel frames, titles, tabs, tooltips, radio buttons (an
+    accent dot when checked: Fusion's grey dot is hard to see in the dark theme)."""
     t = theme
     return f"""
     QFrame#panel {{
         background: {t.surface}; border: 1px solid {t.border}; border-radius: 6px;
     }}
     #panelTitle {{ font-weight: 600; color: {t.text}; }}
-    QLabel#panelShape, QLabel#hint {{ color: {t.muted}; }}
+    QLabel#hint {{ color: {t.muted}; }}
     QLabel#bigDigit {{ color: {t.accent}; }}
     QLabel#confidence {{ color: {t.text}; }}
     QLabel#placeholder {{ color: {t.muted}; }}
@@ -173,4 +194,18 @@ def style_sheet(theme: Theme) -> str:
                 padding: 4px; }}
     QStatusBar QLabel {{ color: {t.muted}; padding: 0 6px; }}
     QLabel#banner {{ background: {t.banner}; color: {t.banner_text}; padding: 6px 10px; }}
+    QRadioButton::indicator {{ width: 12px; height: 12px; border-radius: 7px;
+                               border: 1px solid {t.muted}; background: {t.surface}; }}
+    QRadioButton::indicator:hover {{ border-color: {t.accent}; }}
+    QRadioButton::indicator:checked {{
+        border: 1px solid {t.accent};
+        background: qradialgradient(cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
+                                    stop: 0 {t.accent}, stop: 0.55 {t.accent},
+                                    stop: 0.65 {t.surface}, stop: 1 {t.surface}); }}
+    QRadioButton::indicator:disabled {{ border-color: {t.border}; }}
+    QRadioButton::indicator:checked:disabled {{
+        border-color: {t.border};
+        background: qradialgradient(cx: 0.5, cy: 0.5, radius: 0.5, fx: 0.5, fy: 0.5,
+                                    stop: 0 {t.muted}, stop: 0.55 {t.muted},
+                                    stop: 0.65 {t.surface}, stop: 1 {t.surface}); }}
     """

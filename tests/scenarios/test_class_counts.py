@@ -90,7 +90,7 @@ def test_every_view_works_for_k_classes(k, make_window, qtbot, small_data):
     qtbot.waitUntil(lambda: view.result is not None, timeout=30_000)
     qtbot.wait(50)
     assert view.result.confusion.shape == (k, k)
-    assert view.confusion_image.image.shape == (k, k)
+    assert view.confusion_image.image.shape == (k, k, 4)       # RGBA cells
     texts = [item for item in view.count_items if item.toPlainText()]
     assert len(view.count_items) <= MAX_COUNTED_CLASSES ** 2
     assert (len(texts) > 0) == (k <= MAX_COUNTED_CLASSES)

@@ -9,8 +9,10 @@ from PySide6.QtTest import QTest
 from engine.data.preprocess import to_model_input
 from engine.nn import presets
 from gui.inspect.activations_view import OUTPUT_PANEL
-from gui.inspect.layer_panels import BarsPanel, FeatureMapPanel
+from gui.inspect.layer_panels import BarsPanel, FeatureMapPanel, VectorPanel
 from gui.tools.mouse import draw_digit, image_point
+from gui.widgets.colour_bar import scale_texts
+from gui.widgets.tiles import positive_levels, symmetric_levels
 
 
 def _check_panels_follow(window, model):
@@ -73,3 +75,49 @@ def test_bars_panels_show_logits_and_probabilities(window):
     probs = window.current_probabilities()
     out = window.activations_view.panels[OUTPUT_PANEL]
     assert isinstance(out, BarsPanel) and np.allclose(out.bars.heights, probs)
+
+
+def test_map_and_strip_panels_show_the_levels_they_are_coloured_with(window, qtbot):
+    draw_digit(window.canvas, 5)
+    window.current_probabilities()
+    checked = 0
+    for name, panel in window.activations_view.panels.items():
+        if not isinstance(panel, (FeatureMapPanel, VectorPanel)):
+            continue
+        levels = symmetric_levels(panel.array) if panel.signed else positive_levels(panel.array)
+        assert panel.colour_bar.texts() == scale_texts(levels), name
+        checked += 1
+    assert checked >= 9
+    window.activations_view.set_normalise_each(True)
+    conv1, relu1 = (window.activations_view.panels[n] for n in ("conv1", "relu1"))
+    assert conv1.colour_bar.texts() == ("each map:", "\u2212max", "0", "+max")
+    assert relu1.colour_bar.texts() == ("each map:", "0", "", "max")
+
+
+def test_the_read_out_takes_the_colour_bars_place_while_hovering(window, qtbot):
+    draw_digit(window.canvas, 3)
+    window.current_probabilities()
+    panel = window.activations_view.panels["relu1"]
+    assert panel.colour_bar.isVisible() and not panel.readout.isVisible()
+    y, x = panel.tiles.origin(1)
+    QTest.mouseMove(panel.view.viewport(), image_point(panel.view, y + 14.5, x + 14.5))
+    qtbot.waitUntil(lambda: panel.readout.isVisible() and panel.readout.text().startswith("map 1"))
+    assert not panel.colour_bar.isVisible()
+    QTest.mouseMove(window.canvas, window.canvas.rect().center())
+    qtbot.waitUntil(lambda: panel.colour_bar.isVisible())
+
+
+def test_shape_subtitles_fit_whole_at_the_smallest_window(make_window, playground_model, qtbot):
+    window = make_window(playground_model, size=(980, 640))
+    qtbot.wait(50)
+    panels = window.activations_view.panels
+    assert panels["conv1"].subtitle_label.text() == "32 maps · 28×28"
+    assert panels["pool2"].subtitle_label.text() == "64 maps · 5×5"
+    assert panels["fc1"].subtitle_label.text() == "128 units"
+    for name, panel in panels.items():
+        label = panel.subtitle_label
+        shown = label.shown_text()
+        assert shown and not shown.endswith("\u2026"), name           # a whole variant
+        assert label.fontMetrics().horizontalAdvance(shown) <= label.width(), name
+        if isinstance(panel, FeatureMapPanel):
+            assert shown.startswith(f"{panel.shape[0]} maps"), name

@@ -6,7 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.tools.mouse import draw_digit, image_point
-
+from gui.widgets.colour_bar import scale_texts
+from gui.widgets.tiles import positive_levels, symmetric_levels
 
 
 def test_click_a_feature_map_shows_it_beside_its_kernel(window, qtbot):
@@ -24,3 +25,18 @@ def test_click_a_feature_map_shows_it_beside_its_kernel(window, qtbot):
     assert np.array_equal(inspector.array, window.current_result().activations["relu2"][5])
     assert panel.selected == 5
     assert "conv2" in inspector.kernel_title.text()
+
+
+def test_the_inspector_shows_the_levels_of_the_map_and_the_kernel(window, qtbot):
+    draw_digit(window.canvas, 8)
+    window.current_probabilities()
+    window.activations_view.select_map("conv2", 9)           # a signed map
+    inspector = window.activations_view.inspector
+    qtbot.waitUntil(lambda: inspector.array is not None and inspector.channel == 9)
+    assert inspector.map_bar.texts() == scale_texts(symmetric_levels(inspector.array))
+    assert inspector.kernel_bar.texts() == scale_texts(symmetric_levels(inspector.kernel))
+    assert inspector.subtitle_label.text() == "10×10"
+    window.activations_view.select_map("relu1", 2)            # a non-negative map
+    qtbot.waitUntil(lambda: inspector.layer == "relu1")
+    assert inspector.map_bar.texts() == scale_texts(positive_levels(inspector.array))
+    assert inspector.map_bar.texts()[1:3] == ("0", "")

@@ -13,7 +13,10 @@ from engine.nn import presets
 from engine.training.config import TrainConfig
 from engine.training.evaluate import evaluate
 from engine.training.trainer import Trainer
+from gui.training.confusion_image import (DARK_CELLS, LIGHT_CELLS, ConfusionImage, confusion_rgba,
+                                          text_colours)
 from gui.training.evaluation_view import GALLERY_LIMIT, MISTAKES, EvaluationView
+from gui.widgets.theme import DARK, LIGHT
 
 N = 2000
 
@@ -59,8 +62,9 @@ def test_confusion_matrix_image_and_counts(view, weak_result, test_set):
     conf = weak_result.confusion
     assert conf.sum() == N
     shown = view.confusion_image.image
-    assert shown.shape == (10, 10)
-    np.testing.assert_allclose(shown, np.log1p(conf))  # rows = true digit, columns = prediction
+    assert shown.shape == (10, 10, 4)
+    # rows = true digit, columns = prediction; mistakes on their own scale
+    assert np.array_equal(shown, confusion_rgba(conf, LIGHT_CELLS))
     texts = [item.toPlainText() for item in view.count_items]
     assert texts == [str(c) if c else "" for c in conf.ravel()]
     text = view.summary_label.text()
@@ -144,3 +148,63 @@ def test_a_new_evaluation_cancels_the_previous_one(qtbot, view, test_set):
     assert len(shown) == 1 and len(shown[0].labels) == 300   # the first never shows up
     assert first == [] and second == shown
     assert "second" in view.summary_label.text()
+
+
+# ------------------------------------------------------------ confusion colours
+def _contrast(a, b) -> float:
+    """WCAG contrast ratio of two RGB colours."""
+    def lum(c):
+        c = np.asarray(c[:3], dtype=float) / 255.0
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def _trained_like(diagonal: int) -> np.ndarray:
+    """A 10-class matrix with ``diagonal`` right per class and a few mistakes."""
+    conf = np.diag(np.full(10, diagonal))
+    conf[4, 9], conf[7, 2], conf[3, 5], conf[9, 4] = 30, 5, 1, 12
+    return conf
+
+
+@pytest.mark.parametrize("colours", [LIGHT_CELLS, DARK_CELLS])
+def test_mistakes_are_coloured_on_their_own_scale(colours):
+    conf = _trained_like(1000)
+    rgba = confusion_rgba(conf, colours).astype(int)
+    assert rgba.shape == (10, 10, 4) and (rgba[..., 3] == 255).all()
+    errors = [tuple(rgba[r, c, :3]) for r, c in ((3, 5), (7, 2), (9, 4), (4, 9))]  # 1, 5, 12, 30
+    assert len(set(errors)) == 4
+    empty = tuple(rgba[0, 1, :3])
+    assert all(np.abs(np.subtract(e, empty)).sum() > 60 for e in errors)
+    steps = [np.abs(np.subtract(errors[i + 1], errors[i])).sum() for i in range(3)]
+    assert min(steps) > 20                               # 1, 5, 12 and 30 told apart
+    r, g, b = rgba[0, 0, :3]
+    assert g > r + 40 and g > b + 20                      # a correct cell is green
+    error_red = [e[0] - e[2] for e in errors]
+    assert min(error_red) > 40                            # mistakes are warm
+    # the diagonal does not change the colours of the mistakes
+    assert np.array_equal(confusion_rgba(_trained_like(5000), colours)[~np.eye(10, dtype=bool)],
+                          rgba[~np.eye(10, dtype=bool)].astype(np.uint8))
+
+
+@pytest.mark.parametrize("colours", [LIGHT_CELLS, DARK_CELLS])
+def test_every_count_reads_on_its_cell(colours, weak_result):
+    for conf in (_trained_like(1000), weak_result.confusion):
+        rgba = confusion_rgba(conf, colours)
+        text = text_colours(rgba, colours)
+        ratios = [_contrast(rgba[r, c], text[r, c]) for r in range(10) for c in range(10)]
+        assert min(ratios) >= 3.0
+
+
+def test_the_image_item_shows_the_cell_colours_and_follows_the_theme(weak_result):
+    item = ConfusionImage(axisOrder="row-major")
+    item.set_confusion(weak_result.confusion)
+    assert np.array_equal(item.image, confusion_rgba(weak_result.confusion, LIGHT_CELLS))
+    r, c = 4, 9
+    expected = text_colours(confusion_rgba(weak_result.confusion, LIGHT_CELLS), LIGHT_CELLS)[r, c]
+    assert item.text_colour(r, c) == tuple(int(v) for v in expected)
+    item.set_theme(DARK)
+    assert np.array_equal(item.image, confusion_rgba(weak_result.confusion, DARK_CELLS))
+    item.set_theme(LIGHT)
+    assert np.array_equal(item.image, confusion_rgba(weak_result.confusion, LIGHT_CELLS))
