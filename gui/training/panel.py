@@ -38,7 +38,7 @@ from .evaluation_view import EvaluationView
 from .plots import TrainingPlots
 from .run_box import RunBox
 from .run_controller import RunController, RunState
-from .run_messages import finished_text, plan_text
+from .run_messages import ending_detail, finished_text, plan_text
 from .settings_form import TrainingSettingsForm
 from .trained_model import TrainedModel
 
@@ -276,7 +276,8 @@ class TrainingPanel(QWidget):
         trained model is taken (and put in use) in :meth:`_ended`."""
         plan = self.run.plan
         self.run_box.set_status(finished_text(report, plan.steps_per_epoch if plan else 0),
-                                report.message if report.reason == "diverged" else None)
+                                ending_detail(report, self.run.model.num_classes,
+                                              self.plots.loss_points()[1], self.run.config))
 
     def _failed(self, message: str) -> None:
         if self.state is not None:
@@ -297,7 +298,7 @@ class TrainingPanel(QWidget):
                          measure=not self._closing)
         adopted = self.result.put_in_use(closing=self._closing)
         if adopted:
-            self.run_box.set_result(adopted)
+            self.run_box.add_result(adopted)
         self._update_enabled()
         self.sigTrainingFinished.emit(report)
 
@@ -311,13 +312,9 @@ class TrainingPanel(QWidget):
 
     # ================================================================ helpers
     def _evaluate_current(self) -> None:
-        if self.is_training():   # a run started while MNIST was loading
-            return
-        model = self.state.current_model
-        self.view_tabs.setCurrentWidget(self.evaluation_view)
-        self.evaluation_view.evaluate(model, self.data.dataset.test_images,
-                                      self.data.dataset.test_labels,
-                                      f"Current model ({model_label(model)})")
+        if not self.is_training():   # (a run may have started while MNIST was loading)
+            self.view_tabs.setCurrentWidget(self.evaluation_view)
+            _evaluate(self.evaluation_view, self.state.current_model, self.data.dataset)
 
     def _current_model_changed(self, _model=None) -> None:
         current = self.state.current_model if self.state is not None else None
@@ -355,6 +352,11 @@ class TrainingPanel(QWidget):
         path = ask_save_path(self, "Save trained model", None, suggested_file_name(self.trained_model))
         if path and not self.save_trained_model(path):
             show_warning(self, "Could not save the model", self.run_box.result_label.text())
+
+
+def _evaluate(view: EvaluationView, model: Model, data: Dataset) -> None:
+    """Evaluate the user's ``model`` on ``data``'s test set in ``view`` (off the GUI thread)."""
+    view.evaluate(model, data.test_images, data.test_labels, f"Current model ({model_label(model)})")
 
 
 def _controls_column(settings: QWidget, run_box: QWidget) -> QWidget:

@@ -104,6 +104,11 @@ class RunBox(QGroupBox):
         """The line under the status (e.g. an epoch's test accuracy)."""
         self.result_label.setText(text)
 
+    def add_result(self, text: str) -> None:
+        """Another line under the status (after what is there already)."""
+        old = self.result_label.text()
+        self.result_label.setText(f"{old}\n{text}" if old else text)
+
     def begin(self) -> None:
         """A run was started: a busy bar until the first step, no old result."""
         self.progress.setRange(0, 0)

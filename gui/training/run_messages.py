@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 
 from engine.training.reports import FinishedReport, RunPlan
+from engine.training.config import TrainConfig
+from engine.training.verdict import Verdict, learning_verdict
 
 _HOW = {"completed": "Finished", "stopped": "Stopped", "diverged": "Diverged"}
 
@@ -49,3 +51,21 @@ def finished_text(report: FinishedReport, steps_per_epoch: int) -> str:
         f" · test accuracy {report.test_accuracy:.2%}"
     return (f"{how} after {plural(report.steps, 'step')} ({plural(epochs, 'epoch')}, "
             f"{format_duration(report.elapsed_s)}){accuracy}.")
+
+
+def verdict_text(verdict: Verdict) -> str:
+    """What to tell the learner about a run that did not simply learn (its
+    headline and advice), or ``""`` when it learned (or was too short to judge)."""
+    if verdict.learned or verdict.kind == "too short":
+        return ""
+    return f"{verdict.headline} {verdict.advice}".strip()
+
+
+def ending_detail(report: FinishedReport, num_classes: int, losses, config: TrainConfig) -> str | None:
+    """The line under a finished run's status: why it diverged and/or the
+    :func:`verdict_text` of its numbers (``losses``: the batch losses); None
+    when there is nothing to add."""
+    verdict = learning_verdict(report.test_accuracy, num_classes, losses, config.lr,
+                               report.reason == "diverged", config.optimizer)
+    parts = (report.message if report.reason == "diverged" else "", verdict_text(verdict))
+    return " ".join(p for p in parts if p) or None

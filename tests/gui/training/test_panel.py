@@ -348,3 +348,18 @@ def test_a_finished_download_enables_training(qtbot, tmp_path, monkeypatch, mnis
     qtbot.waitUntil(lambda: start.isEnabled(), timeout=10_000)
     assert "downloaded" in panel.run_box.status.text()
     assert not panel.data.download_button.isVisibleTo(panel)
+
+
+def test_a_run_that_does_not_learn_says_so_and_what_to_try(qtbot, panel):
+    quick(panel, epochs=1, subset=1500, lr=2.0)
+    with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000) as finished:
+        qtbot.mouseClick(button(panel, "startTrainingButton"), Qt.MouseButton.LeftButton)
+    assert finished.args[0].reason in ("completed", "diverged")
+    shown = panel.run_box.result_label.text()
+    assert "isn't learning" in shown or "diverged" in shown.lower()
+    assert "lower learning rate" in shown
+    quick(panel, epochs=1, subset=1500, lr=0.05)
+    with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000):
+        qtbot.mouseClick(button(panel, "startTrainingButton"), Qt.MouseButton.LeftButton)
+    shown = panel.run_box.result_label.text()
+    assert "learning" not in shown and "Epoch 1: test accuracy" in shown
