@@ -81,7 +81,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "View", "Dark", checkable=True, keys="light / dark theme"),
     ActionSpec("normalise", "&Normalise each feature map", ("N",),
                "Scale every feature map to its own maximum, so faint maps show their pattern too",
-               "View", checkable=True, keys="normalise each feature map"),
+               "View", "Normalise maps", checkable=True, keys="normalise each feature map"),
     ActionSpec("help", "&Quick guide", ("F1",), "How to use the playground", "Help",
                keys="quick guide"),
     ActionSpec("about", "&About", (), "About CNN Playground", "Help"),
@@ -89,7 +89,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
 
 #: Where the toolbar puts its actions: left group, then (after a spacer) right group.
 TOOLBAR_LEFT = (("pen", "eraser"), ("undo", "redo", "clear"))
-TOOLBAR_RIGHT = (("open", "save", "reset"), ("dark",))
+TOOLBAR_RIGHT = (("open", "save", "reset"), ("normalise", "dark"))
 
 
 def native(shortcut: str) -> str:

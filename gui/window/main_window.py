@@ -350,9 +350,9 @@ class MainWindow(QMainWindow):
         show_message(self, "about", f"About {APP_NAME}", about_html(APP_NAME), markup=True)
 
     def _show_banner(self, text: str) -> None:
+        """A startup problem, said once: in the banner (the status bar keeps the model's facts)."""
         self.banner.setText(text)
         self.banner.setVisible(True)
-        self.statusBar().showMessage(text, 15000)
 
     def _hide_banner(self) -> None:
         self.banner.setVisible(False)

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
 
 import engine
 from engine import save_model
@@ -179,13 +180,20 @@ def test_missing_bundled_model_falls_back_with_a_warning(qtbot, tmp_path, monkey
     assert window.current_probabilities().shape == (10,)
 
 
-def test_bad_model_path_at_startup_falls_back(qtbot, tmp_path):
+def test_bad_model_path_at_startup_falls_back_and_says_so_once(qtbot, tmp_path, monkeypatch):
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"\x00" * 64)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: shown.append(box.text()) or 0)
     window = MainWindow(model_path=bad)
     qtbot.addWidget(window)
+    window.show()
     assert window.startup_problem and "bad.npz" in window.startup_problem
     assert window.model.source is None or window.model.source != str(bad)
+    # said once: in the banner, not also in the status bar or a dialog
+    assert window.banner.isVisible() and "bad.npz" in window.banner.text()
+    assert window.statusBar().currentMessage() == "" and shown == []
+    assert "bad.npz" not in window.model_status.text()
 
 
 def test_examples_menu_draws_digits(window):
@@ -194,3 +202,15 @@ def test_examples_menu_draws_digits(window):
     assert window.current_probabilities() is not None
     window.canvas.undo()
     assert window.canvas.is_blank()
+
+
+def test_normalise_has_a_visible_toolbar_button(window, qtbot):
+    from PySide6.QtWidgets import QToolBar
+    button = next(w for bar in window.findChildren(QToolBar)
+                  if (w := bar.widgetForAction(window.normalise_action)) is not None)
+    assert button.isVisible() and button.text() == "Normalise maps"
+    assert not window.activations_view.normalise_each
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert window.activations_view.normalise_each and window.normalise_action.isChecked()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert not window.activations_view.normalise_each
