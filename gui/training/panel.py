@@ -266,7 +266,7 @@ class TrainingPanel(QWidget):
         if self.state is not None and self.run.plan.full_test_set:
             self.state.set_live_accuracy(report.test_accuracy)
         self.run_box.set_result(f"Epoch {report.epoch}: test accuracy {report.test_accuracy:.2%}, "
-                                f"train accuracy {report.train_accuracy:.2%}")
+                                f"train {report.train_accuracy:.2%} (average over the epoch)")
         if report.evaluation is not None and self.data.dataset is not None:
             self.evaluation_view.show_result(report.evaluation, self.data.dataset.test_images,
                                              f"Training, epoch {report.epoch}")

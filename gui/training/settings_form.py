@@ -224,7 +224,8 @@ class TrainingSettingsForm(QWidget):
             self.recipe_combo.setCurrentIndex(self.recipe_combo.findData(key))
         finally:
             self._applying = False
-        self.recipe_note.setText(f"{chosen.note} Expect {chosen.expected}.")
+        self.recipe_note.setText(f"Expect {chosen.expected}.")
+        self.recipe_note.setToolTip(plain_tooltip(chosen.note))
 
     def recipe(self) -> str:
         """The chosen recipe's key, or ``"custom"``."""
