@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine.nn import presets
-from engine.nn.metadata import mark_untrained, record_test_accuracy
+from engine.nn.metadata import mark_untrained, record_test_accuracy, record_training
 from gui.state.model_info import ModelInfo, model_label, suggested_file_name
 
 
@@ -21,6 +21,15 @@ def test_label_is_the_file_name_or_the_preset(model, tmp_path):
     assert model_label(model) == "untrained tiny"
     model.save(tmp_path / "mine.npz")                # a model's file names it from then on
     assert model_label(model) == "mine.npz"
+
+
+def test_a_model_trained_in_the_app_says_so_until_saved(model, tmp_path):
+    trained = model.clone(keep_source=False)
+    record_training(trained.metadata, settings={}, epochs=1, steps=10, started_from="fresh",
+                    in_app=True)
+    assert model_label(trained) == "tiny trained here (not saved)"
+    trained.save(tmp_path / "kept.npz")
+    assert model_label(trained) == "kept.npz"
 
 
 def test_status_text_lists_the_facts(model):
