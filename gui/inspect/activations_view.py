@@ -9,6 +9,14 @@ outputs for the current drawing.
 * small ``(F,)`` outputs (the logits): labelled bars; plus a final *softmax*
   panel with the probabilities.
 
+A strip above the inspector (:class:`~gui.inspect.layer_strip.LayerNoteStrip`)
+explains the layer under the mouse, or else the layer of the map in the
+inspector (:func:`~gui.inspect.layer_notes.describe_layer`; also each panel's
+tooltip). It takes its height from the room the inspector does not need (the
+panels' column has none to spare: at 1240x760 every panel shows without
+scrolling), as many lines as the longest explanation needs when there is
+room, at least two.
+
 The panels themselves are in :mod:`gui.inspect.layer_panels`. "Normalise
 each map" rescales every map to its own peak (display only). Panels are built
 from ``model.layer_shapes()`` and what each layer tells about its output
@@ -20,7 +28,7 @@ from functools import partial
 from typing import Callable
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QVBoxLayout, QWidget
 
 from engine import Model
@@ -31,6 +39,7 @@ from ..widgets.theme import LIGHT, Theme
 from .inspector_view import InspectorView
 from .layer_notes import describe_layer, panel_note
 from .layer_panels import BarsPanel, FeatureMapPanel, VectorPanel
+from .layer_strip import LayerNoteStrip
 
 BARS_MAX_UNITS = 16      # vectors up to this size are drawn as labelled bars
 
@@ -39,13 +48,21 @@ OUTPUT_PANEL = "output.softmax"
 """Key of the extra panel showing the output probabilities (layer names
 cannot contain a dot, so it never collides with a layer)."""
 
+OUTPUT_NOTE = ("Softmax turns the last layer's scores into probabilities that add up to "
+               "100 %; the tallest bar is the answer.")
+NO_LAYER_NOTE = "Hover a panel to read what its layer does; click a map to inspect it."
+INSPECTOR_ROOM = 470
+"""Height (pixels) the inspector keeps (map, kernel and their text uncrowded);
+the explanation strip above it gets the rest."""
+
 
 class ActivationsView(QWidget):
     """Scrollable stack of layer panels next to the :class:`InspectorView`.
 
     ``panels`` maps layer name -> panel (plus :data:`OUTPUT_PANEL`); each panel
     has ``.shape`` (one sample's output shape) and ``.array`` (the last output
-    shown, or None when the canvas is empty).
+    shown, or None when the canvas is empty). ``notes`` maps the same keys to
+    the layer's explanation, shown in ``note_strip``.
     """
 
     sigMapSelected = Signal(str, int)
@@ -56,6 +73,9 @@ class ActivationsView(QWidget):
         self.model: Model | None = None
         self.panels: dict[str, Panel] = {}
         self.normalise_each = False
+        self.notes: dict[str, str] = {}
+        self._hovered: str | None = None       # the panel under the mouse
+        self._inspected: str | None = None     # the layer of the map in the inspector
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
@@ -64,7 +84,12 @@ class ActivationsView(QWidget):
         self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.scroll, 1)
         self.inspector = InspectorView()
-        layout.addWidget(self.inspector)
+        self.note_strip = LayerNoteStrip(max_lines=8)
+        side = QVBoxLayout()          # the strip above the inspector, as wide as it
+        side.setSpacing(6)
+        side.addWidget(self.note_strip)
+        side.addWidget(self.inspector, 1)
+        layout.addLayout(side)
         self._content: QWidget | None = None
         self.sigMapSelected.connect(self.inspector.select)
 
@@ -73,6 +98,8 @@ class ActivationsView(QWidget):
         """Rebuild the panels for ``model``'s architecture (arrays start empty)."""
         self.model = model
         self.panels = {}
+        self.notes = {}
+        self._hovered = self._inspected = None
         content = QWidget()
         column = QVBoxLayout(content)
         column.setContentsMargins(0, 0, 2, 0)
@@ -113,18 +140,20 @@ class ActivationsView(QWidget):
             if note:
                 panel.set_note(*note)
             self.panels[name] = panel
+            self.notes[name] = tip
             prev_shape, prev_name = shape, name
         k = shapes[-1][1][0]
-        out = BarsPanel("softmax", k, False, "Softmax turns the last layer's scores into "
-                        "probabilities that add up to 100 %; the tallest bar is the answer.",
-                        subtitle="probabilities", probabilities=True)
+        out = BarsPanel("softmax", k, False, OUTPUT_NOTE, subtitle="probabilities",
+                        probabilities=True)
         if row is None or row_kind != "bars":
             row = QHBoxLayout()
             row.setSpacing(6)
             column.addLayout(row, 0)
         row.addWidget(out, 1)
         self.panels[OUTPUT_PANEL] = out
+        self.notes[OUTPUT_PANEL] = OUTPUT_NOTE
         for panel in self.panels.values():
+            panel.installEventFilter(self)      # hovering a panel explains its layer
             panel.apply_theme(self._theme)
             if isinstance(panel, FeatureMapPanel):
                 panel.set_normalise_each(self.normalise_each)
@@ -134,6 +163,8 @@ class ActivationsView(QWidget):
         if old is not None:
             old.deleteLater()
         self.inspector.set_model(model)
+        self.note_strip.fit_notes([(self.note_name(n), t) for n, t in self.notes.items()])
+        self._show_note()
         first = next((n for n, p in self.panels.items() if isinstance(p, FeatureMapPanel)), None)
         if first is not None:
             self.select_map(first, 0)
@@ -168,6 +199,8 @@ class ActivationsView(QWidget):
         for name, panel in self.panels.items():
             if isinstance(panel, FeatureMapPanel):
                 panel.set_selected(index if name == layer else None)
+        self._inspected = layer if layer in self.notes else None
+        self._show_note()
         self.sigMapSelected.emit(layer, index)
 
     def set_normalise_each(self, on: bool) -> None:
@@ -176,8 +209,40 @@ class ActivationsView(QWidget):
             if isinstance(panel, FeatureMapPanel):
                 panel.set_normalise_each(self.normalise_each)
 
+    def note_name(self, key: str) -> str:
+        """The name the strip gives panel ``key`` (the layer's; "softmax")."""
+        return "softmax" if key == OUTPUT_PANEL else key
+
     def apply_theme(self, theme: Theme) -> None:
         self._theme = theme
         for panel in self.panels.values():
             panel.apply_theme(theme)
         self.inspector.apply_theme(theme)
+        self.note_strip.apply_theme(theme)
+
+    # ------------------------------------------------------------------ the strip
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        margins = self.layout().contentsMargins()
+        spare = self.height() - margins.top() - margins.bottom() - 6 - INSPECTOR_ROOM
+        self.note_strip.set_max_height(spare)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind in (QEvent.Type.Enter, QEvent.Type.Leave):
+            key = next((k for k, p in self.panels.items() if p is watched), None)
+            if key is not None:
+                if kind == QEvent.Type.Enter:
+                    self._hovered = key
+                elif self._hovered == key:
+                    self._hovered = None
+                self._show_note()
+        return super().eventFilter(watched, event)
+
+    def _show_note(self) -> None:
+        """The hovered panel's layer, else the inspected one's, else a hint."""
+        key = self._hovered or self._inspected
+        if key is None:
+            self.note_strip.set_note("", NO_LAYER_NOTE)
+        else:
+            self.note_strip.set_note(self.note_name(key), self.notes[key])

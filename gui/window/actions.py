@@ -82,7 +82,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("normalise", "&Normalise each feature map", ("N",),
                "Scale every feature map to its own maximum, so faint maps show their pattern too",
                "View", "Normalise maps", checkable=True, keys="normalise each feature map"),
-    ActionSpec("help", "&Quick guide", ("F1",), "How to use the playground", "Help",
+    ActionSpec("help", "&Quick guide", ("F1",), "Show or hide the guide to every tab", "Help",
                keys="quick guide"),
     ActionSpec("about", "&About", (), "About CNN Playground", "Help"),
 )

@@ -1,22 +1,163 @@
-"""The quick guide (F1): how to draw, how to read the panels, and the keys
-(generated from the action table, so they always match the menus)."""
+"""The quick guide's text (F1): one section per part of the window - drawing,
+activations, kernels, training, evaluation - and the keys (generated from
+the action table, so they always match the menus and the README).
+
+Everything here is the app's own text; the few values that come from
+elsewhere (shortcut names, recipe titles) are escaped. The window that shows
+it is :class:`gui.window.guide_window.QuickGuide`.
+"""
 from __future__ import annotations
 
-from .actions import key_table_html
+import html
 
-_GUIDE = """<h3>Draw a digit</h3>
-<p>Draw with the left mouse button in the black square; the right button erases.
-The prediction and every panel update while you draw.</p>
-<h3>Read the panels</h3>
-<p><b>Network input</b>: your drawing framed like an MNIST digit (28×28).
-<b>Activations</b>: what each layer outputs — convolution maps (blue negative,
-red positive), ReLU and pooling maps (bright = strong), dense layers as strips.
-Hover anything to read its value; click a feature map to see it enlarged beside
-the kernel that produced it. <b>Kernels</b>: the learned filters.
-<b>Training</b>: train a network on MNIST and watch its curves; the evaluation
-shows the confusion matrix and the most confident mistakes.</p>
-<h3>Keys</h3>
-"""
+from engine.training.recipes import DEFAULT_RECIPE, RECIPES
+
+from ..widgets.theme import LIGHT, Theme
+from .actions import ACTIONS, key_table_html, native
+
+#: ``(anchor, heading)`` of the guide's sections, in order.
+SECTIONS = (("drawing", "Drawing"), ("activations", "Activations"), ("kernels", "Kernels"),
+            ("training", "Training"), ("evaluation", "Evaluation"), ("keys", "Keys"))
+
+#: The section shown first when the guide opens over a tab (tab title -> anchor);
+#: other tabs (the first one) open the guide at its top.
+TAB_SECTIONS = {"Kernels": "kernels", "Training": "training", "Evaluation": "evaluation"}
+
+
+def _keys(key: str) -> str:
+    """The shortcuts of action ``key`` as this platform writes them, escaped
+    (``Ctrl+Z``; several joined with "or")."""
+    spec = next(s for s in ACTIONS if s.key == key)
+    return " or ".join(f"<b>{html.escape(native(s))}</b>" for s in spec.shortcuts)
+
+
+def _colour(text: str, colour: str) -> str:
+    return f'<span style="color:{colour}; font-weight:600">{html.escape(text)}</span>'
+
+
+def _contents() -> str:
+    links = " · ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title in SECTIONS)
+    return f"<p>{links}</p>"
+
+
+def _heading(anchor: str) -> str:
+    title = dict(SECTIONS)[anchor]
+    return f'<h3><a name="{anchor}"></a>{title}</h3>'
+
+
+def _drawing() -> str:
+    return (_heading("drawing") +
+            "<p>Draw a digit with the left mouse button in the black square; the right "
+            "button erases. The prediction and every panel follow while you draw.</p><ul>"
+            f"<li><b>Brush</b> width: the slider on the toolbar, or {_keys('thinner')} "
+            f"and {_keys('thicker')}.</li>"
+            f"<li><b>Eraser</b>: {_keys('eraser')} switches the left button to erasing; "
+            f"<b>Pen</b> ({_keys('pen')}) goes back to ink.</li>"
+            f"<li><b>Undo</b> ({_keys('undo')}), <b>Redo</b> ({_keys('redo')}), "
+            f"<b>Clear</b> ({_keys('clear')}; undo brings the drawing back).</li>"
+            "<li><b>Examples</b> (toolbar or Draw menu, "
+            f"{_keys('example0')} … {_keys('example9')}): a ready-made digit.</li></ul>"
+            "<p><b>Network input</b> shows your drawing as the network receives it: "
+            "28×28 grey pixels, framed like an MNIST digit. <b>Prediction</b>: the "
+            "answer, how sure the network is, and the runner-up.</p>")
+
+
+def _activations(theme: Theme) -> str:
+    blue = _colour("blue", theme.negative)
+    red = _colour("red", theme.positive)
+    return (_heading("activations") +
+            "<p>What every layer outputs for your drawing, one panel per layer, from the "
+            "input (top) to the answer (bottom). The box at the top right explains the "
+            "layer under the mouse, or else the layer of the map in the inspector below "
+            "it.</p><ul>"
+            f"<li><b>Convolution maps</b>: one small image per feature map; {blue} is "
+            f"negative, {red} positive, grey about 0.</li>"
+            "<li><b>ReLU and pooling maps</b>: never negative: dark is 0, bright is "
+            "strong.</li>"
+            "<li><b>Flatten and dense layers</b>: one long strip of values. Hover "
+            "<i>flatten</i> to see which map and pixel a value came from.</li>"
+            "<li><b>Scores and softmax</b>: bars, one per digit; softmax turns the scores "
+            "into probabilities (the tallest bar is the answer).</li>"
+            "<li><b>Dropout</b> says <i>inactive when predicting</i>: it only acts while "
+            "training.</li></ul>"
+            "<p>The <b>colour bar</b> under a panel gives the numbers its colours stand for "
+            "(minimum · 0 · maximum); while you hover a value it shows that value instead. "
+            f"<b>Normalise each feature map</b> ({_keys('normalise')}, or <i>Normalise "
+            "maps</i> on the toolbar) scales "
+            "every map to its own peak so faint maps show their pattern too; the bar then "
+            "says <i>each map</i>, and maps can no longer be compared by brightness.</p>"
+            "<p><b>Click a map</b> to inspect it on the right: enlarged, with its values "
+            "and the kernel that produced it.</p>")
+
+
+def _kernels(theme: Theme) -> str:
+    blue = _colour("blue", theme.negative)
+    red = _colour("red", theme.positive)
+    return (_heading("kernels") +
+            "<p>The filters each convolution layer has learned, one panel per layer. "
+            f"Weights: {blue} negative, {red} positive; the colour bar gives the numbers. "
+            "A map is high where its input looks like the red part of its kernel (and "
+            "unlike the blue part).</p><ul>"
+            "<li>The first layer reads only your drawing (one input channel): all its "
+            "kernels are shown, each labelled with the map it makes.</li>"
+            "<li>A later layer reads all the maps of the layer before it, so one output "
+            "map's kernel has one slice per input channel (<i>in 0</i>, <i>in 1</i>, …). "
+            "One output map's kernel is shown at a time: pick the map with the "
+            "<i>output map</i> box.</li>"
+            "<li>Click a kernel to see the map it makes in the Activations tab.</li></ul>")
+
+
+def _recipes() -> str:
+    items = "".join(
+        f"<li><b>{html.escape(r.title)}</b>{' (the default)' if r.key == DEFAULT_RECIPE else ''}"
+        f": {html.escape(r.expected)}</li>" for r in RECIPES)
+    return f"<ul>{items}</ul>"
+
+
+def _training() -> str:
+    return (_heading("training") +
+            "<p>Train a network on MNIST (60,000 handwritten digits; the first time, "
+            "<b>Download MNIST</b> fetches it, about 11 MB). Pick a <b>recipe</b>, press "
+            "<b>Start</b>, and watch the panels and the prediction change while it "
+            "learns. Recipes, with their time on a laptop:</p>" + _recipes() +
+            "<ul><li><b>Epochs</b>: passes over all the training images; more epochs, "
+            "better accuracy, longer run.</li>"
+            "<li><b>Learning rate</b> (under Advanced settings): how big each weight update "
+            "is. Too high and it stops learning, too low and it crawls. Every setting's "
+            "tooltip says what a sensible value is.</li>"
+            "<li><b>Pause</b> holds the run; <b>Stop</b> ends it and keeps the weights so "
+            "far.</li></ul>"
+            "<p><b>The curves</b> (x axis in epochs): the loss of every batch, faint, with a "
+            "smoothed line; per epoch a <b>train</b> point, the average over that epoch's "
+            "batches while the weights were still changing, and a <b>test</b> point, measured "
+            "on unseen test images at the end of the epoch. They are measured differently, "
+            "so they need not agree. Scroll over a plot to zoom into some epochs, drag to "
+            "move; double-click (or <b>Reset zoom</b>) to see the whole run.</p>"
+            "<p><b>After a run</b> the trained model stays in use: the canvas, the panels and "
+            "the status bar use it. <b>Back to previous model</b> returns to the model you "
+            "had before (<b>Use this model</b> takes the trained one again); "
+            "<b>Save model…</b> keeps it in a file.</p>")
+
+
+def _evaluation() -> str:
+    return (_heading("evaluation") +
+            "<p>In the Training tab, <b>Evaluation</b> shows how good a model is on the "
+            "10,000 test images (after each epoch, or with <b>Evaluate current "
+            "model</b>): its accuracy, per digit too.</p><ul>"
+            "<li><b>Confusion matrix</b>: rows are the true digit, columns the network's "
+            "answer. The diagonal holds the right answers; every other cell counts one kind "
+            "of mistake (mistakes have their own colour scale, so rare ones still show).</li>"
+            "<li><b>Click a cell</b> to see those test images in the gallery, each with the "
+            "network's top answers.</li>"
+            "<li>The second gallery holds the <b>most confident mistakes</b>.</li>"
+            "<li><b>Click a thumbnail</b> to put that test digit on the canvas: the prediction "
+            "and every layer then show how the network reads it.</li></ul>")
+
+
+def _keys_section() -> str:
+    return (_heading("keys") + key_table_html() +
+            "<p>Esc closes this guide while it is the active window; F1 shows or hides "
+            "it.</p>")
 
 
 def about_html(app_name: str) -> str:
@@ -25,6 +166,14 @@ def about_html(app_name: str) -> str:
             f"your drawing live and showing what every layer sees.</p>")
 
 
-def quick_guide_html() -> str:
-    """The guide as rich text (our own text only: nothing from files)."""
-    return _GUIDE + key_table_html()
+def quick_guide_html(theme: Theme | None = None) -> str:
+    """The whole guide as rich text (our own text only: nothing from files);
+    ``theme`` colours the words "blue" and "red" as the maps show them."""
+    theme = theme or LIGHT
+    return "".join((_contents(), _drawing(), _activations(theme), _kernels(theme), _training(),
+                    _evaluation(), _keys_section()))
+
+
+def section_for_tab(tab_title: str) -> str:
+    """The anchor the guide opens at over the tab titled ``tab_title`` (``""``: the top)."""
+    return TAB_SECTIONS.get(tab_title, "")

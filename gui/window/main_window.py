@@ -11,19 +11,18 @@ Public handles (used by tests and scripts; keep them stable):
 * ``MainWindow(model_path=None)``; ``window.canvas`` (real mouse events draw);
   ``window.canvas.clear()``; ``window.current_probabilities()``;
   ``window.is_training()``; ``window.training_panel``;
-* ``window.set_model(model)`` opens a model; ``window.add_tab(widget, title)``.
+* ``window.set_model(model)`` opens a model; ``window.add_tab(widget, title)``;
+* ``window.guide`` (the quick guide, F1); ``window.columns`` (what the width is spent on).
 """
 from __future__ import annotations
 
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-import engine
 from engine import Model
 
 from ..drawing.canvas import DrawingCanvas
@@ -34,17 +33,20 @@ from ..inspect.input_view import InputView
 from ..inspect.kernel_view import KernelView
 from ..inspect.prediction_view import PredictionView
 from ..state.app_state import AppState
-from ..state.model_info import ModelInfo, file_label, model_label, suggested_file_name
+from ..state.model_info import ModelInfo
 from ..state.prediction import PredictionController, PredictionResult
 from ..state.settings import AppSettings
-from ..state.startup import LOAD_ERRORS, initial_model, load_usable_model
+from ..state.startup import initial_model
 from ..training.panel import TrainingPanel
-from ..widgets.file_dialogs import PICTURE_FILTER, ask_open_path, ask_save_path, show_error
+from ..widgets.file_dialogs import PICTURE_FILTER, ask_save_path, show_error
 from ..widgets.plain_text import plain_label, plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from .actions import build_actions, build_menus
-from .guide import about_html, quick_guide_html
+from .column_policy import ColumnPolicy
+from .guide import about_html
+from .guide_window import QuickGuide
 from .left_column import LeftColumn
+from .model_files import ModelFiles
 from .status_bar import PlaygroundStatusBar
 from .toolbar import DrawingToolbar
 from .view_refresh import ViewRefresher
@@ -85,6 +87,8 @@ class MainWindow(QMainWindow):
         else:
             self.startup_problem = None
         self.state = AppState(model, self)
+        self.files = ModelFiles(self, self.state, self.settings, self.set_model, self.show_error,
+                                lambda text, ms: self.statusBar().showMessage(text, ms))
         self.canvas = DrawingCanvas(brush_width=self.settings.brush_width(DEFAULT_BRUSH))
         self.controller = PredictionController(lambda: self.state.shown_model, self.canvas.to_array,
                                                min_interval_ms=MIN_INTERVAL_MS, parent=self)
@@ -93,6 +97,7 @@ class MainWindow(QMainWindow):
         self.activations_view = ActivationsView()
         self.kernel_view = KernelView()
         self.training_panel = TrainingPanel(self.state)
+        self.guide = QuickGuide(self)
         self._build()
         self.views = ViewRefresher(self.controller, self.tabs, self.prediction_view,
                                    self.input_view, self.activations_view, self.kernel_view,
@@ -132,45 +137,16 @@ class MainWindow(QMainWindow):
         return self.controller.flush()
 
     def open_model(self, path=None, announce: str | None = None) -> bool:
-        """Load a model file (asks with a dialog when ``path`` is None). On
-        failure shows an error and keeps the current model. Returns success;
-        ``announce`` replaces the status bar's "Opened <file>"."""
-        path = path if path is not None else ask_open_path(self, "Open model",
-                                                            self.settings.last_folder())
-        if not path:
-            return False
-        try:
-            model = load_usable_model(path)
-        except LOAD_ERRORS as exc:
-            self.show_error("Could not open the model",
-                            f"{file_label(path)} could not be used:\n\n{exc}\n\n"
-                            f"The current model ({model_label(self.model)}) stays loaded.")
-            return False
-        self.settings.set_last_folder(str(Path(path).resolve().parent))
-        self.set_model(model)
-        self.statusBar().showMessage(announce or f"Opened {file_label(path)}", 6000)
-        return True
+        """Load a model file (a dialog asks when ``path`` is None); see :class:`ModelFiles`."""
+        return self.files.open(path, announce)
 
     def save_model(self, path=None) -> bool:
-        """Save the shown model (asks with a dialog when ``path`` is None)."""
-        path = path if path is not None else ask_save_path(
-            self, "Save model", self.settings.last_folder(), suggested_file_name(self.model))
-        if not path:
-            return False
-        try:
-            self.model.save(path)
-        except (OSError, ValueError) as exc:
-            self.show_error("Could not save the model", f"Saving to {path} failed:\n\n{exc}")
-            return False
-        self.state.metadata_changed(self.model)    # its name is the file's now
-        self.settings.set_last_folder(str(Path(path).resolve().parent))
-        self.statusBar().showMessage(f"Saved {file_label(path)}", 4000)
-        return True
+        """Save the shown model (a dialog asks when ``path`` is None)."""
+        return self.files.save(path)
 
     def reset_model(self) -> bool:
-        """Go back to the bundled pretrained model (the status bar says so)."""
-        return self.open_model(engine.bundled_model_path(),
-                               announce="Back to the bundled pretrained model")
+        """Go back to the bundled pretrained model."""
+        return self.files.reset()
 
     def draw_example(self, digit: int) -> None:
         """Replace the drawing with the built-in example of ``digit`` (undoable)."""
@@ -214,6 +190,7 @@ class MainWindow(QMainWindow):
             widget = self.tabs.widget(i)
             if hasattr(widget, "apply_theme"):
                 widget.apply_theme(self._theme)
+        self.guide.apply_theme(self._theme)
         self.dark_action.setChecked(self._theme.dark)
 
     def show_error(self, title: str, message: str) -> None:
@@ -252,6 +229,7 @@ class MainWindow(QMainWindow):
         right_col.addWidget(self.tabs)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
+        self.columns = ColumnPolicy(self, left, self.tabs, self.training_panel)
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
@@ -284,8 +262,7 @@ class MainWindow(QMainWindow):
                  "thicker": lambda: c.set_brush_width(c.brush_width() + 3),
                  "dark": lambda on: self._set_theme_and_save("dark" if on else "light"),
                  "normalise": self.activations_view.set_normalise_each,
-                 "help": lambda: show_message(self, "information", "Quick guide", quick_guide_html(),
-                                              markup=True),
+                 "help": lambda: self.guide.toggle(self.tabs.tabText(self.tabs.currentIndex())),
                  "about": self._show_about}
         slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
                       for d in range(10)})

@@ -1,0 +1,46 @@
+"""The window's width goes where it is needed: at the minimum size the
+Training tab gets the whole width (the drawing column steps aside) and
+nothing in it is cut off; the other tabs, and wider windows, keep the canvas."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QTabBar
+
+
+def click_tab(qtbot, window, widget) -> None:
+    bar = window.tabs.findChild(QTabBar)
+    rect = bar.tabRect(window.tabs.indexOf(widget))
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.tabs.currentWidget() is widget
+
+
+def fully_inside(widget, window) -> bool:
+    top_left = widget.mapTo(window, QPoint(0, 0))
+    return top_left.x() >= 0 and top_left.x() + widget.width() <= window.width()
+
+
+def test_the_training_tab_gets_the_whole_width_of_a_small_window(qtbot, make_window):
+    window = make_window(size=(980, 640))
+    panel = window.training_panel
+    assert window.canvas.isVisible()
+    click_tab(qtbot, window, panel)
+    qtbot.waitUntil(lambda: not window.canvas.isVisible())
+    assert window.columns.drawing_hidden
+    qtbot.waitUntil(lambda: panel.width() >= panel.minimumSizeHint().width())
+    assert fully_inside(panel, window)
+    matrix = panel.evaluation_view.confusion_plot
+    assert matrix.minimumWidth() >= 230
+    click_tab(qtbot, window, window.activations_view)
+    qtbot.waitUntil(window.canvas.isVisible)
+
+
+def test_a_wide_window_keeps_the_canvas_beside_the_training_tab(qtbot, make_window):
+    window = make_window(size=(1240, 760))
+    click_tab(qtbot, window, window.training_panel)
+    qtbot.wait(50)
+    assert window.canvas.isVisible() and not window.columns.drawing_hidden
+    assert fully_inside(window.training_panel, window)
+    window.resize(980, 640)
+    qtbot.waitUntil(lambda: not window.canvas.isVisible())
+    window.resize(1400, 800)
+    qtbot.waitUntil(window.canvas.isVisible)
