@@ -6,11 +6,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
 from .fit_text import FitText
 from .plain_text import plain_label, plain_tooltip
 from .text_line import TextLine
+
+
+#: Widest panel title (px); longer titles (layer names come from model files) are elided.
+TITLE_MAX_PX = 150
 
 
 class Panel(QFrame):
@@ -34,6 +39,12 @@ class Panel(QFrame):
         header.setSpacing(5)
         self.title_label = plain_label(title)
         self.title_label.setObjectName("panelTitle")
+        bold = self.title_label.font()
+        bold.setBold(True)                   # as the style sheet draws it
+        shown = QFontMetrics(bold).elidedText(title, Qt.TextElideMode.ElideMiddle, TITLE_MAX_PX)
+        self.title_label.setText(shown)       # a long name never widens a row of panels
+        if shown != title:
+            self.title_label.setToolTip(plain_tooltip(title))
         self.subtitle_label = FitText((subtitle,) if isinstance(subtitle, str) else subtitle)
         self.subtitle_label.setObjectName("panelShape")
         header.addWidget(self.title_label)

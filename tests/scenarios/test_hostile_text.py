@@ -12,6 +12,7 @@ window keeps its size.
 """
 from __future__ import annotations
 
+import html
 import json
 
 import numpy as np
@@ -98,9 +99,11 @@ def test_a_model_whose_every_text_is_markup_opens_as_plain_text(hostile_folder, 
     assert file_label(path) in window.windowHandle().title()       # "[*]" shown as itself
     radio = window.training_panel.settings.current_radio
     assert "&Start" in radio.text().replace("&&", "&") and "&&Start" in radio.text()
-    titles = [label.text() for label in window.findChildren(QLabel)]
+    # shown literally: whole, or (too wide for a panel title) elided with the whole in its tooltip
+    titles = [label.text() + "\n" + html.unescape(label.toolTip())
+              for label in window.findChildren(QLabel)]
     for name in LAYER_NAMES[:4]:
-        assert any(name in text for text in titles), name   # shown, literally
+        assert any(name in text for text in titles), name
 
 
 REFUSED_NAMES = ["<img src=probe>.x", "a\n<img width=20000>", "\x1b[2J<b>clear</b>", "", " ",
