@@ -36,7 +36,7 @@ from engine import Model
 from ..state.prediction import PredictionResult
 from ..widgets.panel import Panel
 from ..widgets.theme import LIGHT, Theme
-from .inspector_view import InspectorView
+from .inspector_view import WIDTH, InspectorView
 from .layer_notes import describe_layer, panel_note
 from .layer_panels import BarsPanel, FeatureMapPanel, VectorPanel
 from .layer_strip import LayerNoteStrip
@@ -51,9 +51,18 @@ cannot contain a dot, so it never collides with a layer)."""
 OUTPUT_NOTE = ("Softmax turns the last layer's scores into probabilities that add up to "
                "100 %; the tallest bar is the answer.")
 NO_LAYER_NOTE = "Hover a panel to read what its layer does; click a map to inspect it."
+INSPECTOR_MAX_WIDTH = 440
 INSPECTOR_ROOM = 470
 """Height (pixels) the inspector keeps (map, kernel and their text uncrowded);
 the explanation strip above it gets the rest."""
+
+
+def inspector_width(view_width: int) -> int:
+    """The inspector's width (px) in a view ``view_width`` px wide: its
+    minimum (:data:`~gui.inspect.inspector_view.WIDTH`) up to a 1000 px view,
+    then 40 % of every further pixel, at most :data:`INSPECTOR_MAX_WIDTH`
+    (large windows enlarge the map you inspect, not only the tiles)."""
+    return int(min(INSPECTOR_MAX_WIDTH, WIDTH + max(0, view_width - 1000) * 0.4))
 
 
 class ActivationsView(QWidget):
@@ -85,6 +94,7 @@ class ActivationsView(QWidget):
         layout.addWidget(self.scroll, 1)
         self.inspector = InspectorView()
         self.note_strip = LayerNoteStrip(max_lines=8)
+        self.note_strip.setFixedWidth(WIDTH)
         side = QVBoxLayout()          # the strip above the inspector, as wide as it
         side.setSpacing(6)
         side.addWidget(self.note_strip)
@@ -223,6 +233,10 @@ class ActivationsView(QWidget):
     # ------------------------------------------------------------------ the strip
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        width = inspector_width(self.width())
+        if width != self.inspector.width():
+            self.inspector.setFixedWidth(width)
+            self.note_strip.setFixedWidth(width)      # the strip above it, as wide
         margins = self.layout().contentsMargins()
         spare = self.height() - margins.top() - margins.bottom() - 6 - INSPECTOR_ROOM
         self.note_strip.set_max_height(spare)

@@ -44,3 +44,15 @@ def test_a_wide_window_keeps_the_canvas_beside_the_training_tab(qtbot, make_wind
     qtbot.waitUntil(lambda: not window.canvas.isVisible())
     window.resize(1400, 800)
     qtbot.waitUntil(window.canvas.isVisible)
+
+
+def test_a_large_window_enlarges_the_inspector(qtbot, make_window):
+    from gui.inspect.inspector_view import WIDTH
+    window = make_window(size=(1240, 760))
+    inspector = window.activations_view.inspector
+    qtbot.wait(20)
+    assert inspector.width() == WIDTH
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: inspector.width() > WIDTH + 100)
+    assert inspector.width() <= 440
+    assert inspector.map_view.width() > 300          # the inspected map grows with it
