@@ -1,4 +1,4 @@
-"""Command line: ``python -m engine train | evaluate | download``.
+"""Command line: ``python -m engine train | evaluate | novelty | download``.
 
 Exit status: 0 done; 2 a usage error (the parser checks every argument, and
 ``train`` checks its output file, its starting model and its batch size
@@ -19,6 +19,8 @@ import numpy as np
 from . import load_model
 from .data.dataset import Dataset
 from .data.mnist import ENV_VAR, check_mnist_model, ensure_mnist, load_mnist
+from .explain.novelty import fit_novelty
+from .explain.novelty_check import check_novelty
 from .nn import presets
 from .nn.metadata import record_test_accuracy, record_training
 from .system.command_line import (UsageError, existing_file, float_in, folder_path, int_in,
@@ -92,6 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="model file (default: the bundled one)")
     e.add_argument("--json", action="store_true", help="print one JSON object")
     add_data_dir_option(e)
+    n = sub.add_parser("novelty", help="fit novelty statistics (\"is this even a digit?\") on "
+                                       "the MNIST training digits and add them to a model file")
+    n.add_argument("--model", type=existing_file, required=True, help="the model file")
+    n.add_argument("--out", type=output_file(), default=None,
+                   help="where to save the model with its statistics (default: over --model; "
+                        "written atomically, the weights unchanged)")
+    n.add_argument("--json", action="store_true", help="print one JSON object")
+    add_data_dir_option(n)
     d = sub.add_parser("download", help="download MNIST into the data folder")
     add_data_dir_option(d, download_option=False)
     return parser
@@ -185,6 +195,38 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_novelty(args) -> int:
+    model = load_model(args.model)
+    check_mnist_model(model, "the model")
+    data = load_mnist(args.data_dir, download=not args.no_download, progress=True)
+    t = time.perf_counter()
+    stats = fit_novelty(model, data.train_images, data.train_labels,
+                        progress=None if args.json else
+                        lambda done, total: _progress_line(f"fitting {_bar(done / total)} "
+                                                           f"{done}/{total} training digits"))
+    fit_s = time.perf_counter() - t
+    checks = [check_novelty(model, data.test_images, split).as_dict()
+              for split in ("tuning", "evaluation")]
+    out = args.out or args.model
+    model.save(out)
+    summary = {"model": str(out), "stages": [model.layers[i].name for i in stats.layers],
+               "fit_seconds": round(fit_s, 1), "checks": checks}
+    if args.json:
+        print(strict_json(summary))
+        return 0
+    sys.stderr.write("\n")
+    print(f"novelty statistics added to {out} (stages {', '.join(summary['stages'])}; "
+          f"{fit_s:.0f} s)")
+    for check in checks:
+        print(f"{check['split']}: AUROC {check['auroc']:.4f} ({check['non_digits']} non-digits "
+              f"vs {check['digits']} MNIST test digits); flagged as unfamiliar: "
+              f"{check['non_digits_flagged']['all']:.1%} of non-digits, "
+              f"{check['digits_flagged']:.1%} of digits")
+        print("  AUROC by kind: " + ", ".join(f"{k} {v:.3f}" for k, v in
+                                                check["auroc_by_kind"].items()))
+    return 0
+
+
 def cmd_download(args) -> int:
     folder = ensure_mnist(args.data_dir, download=True, progress=True)
     print(f"MNIST is ready in {folder}")
@@ -200,7 +242,7 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
     command = "python -m engine " + " ".join(shlex.quote(a) for a in argv)
     handlers = {"train": lambda: cmd_train(args, command), "evaluate": lambda: cmd_evaluate(args),
-                "download": lambda: cmd_download(args)}
+                "novelty": lambda: cmd_novelty(args), "download": lambda: cmd_download(args)}
     return run_command(handlers[args.command], parser)
 
 

@@ -1,10 +1,12 @@
-"""Benchmarks: ``python -m engine.bench [--json] [--time-to-accuracy 0.99]``.
+"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--time-to-accuracy 0.99]``.
 
 * training throughput (forward + backward + SGD-momentum update, float32) of
   the benchmark network at batch 64 and 128, in images/s;
 * single-image forward latency with every activation kept, in ms;
 * the same for PyTorch if it is importable (never a dependency), and ratios;
-* optionally the wall time to reach a test accuracy on MNIST from scratch.
+* optionally the wall time to reach a test accuracy on MNIST from scratch;
+* with ``--explain``, the time of each explanation (:mod:`engine.explain`) of
+  one drawing on the bundled model.
 
 Times are medians over several repeats: machines here are shared and noisy.
 """
@@ -19,13 +21,14 @@ import numpy as np
 from ..nn.presets import PRESETS
 from ..system.command_line import float_in, folder_path, run_command, strict_json
 from ..training.parallel import default_workers
+from .explain import explain_ms
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
 from .time_to_accuracy import time_to_accuracy
 from .timing import BATCHES
 from .torch_twin import torch_numbers
 
 __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
-           "input_pipeline_ms", "torch_numbers", "time_to_accuracy"]
+           "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "explain_ms"]
 
 
 def run(include_torch: bool = True, repeats: int = 7) -> dict:
@@ -71,6 +74,11 @@ def format_table(r: dict) -> str:
     ip = r["input_pipeline"]
     lines.append(f"{'preprocess a 560x560 drawing, ms':<34}{ip['preprocess_560_ms']:>14.3f}")
     lines.append(f"{'augment a batch of 128, ms':<34}{ip['augment_batch128_ms']:>14.3f}")
+    ex = r.get("explain")
+    if ex:
+        lines.append(f"{'explanations of one drawing, ms':<34}{'numpy engine':>14}{'target':>10}")
+        for name, target in ex["targets"].items():
+            lines.append(f"{'  ' + name.replace('_', ' '):<34}{ex[name]:>14.2f}{target:>10.0f}")
     tta = r.get("time_to_accuracy")
     if tta:
         if tta["reached"]:
@@ -92,6 +100,8 @@ def main(argv=None) -> int:
     p.add_argument("--data-dir", type=folder_path, default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
     p.add_argument("--preset", default="bench", choices=sorted(PRESETS),
                    help="architecture for --time-to-accuracy")
+    p.add_argument("--explain", action="store_true",
+                   help="also time the explanations (saliency, morph, unit pictures, novelty)")
     p.add_argument("--quick", action="store_true",
                    help="one timing per measurement instead of medians of 7 (a smoke run)")
     try:
@@ -101,6 +111,8 @@ def main(argv=None) -> int:
 
     def bench() -> int:
         result = run(include_torch=not args.no_torch, repeats=1 if args.quick else 7)
+        if args.explain:
+            result["explain"] = explain_ms(repeats=1 if args.quick else 7)
         if args.time_to_accuracy is not None:
             result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir,
                                                           args.preset)

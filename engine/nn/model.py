@@ -16,6 +16,7 @@ from . import functional as F
 from .architecture import FORMAT_NAME, FORMAT_VERSION
 from .layers import LAYER_TYPES, Layer
 from .model_file import save_model
+from .novelty_stats import NoveltyStats, expected_shapes
 
 
 class Model:
@@ -35,6 +36,7 @@ class Model:
         self.input_shape = tuple(int(v) for v in input_shape)
         self.metadata = dict(metadata or {})
         self.source = source
+        self._novelty: NoveltyStats | None = None
         self._name_layers()
         self.layer_shapes()  # validates the stack
         if self.layers:
@@ -115,6 +117,7 @@ class Model:
                                  source=self.source if keep_source else None)
         for mine, theirs in zip(self.layers, twin.layers):
             theirs.load_params(mine.params)
+        twin.set_novelty_stats(self.novelty_stats)
         return twin
 
     def load_params(self, weights: dict[str, np.ndarray]) -> None:
@@ -125,6 +128,27 @@ class Model:
             raise ValueError(f"weights do not match the model: {sorted(set(weights) ^ expected)}")
         for layer in self.layers:
             layer.load_params({k: weights[f"{layer.name}.{k}"] for k in layer.params})
+
+    # ----------------------------------------------------------- novelty stats
+    @property
+    def novelty_stats(self) -> NoveltyStats | None:
+        """The statistics :func:`engine.explain.novelty` scores inputs with
+        (fitted by :func:`engine.explain.fit_novelty`, saved in the model file),
+        or None: never fitted, or the weights changed since (e.g. trained)."""
+        stats = self._novelty
+        return stats if stats is not None and stats.matches(self.named_params()) else None
+
+    def set_novelty_stats(self, stats: NoveltyStats | None) -> None:
+        """Attach ``stats`` (None: drop them); ``ValueError`` if their shapes do
+        not fit this model's layers, classes and parameters."""
+        if stats is not None:
+            shapes = [shape for _, shape in self.layer_shapes()]
+            want = expected_shapes(np.array(stats.layers), shapes, self.num_classes,
+                                   len(self.named_params()))
+            got = {k: v.shape for k, v in stats.to_arrays().items()}
+            if got != want:
+                raise ValueError(f"novelty statistics do not fit this model: {got} != {want}")
+        self._novelty = stats
 
     # ------------------------------------------------------------- introspection
     def output_signs(self) -> dict[str, bool]:

@@ -1,6 +1,8 @@
 """Model files: ``.npz`` archives with one ``architecture`` member (the UTF-8
 JSON of :meth:`engine.nn.model.Model.config`, stored as a uint8 array) and
-one float array per parameter (``conv1.K``, ``conv1.b``, ...).
+one float array per parameter (``conv1.K``, ``conv1.b``, ...), and optionally
+the novelty statistics (five arrays named ``novelty_*``, see
+:mod:`engine.nn.novelty_stats`; files without them load as before).
 
 Writing is here; reading, which must distrust every byte, is
 :mod:`engine.nn.model_load`.
@@ -24,10 +26,14 @@ class ModelFileError(ValueError):
 
 def save_model(model, path) -> None:
     """Write ``model`` (a :class:`~engine.nn.model.Model`) to ``path``
-    atomically (temp file + fsync + rename)."""
+    atomically (temp file + fsync + rename), with its novelty statistics if
+    it has valid ones."""
     arch = json.dumps(model.config(), sort_keys=True).encode("utf-8")
     arrays = {ARCH_KEY: np.frombuffer(arch, dtype=np.uint8)}
     for name, value in model.named_params().items():
         arrays[name] = np.ascontiguousarray(value)
+    stats = model.novelty_stats          # None if never fitted or the weights changed since
+    if stats is not None:
+        arrays.update(stats.to_arrays())
     with atomic_write(path) as f:
         np.savez(f, **arrays)

@@ -11,6 +11,14 @@ than the app can serve (:func:`engine.nn.architecture.describe_architecture`),
 and weights that are finite but overflow (a probe forward pass of a few
 fixed inputs must give finite outputs). A missing path raises
 ``FileNotFoundError``.
+
+Novelty statistics (:mod:`engine.nn.novelty_stats`) are optional: all five
+arrays or none; their dtypes, shapes (implied by the architecture and capped
+before any is read) and values (finite, positive scales) are checked like the
+weights. Statistics whose weight fingerprint does not match the weights are
+not an error (another machine sums a little differently only far below the
+tolerance; a mismatch means they were fitted to other weights): the model
+loads without them.
 """
 from __future__ import annotations
 
@@ -26,12 +34,14 @@ from .layers import ArchitectureError
 from .limits import MAX_LAYERS
 from .model import Model
 from .model_file import ALLOWED_DTYPES, ARCH_KEY, MAX_FILE_BYTES, ModelFileError, save_model
+from .novelty_stats import NOVELTY_KEYS, NoveltyStats, expected_shapes
 from .npz_reader import read_member, read_member_header, zip_entry_count
 
 __all__ = ["load_model", "save_model", "ModelFileError"]  # save_model: for engine.model_io
 
 MAX_ARCH_BYTES = 1 * 2**20          # architecture JSON
-MAX_MEMBERS = 2 * MAX_LAYERS + 1    # weights and bias per layer, plus the architecture
+MAX_MEMBERS = 2 * MAX_LAYERS + 1 + len(NOVELTY_KEYS)   # weights and bias per layer, the
+#                                                        architecture, novelty statistics
 _BROKEN = (zipfile.BadZipFile, EOFError, OSError, RuntimeError)
 
 
@@ -51,13 +61,16 @@ def load_model(path) -> Model:
         except _BROKEN as exc:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
         try:
-            expected = describe_architecture(arch).param_shapes
+            summary = describe_architecture(arch)
         except ArchitectureError as exc:
             raise ModelFileError(str(exc)) from None
-        dtype = _check_weight_headers(expected, headers, set(infos) - {ARCH_KEY}, path.name)
+        expected = summary.param_shapes
+        dtype = _check_weight_headers(expected, headers,
+                                      set(infos) - {ARCH_KEY} - set(NOVELTY_KEYS), path.name)
         try:
             weights = {name: _finite(read_member(zf, infos[name]), name, path.name)
                        for name in expected}
+            novelty = _read_novelty(zf, infos, headers, summary, path.name)
         except _BROKEN as exc:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
     model = Model.from_config(arch, source=os.fspath(path))
@@ -65,7 +78,40 @@ def load_model(path) -> Model:
     if not model.outputs_are_finite():
         raise ModelFileError(f"{path.name}: the network's outputs are not finite numbers (its "
                              f"weights are too large to compute with); it cannot predict")
+    if novelty is not None and novelty.matches(model.named_params()):
+        model.set_novelty_stats(novelty)
     return model
+
+
+def _read_novelty(zf, infos, headers, summary, file_name: str) -> NoveltyStats | None:
+    """The file's novelty statistics, checked (see the module docstring), or None."""
+    present = [key for key in NOVELTY_KEYS if key in infos]
+    if not present:
+        return None
+    if len(present) != len(NOVELTY_KEYS):
+        raise ModelFileError(f"{file_name}: incomplete novelty statistics (has {present}, "
+                             f"needs all of {list(NOVELTY_KEYS)})")
+    shape, dtype, _ = headers["novelty_layers"]
+    if dtype != np.dtype("<i8") or len(shape) != 1 or not 1 <= shape[0] <= MAX_LAYERS:
+        raise ModelFileError(f"{file_name}: novelty_layers is not a short int64 vector")
+    layers = read_member(zf, infos["novelty_layers"])
+    output_shapes = [layer.output_shape for layer in summary.layers]
+    try:
+        want = expected_shapes(layers, output_shapes, summary.num_classes,
+                               len(summary.param_shapes))
+    except ValueError as exc:
+        raise ModelFileError(f"{file_name}: {exc}") from None
+    for key in NOVELTY_KEYS[1:]:
+        shape, dtype, _ = headers[key]
+        if dtype != np.dtype("<f8") or shape != want[key]:
+            raise ModelFileError(f"{file_name}: {key} is {dtype} {shape}, expected float64 "
+                                 f"{want[key]}")
+    arrays = {key: read_member(zf, infos[key]) for key in NOVELTY_KEYS}
+    try:
+        return NoveltyStats.from_arrays(arrays, output_shapes, summary.num_classes,
+                                        len(summary.param_shapes))
+    except ValueError as exc:
+        raise ModelFileError(f"{file_name}: {exc}") from None
 
 
 def _check_path(path: Path) -> None:

@@ -6,6 +6,12 @@ dicts (same keys), a ``name`` and a JSON-able ``config()``. Gradients follow
 the functional API: parameter gradients are those of the *mean* loss over the
 batch, input gradients those of the *summed* loss.
 
+For explanations (input gradients, :mod:`engine.explain`) every layer also
+has a side-effect-free pair: ``pure_forward(x) -> (out, memo)`` (inference
+mode: dropout is the identity) and ``pure_backward(dout, memo) -> dx``. They
+never touch the caches, ``grads``, the mode or the input-gradient switch, so
+they can run while the model is in any state, and training never pays for them.
+
 A layer class owns its schema: ``FIELDS`` (the checked constructor settings),
 :meth:`Layer.infer` (output shape, parameter shapes and multiply-adds of one
 sample for an input shape) and what a viewer needs to know about its output
@@ -100,6 +106,13 @@ class Layer:
         """Whether the output can be negative, given whether the input can."""
         return input_signed
 
+    def spatial_window(self) -> tuple[tuple[int, int], tuple[int, int], tuple[int, int]] | None:
+        """``((k1, k2), (p1, p2), (s1, s2))`` of a layer that slides a window over
+        its input's rows and columns (kernel, zero padding, stride, in input
+        pixels); None for layers that keep every position (element-wise) or
+        have no maps."""
+        return None
+
     def kernel_of(self, channel: int) -> tuple[np.ndarray, float]:
         """``(kernel (C_in, k1, k2), bias)`` that makes output map ``channel``
         (layers with ``has_kernels`` only)."""
@@ -151,6 +164,17 @@ class Layer:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         raise NotImplementedError
+
+    def pure_forward(self, x: np.ndarray) -> tuple[np.ndarray, object]:
+        """Inference-mode output for ``x: (N, ...)`` and a memo for
+        :meth:`pure_backward`; changes nothing in the layer."""
+        raise NotImplementedError(f"{type(self).__name__} has no side-effect-free forward pass")
+
+    def pure_backward(self, dout: np.ndarray, memo: object) -> np.ndarray:
+        """Gradient w.r.t. the input ``(N, ...)`` of a summed objective, from its
+        gradient w.r.t. the output (shaped like the output) and the memo of
+        :meth:`pure_forward`; changes nothing in the layer."""
+        raise NotImplementedError(f"{type(self).__name__} has no side-effect-free backward pass")
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.config().items() if k != "type")

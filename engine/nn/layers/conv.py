@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from ..im2col import col2im
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
@@ -72,6 +73,9 @@ class Conv2D(Layer):
                 f"{input_shape[0]}-channel input filtered by its own learned {k} kernel, "
                 f"plus a bias.")
 
+    def spatial_window(self):
+        return self.kernel_size, self.padding, self.stride
+
     def kernel_of(self, channel: int) -> tuple[np.ndarray, float]:
         """``(kernel (C_in, k1, k2) float32 copy, bias)`` that makes output map ``channel``."""
         return (np.array(self.params["K"][:, channel], dtype=np.float32),
@@ -102,3 +106,16 @@ class Conv2D(Layer):
         np.multiply(dk, 1.0 / n, out=self.grads["K"])
         np.multiply(db, 1.0 / n, out=self.grads["b"])
         return dx
+
+    def pure_forward(self, x):
+        out, _ = F.conv_forward_cols(x, self.params["K"], self.params["b"], self.padding,
+                                     self.stride)
+        return out, x.shape
+
+    def pure_backward(self, dout, memo):
+        """Always the input gradient (``set_input_gradient`` is for training only)."""
+        K = self.params["K"]
+        d = K.shape[1]
+        flat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(d, -1)  # (D, Ho*Wo*N)
+        dcols = F.kernel_matrix(K).T @ flat                                    # (C*k1*k2, Ho*Wo*N)
+        return col2im(dcols, memo, *self.kernel_size, self.padding, self.stride)

@@ -62,3 +62,12 @@ class Dense(Layer):
         self.grads["W"] *= 1.0 / n
         np.multiply(dout.sum(axis=0), 1.0 / n, out=self.grads["b"])
         return dout @ self.params["W"].T if self.need_input_grad else None
+
+    def pure_forward(self, x):
+        out = x @ self.params["W"]
+        out += self.params["b"]
+        return out, None
+
+    def pure_backward(self, dout, memo):
+        """Always the input gradient (``set_input_gradient`` is for training only)."""
+        return dout @ self.params["W"].T

@@ -46,6 +46,9 @@ class MaxPool2D(Layer):
                 f"from {input_shape[1]}×{input_shape[2]} to {output_shape[1]}×{output_shape[2]}, "
                 f"so the next layer sees larger patterns and small shifts matter less.")
 
+    def spatial_window(self):
+        return self.pool_size, self.padding, self.stride
+
     def forward(self, x):
         (k1, k2), (s1, s2) = self.pool_size, self.stride
         if not self.training or (k1, k2) != (s1, s2):
@@ -61,5 +64,21 @@ class MaxPool2D(Layer):
         if (k1, k2) != (s1, s2):
             return F.max_pooling_backward(dout, self._x, self.pool_size, self.stride, self.padding)
         first, padded_shape, x_shape = self._x
+        dzp = pooling_kernels.tiled_backward(dout, first, padded_shape, k1, k2)
+        return dzp[:, :, p1:p1 + x_shape[2], p2:p2 + x_shape[3]]
+
+    def pure_forward(self, x):
+        (k1, k2), (s1, s2) = self.pool_size, self.stride
+        if (k1, k2) != (s1, s2):
+            return F.max_pooling_forward(x, self.pool_size, self.stride, self.padding), x
+        zp = pad_spatial(x, self.padding)
+        out, first = pooling_kernels.tiled_forward(zp, k1, k2)
+        return out, (first, zp.shape, x.shape)
+
+    def pure_backward(self, dout, memo):
+        (k1, k2), (p1, p2) = self.pool_size, self.padding
+        if (k1, k2) != self.stride:
+            return F.max_pooling_backward(dout, memo, self.pool_size, self.stride, self.padding)
+        first, padded_shape, x_shape = memo
         dzp = pooling_kernels.tiled_backward(dout, first, padded_shape, k1, k2)
         return dzp[:, :, p1:p1 + x_shape[2], p2:p2 + x_shape[3]]

@@ -31,3 +31,9 @@ class Flatten(Layer):
 
     def backward(self, dout):
         return dout.reshape(self._shape)
+
+    def pure_forward(self, x):
+        return F.flatten_forward(x), x.shape
+
+    def pure_backward(self, dout, memo):
+        return dout.reshape(memo)
