@@ -8,9 +8,10 @@ grow with the window without blurring, undo/redo is a list operation, and the
 image the model reads is exactly what is on screen.
 
 The history (:class:`~gui.drawing.strokes.StrokeHistory`) is a list of
-actions: a tuple of strokes (one mouse stroke, or a whole example digit) or a
-clear; clearing is undoable too. While a stroke is being drawn only its
-unfinished tail is re-rendered on each mouse move
+actions: a tuple of strokes (one mouse stroke, or a whole example digit), a
+clear, or a placed 28x28 image (an MNIST test digit that the network reads
+exactly, :mod:`gui.drawing.placed`); clearing is undoable too. While a
+stroke is being drawn only its unfinished tail is re-rendered on each mouse move
 (:class:`~gui.drawing.live_stroke.LiveStroke`), so the cost per move stays
 constant however long the stroke gets. Points are joined by quadratic curves
 through the segment midpoints (:mod:`gui.drawing.painting`), which gives
@@ -20,15 +21,17 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .live_stroke import LiveStroke
-from .painting import paint_stroke
-from .strokes import (CLEAR, DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, MIN_SIDE, Stroke,
-                      StrokeHistory, brush_to_fraction)
+from .overlay import paint_brush_outline, paint_caption, paint_hint, rounded_square
+from .painting import far_apart, grey_pixels, paint_actions
+from .placed import PlacedImage
+from .strokes import (CLEAR, DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, MIN_SIDE, MIN_STEP, Stroke,
+                      StrokeHistory, as_strokes, brush_to_fraction)
 
-_MIN_STEP_PX = 1.0      # ignore mouse moves shorter than this (device pixels)
+_MIN_STEP_PX = 1.0      # ignore mouse moves shorter than this (device pixels) or MIN_STEP pens
 
 
 class DrawingCanvas(QWidget):
@@ -73,11 +76,10 @@ class DrawingCanvas(QWidget):
     def clear(self) -> None:
         """Blank the canvas (undoable). Also drops a stroke being drawn."""
         cancelled = self._cancel_live()
-        if not self._history.visible():
-            if cancelled:
-                self.sigDrawingChanged.emit()
-            return
-        self._push(CLEAR)
+        if self._history.visible():
+            self._push(CLEAR)
+        elif cancelled:
+            self.sigDrawingChanged.emit()
 
     def undo(self) -> None:
         if self._live is None and self._history.undo():
@@ -94,7 +96,7 @@ class DrawingCanvas(QWidget):
         return self._history.can_redo()
 
     def is_blank(self) -> bool:
-        """True when no stroke has been drawn since the last clear."""
+        """True when nothing (no stroke, no placed image) is shown since the last clear."""
         return self._live is None and not self._history.visible()
 
     def is_drawing(self) -> bool:
@@ -108,10 +110,8 @@ class DrawingCanvas(QWidget):
             units (``[0, 1]``), or of :class:`Stroke` objects
         :param width: brush width in reference pixels (default: current brush)
         """
-        frac = brush_to_fraction(self._brush if width is None else width)
-        action = tuple(s if isinstance(s, Stroke) else
-                       Stroke(tuple((float(x), float(y)) for x, y in s), frac, erase)
-                       for s in strokes)
+        action = as_strokes(strokes, brush_to_fraction(self._brush if width is None else width),
+                            erase)
         if action:
             self._cancel_live()
             self._push(action)
@@ -119,6 +119,21 @@ class DrawingCanvas(QWidget):
     def strokes(self) -> list[Stroke]:
         """The strokes currently visible (after the last clear), oldest first."""
         return self._history.strokes()
+
+    def place_image(self, pixels: np.ndarray, caption: str = "") -> None:
+        """Replace the drawing with a ``(28, 28)`` uint8 image (white ink on
+        black), nearest-upsampled; one undoable step. ``caption`` is shown in
+        a corner while it is (plain text)."""
+        placed = PlacedImage.of(pixels, caption)
+        self._cancel_live()
+        self._push(placed)
+
+    def placed_input(self) -> np.ndarray | None:
+        """``(1, 28, 28)`` float32: the placed image as the network reads it,
+        while the canvas shows it alone (nothing drawn over it); else None."""
+        placed = self._history.placed()
+        exact = placed is not None and self._live is None and len(self._history.visible()) == 1
+        return placed.network_input() if exact else None
 
     def brush_width(self) -> float:
         """Brush diameter in pixels of a 280-pixel canvas."""
@@ -144,10 +159,7 @@ class DrawingCanvas(QWidget):
     def to_array(self) -> np.ndarray:
         """The drawing as ``(S, S)`` uint8, 0 = background, 255 = ink (a copy)."""
         self._ensure_size()
-        img = self._image
-        h, w = img.height(), img.width()
-        buf = np.frombuffer(img.constBits(), np.uint8, count=img.sizeInBytes())
-        return buf.reshape(h, img.bytesPerLine())[:, :w].copy()
+        return grey_pixels(self._image)
 
     def image_side(self) -> int:
         """Side of the backing image in device pixels."""
@@ -193,9 +205,7 @@ class DrawingCanvas(QWidget):
             self._finish_live()   # the release happened outside our window
             return
         point = self._to_canvas(pos)
-        last = self._live.last
-        side = max(1, self._image.width())
-        if max(abs(point[0] - last[0]), abs(point[1] - last[1])) * side < _MIN_STEP_PX:
+        if not self._far_enough(point):
             return
         self._live.add(point)
         self._render_live()
@@ -206,7 +216,7 @@ class DrawingCanvas(QWidget):
         if self._live is None or event.button() != self._live_button:
             return super().mouseReleaseEvent(event)
         point = self._to_canvas(event.position())
-        if point != self._live.last:
+        if self._far_enough(point):
             self._live.add(point)
             self._render_live()
         self._finish_live()
@@ -235,35 +245,24 @@ class DrawingCanvas(QWidget):
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        clip = QPainterPath()
-        clip.addRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
-        p.setClipPath(clip)
+        p.setClipPath(rounded_square(rect))
         exposed = QRectF(event.rect()).intersected(rect)
         if self._image.width() == round(rect.width()) and not exposed.isEmpty():
             # 1:1 pixels: convert and blit only the exposed part
             p.drawImage(exposed, self._image, exposed.translated(-rect.x(), -rect.y()))
         else:
             p.drawImage(rect, self._image)
+        placed = self._history.placed()
         if self.is_blank():
-            p.setPen(self._hint_color)
-            font = p.font()
-            font.setPointSizeF(font.pointSizeF() * 1.3)
-            p.setFont(font)
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, "Draw a digit here")
+            paint_hint(p, rect, self._hint_color)
+        elif placed is not None and placed.caption:
+            paint_caption(p, rect, placed.caption)
         if self._hover is not None and rect.contains(self._hover):
             radius = brush_to_fraction(self._brush) * rect.width() / 2.0
             erase = self._eraser or (self._live is not None and self._live.erase)
-            for color, width in ((QColor(0, 0, 0, 160), 3.0), (QColor(255, 255, 255, 200), 1.2)):
-                pen = QPen(color, width)
-                if erase:
-                    pen.setStyle(Qt.PenStyle.DashLine)
-                p.setPen(pen)
-                p.setBrush(Qt.BrushStyle.NoBrush)
-                p.drawEllipse(self._hover, radius, radius)
+            paint_brush_outline(p, self._hover, radius, erase)
         p.setClipping(False)
-        p.setPen(QPen(self._border, 1.0))
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        p.strokePath(rounded_square(rect), QPen(self._border, 1.0))
         p.end()
 
     # ------------------------------------------------------------ internals
@@ -291,6 +290,12 @@ class DrawingCanvas(QWidget):
         side = max(rect.width(), 1.0)
         return ((pos.x() - rect.x()) / side, (pos.y() - rect.y()) / side)
 
+    def _far_enough(self, point: tuple[float, float]) -> bool:
+        """True if ``point`` is far enough from the live stroke's last point to be
+        added (at least a device pixel and :data:`MIN_STEP` pen widths)."""
+        gap = max(_MIN_STEP_PX / max(1, self._image.width()), MIN_STEP * self._live.width)
+        return far_apart(self._live.last, point, gap)
+
     def _render_all(self) -> None:
         """Rasterise the visible history (and a live stroke) from scratch."""
         side = self._target_side()
@@ -299,8 +304,7 @@ class DrawingCanvas(QWidget):
         self._image.fill(0)
         painter = QPainter(self._image)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for stroke in self._history.strokes():
-            paint_stroke(painter, stroke.points, stroke.width * side, stroke.erase, side)
+        paint_actions(painter, self._history.visible(), side)
         painter.end()
         if self._live is not None:
             self._live.rebase(self._image)

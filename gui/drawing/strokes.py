@@ -1,10 +1,13 @@
 """A drawing as data: vector strokes in canvas units, the brush sizes, and
-the history actions of the canvas (a tuple of strokes, or :data:`CLEAR`)."""
+the history actions of the canvas (a tuple of strokes, :data:`CLEAR`, or a
+:class:`~gui.drawing.placed.PlacedImage`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from engine.data.pen_render import DEFAULT_PEN, REFERENCE_SIDE
+
+from .placed import PlacedImage
 
 # REFERENCE_SIDE: brush widths are given in pixels of a canvas this many pixels
 # wide. The engine's pen renderer, which replays MNIST digits as strokes, uses
@@ -15,6 +18,10 @@ DEFAULT_BRUSH = DEFAULT_PEN
 MIN_BRUSH, MAX_BRUSH = 4.0, 60.0
 MIN_SIDE = 280
 """Smallest canvas side (pixels)."""
+MIN_STEP = 0.1
+"""A mouse point closer than this many pen widths to the previous point of its
+stroke is skipped: one-pixel jitter adds nothing to a stroke but tiny
+segments, which paint seams inside it (see :mod:`gui.drawing.painting`)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,13 @@ class Stroke:
     erase: bool = False
 
 
+def as_strokes(strokes, width: float, erase: bool) -> tuple[Stroke, ...]:
+    """A history action: :class:`Stroke` objects as they are, point sequences
+    ``[(x, y), ...]`` (canvas units) as strokes of ``width`` (fraction of the side)."""
+    return tuple(s if isinstance(s, Stroke) else
+                 Stroke(tuple((float(x), float(y)) for x, y in s), width, erase) for s in strokes)
+
+
 CLEAR = "clear"
 """History action that blanks the canvas."""
 
@@ -43,7 +57,8 @@ def brush_to_fraction(brush_px: float) -> float:
 
 class StrokeHistory:
     """The canvas's undo/redo history: a list of actions, each a tuple of
-    strokes (one mouse stroke, or a whole example digit) or :data:`CLEAR`.
+    strokes (one mouse stroke, or a whole example digit), :data:`CLEAR`, or a
+    :class:`PlacedImage` (which replaces the drawing before it).
     Undo moves the last action onto the redo stack; a new action empties it."""
 
     def __init__(self):
@@ -75,14 +90,23 @@ class StrokeHistory:
         return bool(self._redo)
 
     def visible(self) -> list:
-        """The actions after the last :data:`CLEAR`, oldest first."""
+        """The actions after the last :data:`CLEAR`, or from the last
+        :class:`PlacedImage` on, oldest first."""
         out = []
         for action in reversed(self._actions):
-            if action == CLEAR:
+            if isinstance(action, str):      # CLEAR
                 break
             out.append(action)
+            if isinstance(action, PlacedImage):
+                break
         return out[::-1]
 
     def strokes(self) -> list[Stroke]:
         """The strokes of the visible actions, oldest first."""
-        return [stroke for action in self.visible() for stroke in action]
+        return [stroke for action in self.visible() if isinstance(action, tuple)
+                for stroke in action]
+
+    def placed(self) -> PlacedImage | None:
+        """The visible placed image (strokes may be drawn over it), or None."""
+        visible = self.visible()
+        return visible[0] if visible and isinstance(visible[0], PlacedImage) else None

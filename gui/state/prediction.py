@@ -94,6 +94,9 @@ class PredictionController(QObject):
 
     :param model: returns the model to run (the application state's shown model)
     :param drawing: returns the drawing, ``(H, W)`` uint8, white ink on black
+    :param exact: returns a ready ``(1, 28, 28)`` network input when the
+        drawing is one (a test digit placed on the canvas, see
+        :mod:`gui.drawing.placed`), else None; it is read as it is, not framed
 
     Signal: ``sigPredictionUpdated(PredictionResult)`` after every run.
     """
@@ -101,11 +104,13 @@ class PredictionController(QObject):
     sigPredictionUpdated = Signal(object)
 
     def __init__(self, model: Callable[[], Model], drawing: Callable[[], np.ndarray] | None = None,
-                 min_interval_ms: float = 0.0, parent: QObject | None = None):
+                 min_interval_ms: float = 0.0, parent: QObject | None = None, *,
+                 exact: Callable[[], np.ndarray | None] | None = None):
         super().__init__(parent)
         use_one_blas_thread()  # interactive process: see engine.system.runtime
         self._model_of = model
         self._source = drawing
+        self._exact = exact
         self.min_interval_ms = float(min_interval_ms)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -147,20 +152,24 @@ class PredictionController(QObject):
         """Run the model on the current drawing now and emit the result."""
         self._timer.stop()
         self._last_run = time.perf_counter()
-        result = self.predict(None if self._source is None else self._source())
+        result = self.predict(None if self._source is None else self._source(),
+                              None if self._exact is None else self._exact())
         self._last = result
         self.runs += 1
         self.sigPredictionUpdated.emit(result)
         return result
 
-    def predict(self, drawing: np.ndarray | None) -> PredictionResult:
+    def predict(self, drawing: np.ndarray | None,
+                exact: np.ndarray | None = None) -> PredictionResult:
         """Preprocess ``drawing`` (``(H, W)``, or None) and run the model; no signals.
+        An ``exact`` ``(1, 28, 28)`` input is run as it is instead.
 
         BLAS runs on one thread (set for the whole process by the controller).
         """
         model = self._model_of()
         t0 = time.perf_counter()
-        x = None if drawing is None else to_model_input(drawing)  # (1, 28, 28) or None
+        x = exact if exact is not None else \
+            None if drawing is None else to_model_input(drawing)  # (1, 28, 28) or None
         t1 = time.perf_counter()
         if x is None:
             some_ink = drawing is not None and bool(np.any(drawing))   # a dot, a short tick

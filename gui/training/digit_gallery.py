@@ -1,8 +1,9 @@
-"""A wrapping grid of 28x28 digit thumbnails, each with a caption and a tooltip."""
+"""A wrapping grid of 28x28 digit thumbnails, each with a caption and a
+tooltip; a click (or Enter on the current one) names the image it shows."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QWidget
 
@@ -21,7 +22,13 @@ def digit_icon(image: np.ndarray, size: int = THUMB) -> QIcon:
 
 
 class DigitGallery(QListWidget):
-    """A wrapping grid of digit thumbnails with a caption under each."""
+    """A wrapping grid of digit thumbnails with a caption under each.
+
+    Signal: ``sigImageChosen(int)`` - the index (into the images given to
+    :meth:`show_images`) of a thumbnail clicked, or the current one on Enter.
+    """
+
+    sigImageChosen = Signal(int)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -36,6 +43,19 @@ class DigitGallery(QListWidget):
         self.setSpacing(2)
         self.setMinimumWidth(2 * (THUMB + 18) + 24)
         self.indices: np.ndarray = np.zeros(0, np.int64)
+        self.viewport().setCursor(Qt.CursorShape.PointingHandCursor)
+        self.itemClicked.connect(self._chosen)
+
+    def keyPressEvent(self, event) -> None:
+        item = self.currentItem()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and item is not None:
+            self._chosen(item)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _chosen(self, item: QListWidgetItem) -> None:
+        self.sigImageChosen.emit(int(item.data(Qt.ItemDataRole.UserRole)))
 
     def show_images(self, images: np.ndarray, indices: np.ndarray, captions: list[str],
                     tooltips: list[str]) -> None:

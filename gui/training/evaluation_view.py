@@ -4,7 +4,9 @@ Test accuracy, per-class accuracy (bars), a confusion matrix (a pyqtgraph
 ``ImageItem``, rows = true digit, columns = prediction, counts drawn as
 ``TextItem`` s); clicking a cell fills a gallery with those test images and
 their predicted probabilities; a second gallery shows the most confident
-mistakes. The evaluation itself (10k images, 1-3 s) runs off the GUI thread
+mistakes. Clicking a thumbnail of either gallery sends that test image to
+the canvas (``sigDigitChosen``), to trace it through the layers. The
+evaluation itself (10k images, 1-3 s) runs off the GUI thread
 (a :class:`gui.workers.call_job.CallJob`); :meth:`EvaluationView.show_result`
 takes a finished :class:`engine.training.evaluate.EvalResult` directly (the training
 worker emits one per epoch).
@@ -21,6 +23,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, 
 from engine.nn.model import Model
 from engine.training.evaluate import EvalResult, evaluate
 
+from ..drawing.placed import MnistDigit
 from ..widgets.bars import slot_axis
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
@@ -35,6 +38,8 @@ MAX_COUNTED_CLASSES = 20
 GALLERY_LIMIT = 120
 #: Number of "most confident mistakes" shown.
 MISTAKES = 48
+#: The last line of every thumbnail's tooltip.
+CLICK_TIP = "Click: put it on the canvas and trace it through the layers"
 
 
 class EvaluationView(QWidget):
@@ -48,8 +53,11 @@ class EvaluationView(QWidget):
 
     Object names: ``confusionPlot`` (PlotWidget), ``perClassPlot``,
     ``cellGallery`` and ``mistakesGallery`` (QListWidgets).
+
+    Signal ``sigDigitChosen(MnistDigit)``: a gallery thumbnail was clicked.
     """
 
+    sigDigitChosen = Signal(object)
     sigEvaluated = Signal(object)
     sigBusyChanged = Signal(bool)
     sigCellSelected = Signal(int, int)
@@ -89,6 +97,8 @@ class EvaluationView(QWidget):
         self.mistakes_title.setWordWrap(True)
         self.mistakes_gallery = DigitGallery()
         self.mistakes_gallery.setObjectName("mistakesGallery")
+        for gallery in (self.cell_gallery, self.mistakes_gallery):
+            gallery.sigImageChosen.connect(self._digit_chosen)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -206,10 +216,11 @@ class EvaluationView(QWidget):
         pred = r.predictions
         captions = [f"{r.labels[i]}\u2192{pred[i]}\n{r.probabilities[i, pred[i]]:.0%}" for i in idx]
         tips = [f"test image #{i}: true {r.labels[i]}, predicted {pred[i]}\n{top3_text(r.probabilities[i])}"
-                for i in idx]
+                f"\n{CLICK_TIP}" for i in idx]
         self.mistakes_gallery.show_images(self.images, idx, captions, tips)
         self.mistakes_title.setText(f"Most confident mistakes ({len(idx)} of "
-                                    f"{int(len(r.labels) - np.trace(r.confusion)):,} wrong)")
+                                    f"{int(len(r.labels) - np.trace(r.confusion)):,} wrong); "
+                                    f"click one to trace it on the canvas")
 
     def select_cell(self, true_label: int, predicted: int) -> None:
         """Show the test images with this true label and this prediction, most confident first."""
@@ -223,14 +234,23 @@ class EvaluationView(QWidget):
         shown = idx[:GALLERY_LIMIT]
         captions = [f"{r.probabilities[i, predicted]:.1%}" for i in shown]
         tips = [f"test image #{i}: true {true_label}, predicted {predicted}\n{top3_text(r.probabilities[i])}"
-                for i in shown]
+                f"\n{CLICK_TIP}" for i in shown]
         self.cell_gallery.show_images(self.images, shown, captions, tips)
         what = "correctly classified" if true_label == predicted else "misclassified"
         more = f", showing the {len(shown)} most confident" if len(idx) > len(shown) else ""
         self.cell_title.setText(f"True {true_label}, predicted {predicted}: {len(idx):,} "
                                 f"image{'' if len(idx) == 1 else 's'} "
-                                f"{what}{more} (caption: probability of {predicted})")
+                                f"{what}{more} (caption: probability of {predicted}); "
+                                f"click one to trace it on the canvas")
         self.sigCellSelected.emit(int(true_label), int(predicted))
+
+    def _digit_chosen(self, index: int) -> None:
+        """A thumbnail of test image ``index`` was clicked: offer it to the canvas."""
+        r = self.result
+        if r is None or self.images is None or not 0 <= index < len(r.labels):
+            return
+        self.sigDigitChosen.emit(MnistDigit(self.images[index], index, int(r.labels[index]),
+                                            f"evaluation: predicted {int(r.predictions[index])}"))
 
     def apply_theme(self, theme) -> None:
         """Colours of a :class:`gui.widgets.theme.Theme` (plot backgrounds, axes, labels)."""

@@ -76,6 +76,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
                keys="thinner brush"),
     ActionSpec("thicker", "T&hicker brush", ("]",), "Make the brush thicker", "Draw",
                keys="thicker brush"),
+    ActionSpec("random_digit", "Random test &digit", ("D",),
+               "Put a random MNIST test digit on the canvas, read by the network exactly as it "
+               "is; the status bar says which one and its true label", "Draw",
+               keys="random MNIST test digit", separated=True),
     *_examples(),
     ActionSpec("dark", "&Dark theme", ("Ctrl+T",), "Switch between light and dark colours",
                "View", "Dark", checkable=True, keys="light / dark theme"),

@@ -1,11 +1,14 @@
 """The window's left column: the canvas on top, kept square and as large as
-fits, and the network input and prediction below it."""
+fits, and the network input and prediction below it. While the canvas is
+empty, a "Try: 0 1 2 ... 9" row (:class:`~gui.drawing.try_row.TryRow`) lies
+over the bottom of the drawing square."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ..drawing.canvas import DrawingCanvas
+from ..drawing.try_row import TryRow
 from ..inspect.input_view import InputView
 from ..inspect.prediction_view import PredictionView
 
@@ -13,10 +16,15 @@ from ..inspect.prediction_view import PredictionView
 class LeftColumn(QWidget):
     """Canvas on top, kept square and as large as fits (as wide as the column,
     leaving at least ``below_min`` pixels); the network input and the
-    prediction side by side get the rest."""
+    prediction side by side get the rest.
+
+    ``try_row``: the example-digit buttons over the empty canvas (its
+    ``sigDigitChosen(int)`` is the owner's to connect); hidden whenever the
+    canvas is not blank."""
 
     margin, spacing, below_min = 6, 6, 250
     min_width = 380  # input view + prediction side by side without clipping
+    try_gap = 10     # pixels between the try row and the bottom of the square
 
     def __init__(self, canvas: DrawingCanvas, network_input: InputView,
                  prediction: PredictionView):
@@ -34,6 +42,9 @@ class LeftColumn(QWidget):
         self._canvas, self._below = canvas, below
         canvas.setParent(self)
         below.setParent(self)
+        self.try_row = TryRow(self)
+        self.try_row.raise_()
+        canvas.sigDrawingChanged.connect(self._show_try_row)
 
     def minimumSizeHint(self) -> QSize:
         m = 2 * self.margin
@@ -52,3 +63,16 @@ class LeftColumn(QWidget):
         self._canvas.setGeometry(m, m, width, side)
         top = m + side + self.spacing
         self._below.setGeometry(m, top, width, max(self.height() - top - m, 0))
+        self._place_try_row()
+
+    def _place_try_row(self) -> None:
+        """Centre the try row near the bottom of the drawing square."""
+        square = self._canvas.square_rect().translated(self._canvas.pos())
+        hint = self.try_row.sizeHint()
+        width = min(hint.width(), int(square.width()) - 8)
+        self.try_row.setGeometry(int(square.center().x() - width / 2),
+                                 int(square.bottom()) - hint.height() - self.try_gap,
+                                 width, hint.height())
+
+    def _show_try_row(self) -> None:
+        self.try_row.setVisible(self._canvas.is_blank())

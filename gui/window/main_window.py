@@ -27,6 +27,8 @@ from engine import Model
 
 from ..drawing.canvas import DrawingCanvas
 from ..drawing.examples import EXAMPLES
+from ..drawing.mnist_digits import MnistDigitPicker
+from ..drawing.placed import MnistDigit
 from ..drawing.strokes import DEFAULT_BRUSH
 from ..inspect.activations_view import ActivationsView
 from ..inspect.input_view import InputView
@@ -91,12 +93,15 @@ class MainWindow(QMainWindow):
                                 lambda text, ms: self.statusBar().showMessage(text, ms))
         self.canvas = DrawingCanvas(brush_width=self.settings.brush_width(DEFAULT_BRUSH))
         self.controller = PredictionController(lambda: self.state.shown_model, self.canvas.to_array,
-                                               min_interval_ms=MIN_INTERVAL_MS, parent=self)
+                                               min_interval_ms=MIN_INTERVAL_MS, parent=self,
+                                               exact=self.canvas.placed_input)
         self.input_view = InputView()
         self.prediction_view = PredictionView(self.model.num_classes)
         self.activations_view = ActivationsView()
         self.kernel_view = KernelView()
         self.training_panel = TrainingPanel(self.state)
+        self.mnist_digits = MnistDigitPicker(self.training_panel.data, np.random.default_rng(),
+                                             self)   # Draw > Random test digit
         self.guide = QuickGuide(self)
         self._build()
         self.views = ViewRefresher(self.controller, self.tabs, self.prediction_view,
@@ -152,6 +157,14 @@ class MainWindow(QMainWindow):
         """Replace the drawing with the built-in example of ``digit`` (undoable)."""
         self.canvas.clear()
         self.canvas.draw_strokes(EXAMPLES[int(digit)], width=DEFAULT_BRUSH)
+
+    def place_test_digit(self, digit: MnistDigit) -> None:
+        """Replace the drawing with an MNIST test digit that the network reads
+        exactly as it is (undoable, see :mod:`gui.drawing.placed`), say which
+        one in the status bar and show the Activations tab."""
+        self.canvas.place_image(digit.pixels, digit.caption)
+        self.statusBar().showMessage(digit.caption, 10000)
+        self.tabs.setCurrentWidget(self.activations_view)
 
     def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
         """Add a panel to the right-hand tabs."""
@@ -215,6 +228,7 @@ class MainWindow(QMainWindow):
     # ================================================================ building
     def _build(self) -> None:
         left = LeftColumn(self.canvas, self.input_view, self.prediction_view)
+        left.try_row.sigDigitChosen.connect(self.draw_example)
         self.tabs = QTabWidget()
         for widget, title, tip in (
                 (self.activations_view, "Activations",
@@ -263,7 +277,7 @@ class MainWindow(QMainWindow):
                  "dark": lambda on: self._set_theme_and_save("dark" if on else "light"),
                  "normalise": self.activations_view.set_normalise_each,
                  "help": lambda: self.guide.toggle(self.tabs.tabText(self.tabs.currentIndex())),
-                 "about": self._show_about}
+                 "about": self._show_about, "random_digit": self.mnist_digits.pick}
         slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
                       for d in range(10)})
         actions = build_actions(self, slots)
@@ -287,6 +301,11 @@ class MainWindow(QMainWindow):
         self.state.sigWeightsChanged.connect(self.views.weights_changed)
         self.state.sigInfoChanged.connect(self._info_changed)
         self.kernel_view.sigKernelClicked.connect(self._kernel_clicked)
+        self.training_panel.evaluation_view.sigDigitChosen.connect(self.place_test_digit)
+        self.mnist_digits.sigPicked.connect(self.place_test_digit)
+        self.mnist_digits.sigStatus.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.mnist_digits.sigUnavailable.connect(
+            lambda title, text: show_message(self, "information", title, text))
 
     # ================================================================ slots
     def _info_changed(self, info: ModelInfo) -> None:

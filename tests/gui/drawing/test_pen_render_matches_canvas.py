@@ -6,8 +6,10 @@ average and give the same prediction.
 
 The two differ by design at sharp corners: the canvas smooths a stroke with
 quadratic curves through the segment midpoints, which cuts the corners of the
-sparse (RDP-simplified) polylines; about 2/3 of the difference goes when the
-polylines are densified to 4 px steps.
+sparse (RDP-simplified) polylines (turns of up to 90 degrees; sharper ones
+start a new piece of the stroke and stay sharp, see gui.drawing.painting);
+about 2/3 of the difference goes when the polylines are densified to 4 px
+steps.
 
 Thresholds, measured on test digits 0-23 (and on digits 0-999), canvas mean
 absolute difference in grey levels (0-255):

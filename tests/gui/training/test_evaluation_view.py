@@ -119,6 +119,36 @@ def test_gallery_of_the_most_confident_mistakes(view, weak_result, test_set):
     assert f"({MISTAKES} of {len(wrong):,} wrong)" in view.mistakes_title.text()
 
 
+def click_thumbnail(qtbot, gallery, row):
+    """A real mouse click on the thumbnail in row ``row`` of a gallery."""
+    item = gallery.item(row)
+    gallery.scrollToItem(item)
+    centre = gallery.visualItemRect(item).center()
+    qtbot.mouseClick(gallery.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+@pytest.mark.parametrize("gallery_name", ["mistakes_gallery", "cell_gallery"])
+def test_clicking_a_thumbnail_offers_that_test_image(qtbot, view, weak_result, test_set,
+                                                     gallery_name):
+    images, labels = test_set
+    view.show_result(weak_result, images)
+    qtbot.wait(50)
+    gallery = getattr(view, gallery_name)
+    row = min(3, gallery.count() - 1)
+    index = int(gallery.indices[row])
+    with qtbot.waitSignal(view.sigDigitChosen, timeout=2000) as chosen:
+        click_thumbnail(qtbot, gallery, row)
+    digit = chosen.args[0]
+    assert digit.index == index and digit.label == labels[index]
+    np.testing.assert_array_equal(digit.pixels, images[index])
+    assert f"predicted {weak_result.predictions[index]}" in digit.caption
+    assert "canvas" in gallery.item(row).toolTip()
+    gallery.setCurrentRow(0)                         # the keyboard: Enter on the current one
+    with qtbot.waitSignal(view.sigDigitChosen, timeout=2000) as chosen:
+        qtbot.keyClick(gallery, Qt.Key.Key_Return)
+    assert chosen.args[0].index == int(gallery.indices[0])
+
+
 def test_evaluation_runs_off_the_gui_thread(qtbot, view, test_set):
     images, labels = test_set
     model = engine.load_model()

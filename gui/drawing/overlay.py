@@ -1,0 +1,54 @@
+"""What the canvas paints over the drawing on screen only (the network never
+sees it): the hint on an empty canvas, the caption of a placed test digit and
+the brush outline under the mouse."""
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+
+HINT = "Draw a digit here"
+CAPTION_COLOR = QColor("#aeb6c2")
+"""Caption text: light grey, readable on the black square in both themes."""
+
+
+def rounded_square(square: QRectF) -> QPainterPath:
+    """The drawing square's outline (corners rounded by 6 px), inset by half a
+    pixel so that a 1 px line along it is crisp: the canvas clips to it and
+    draws its border along it."""
+    path = QPainterPath()
+    path.addRoundedRect(square.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+    return path
+
+
+def paint_hint(painter: QPainter, square: QRectF, color: QColor) -> None:
+    """The hint, centred in the drawing square, a little larger than the UI font."""
+    painter.setPen(color)
+    font = painter.font()
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    painter.setFont(font)
+    painter.drawText(square, Qt.AlignmentFlag.AlignCenter, HINT)
+
+
+def paint_caption(painter: QPainter, square: QRectF, text: str) -> None:
+    """``text`` (plain, one line, elided) in the top-left corner of the square,
+    where an MNIST digit's frame has no ink."""
+    painter.setPen(CAPTION_COLOR)
+    font = painter.font()
+    font.setPointSizeF(font.pointSizeF() * 0.9)
+    painter.setFont(font)
+    box = square.adjusted(8, 6, -8, -6)
+    text = painter.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, int(box.width()))
+    painter.drawText(box, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+                     | Qt.TextFlag.TextSingleLine, text)
+
+
+def paint_brush_outline(painter: QPainter, centre: QPointF, radius: float, erase: bool) -> None:
+    """The brush's circle (``radius`` widget pixels), dashed for the eraser,
+    dark and light so it shows on ink and on background."""
+    for color, width in ((QColor(0, 0, 0, 160), 3.0), (QColor(255, 255, 255, 200), 1.2)):
+        pen = QPen(color, width)
+        if erase:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawEllipse(centre, radius, radius)
