@@ -12,6 +12,7 @@ from ..state.prediction import PredictionResult
 from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
 from ..widgets.panel import Panel
 from ..widgets.plain_text import plain_label
+from ..widgets.fit_text import FitText
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
 
@@ -53,7 +54,7 @@ class PredictionView(Panel):
         self.confidence_label.setFont(cfont)
         self.confidence_label.setFixedHeight(self.confidence_label.fontMetrics().height() + 2)
         self.confidence_label.setToolTip("The probability of the top digit.")
-        self.detail_label = TextLine(muted=True)
+        self.detail_label = FitText()   # the longest wording that fits, never cut mid-word
         self.detail_label.setToolTip("The second most likely digit and its probability.")
         text_col.addStretch(1)
         text_col.addWidget(self.confidence_label)
@@ -122,7 +123,9 @@ class PredictionView(Panel):
         self.confidence_label.setText(f"{p[top]:.1%}")
         second = int(np.argsort(p)[-2]) if len(p) > 1 else top
         runner_up = f"{p[second]:.1%}" if p[second] >= 0.001 else "<0.1%"
-        self.detail_label.setText(f"runner-up: {second} ({runner_up})" if len(p) > 1 else "")
+        self.detail_label.set_variants((f"runner-up: {second} ({runner_up})",
+                                        f"2nd: {second} ({runner_up})", f"2nd: {second}")
+                                       if len(p) > 1 else ())
         accent, bar, muted = (self._theme.qcolor(n) for n in ("accent", "bar", "muted"))
         colors = [accent if i == top else bar for i in range(self.k)]
         labels = [f"{v:.0%}" if v >= 0.005 else "" for v in p]

@@ -27,7 +27,7 @@ from ..drawing.placed import MnistDigit
 from ..widgets.bars import slot_axis
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
-from .confusion_image import ConfusionImage
+from .evaluation_plots import PerClassAccuracy, confusion_plot
 from .digit_gallery import DigitGallery, top3_text
 
 #: Largest class count whose confusion matrix shows its counts in the cells
@@ -81,11 +81,11 @@ class EvaluationView(QWidget):
         self.evaluate_button.setToolTip("Evaluate the model on the test set again")
         self.evaluate_button.setVisible(False)  # see offer_evaluate()
 
-        self.confusion_plot, self.confusion_image, self.selection_box = _confusion_plot()
+        self.confusion_plot, self.confusion_image, self.selection_box = confusion_plot()
         self.count_items: list[pg.TextItem] = []
         self.confusion_image.sigCellClicked.connect(self.select_cell)
-        self.per_class_plot, self.per_class_bars, self.per_class_labels = \
-            _per_class_plot(self.font())
+        self.per_class = PerClassAccuracy(self.font())
+        self.per_class_plot, self.per_class_labels = self.per_class.plot, self.per_class.labels
 
         # galleries
         self.cell_title = plain_label("Click a cell of the confusion matrix to see its images.")
@@ -157,7 +157,7 @@ class EvaluationView(QWidget):
             f"({int(n - np.trace(result.confusion)):,} wrong) \u00b7 loss {result.loss:.4f} "
             f"\u00b7 hardest digits: {hardest}")
         self._draw_confusion(result.confusion)
-        self._draw_per_class(result.per_class_accuracy)
+        self.per_class.draw(result.per_class_accuracy)
         self._show_mistakes()
         cell = self.selected
         if cell is None:  # start with the most frequent confusion
@@ -192,23 +192,6 @@ class EvaluationView(QWidget):
                 text.setColor(self.confusion_image.text_colour(r, c))
                 text.setPos(c + 0.5, r + 0.5)
         item.getViewBox().setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
-
-    def _draw_per_class(self, per_class: np.ndarray) -> None:
-        """Bars of per-class accuracy (NaN: no test image of that class: no bar)."""
-        k = len(per_class)
-        known = per_class[np.isfinite(per_class)]
-        low = float(known.min()) if len(known) else 0.0
-        floor = max(0.0, min(0.9, np.floor(low * 20 - 1) / 20))
-        heights = np.where(np.isfinite(per_class), per_class - floor, 0.0)
-        self.per_class_bars.setOpts(x=np.arange(k), height=heights, y0=floor, width=0.7)
-        labelled = k <= len(self.per_class_labels)     # values above the bars: ten at most
-        for d, text in enumerate(self.per_class_labels):
-            value = per_class[d] if labelled and d < k else np.nan
-            text.setText(f"{value * 100:.1f}" if np.isfinite(value) else "")
-            text.setPos(d, float(value) if np.isfinite(value) else floor)
-        slot_axis(self.per_class_plot.getPlotItem(), "bottom", k)
-        self.per_class_plot.getPlotItem().setYRange(floor, 1.0 + (1.0 - floor) * 0.18, padding=0)
-        self.per_class_plot.getPlotItem().setXRange(-0.6, k - 0.4, padding=0)
 
     def _show_mistakes(self) -> None:
         r = self.result
@@ -334,55 +317,3 @@ class EvaluationView(QWidget):
         return ok
 
 
-def _confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGraphicsRectItem]:
-    """The confusion-matrix plot (``confusionPlot``), its clickable image and
-    the outline of the selected cell."""
-    plot = pg.PlotWidget()
-    plot.setObjectName("confusionPlot")
-    cp = plot.getPlotItem()
-    for side in ("left", "bottom"):
-        slot_axis(cp, side, 10, offset=0.5)
-    cp.setTitle("Confusion matrix: click a cell", size="9pt")
-    cp.setLabel("left", "true digit")
-    cp.setLabel("bottom", "predicted digit")
-    cp.setMenuEnabled(False)
-    cp.hideButtons()
-    vb = cp.getViewBox()
-    vb.setMouseEnabled(False, False)
-    vb.invertY(True)
-    vb.setAspectLocked(True)
-    image = ConfusionImage(axisOrder="row-major")
-    cp.addItem(image)
-    box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-    box.setPen(pg.mkPen((255, 80, 80), width=3))
-    box.setBrush(pg.mkBrush(None))
-    box.setZValue(10)
-    box.setVisible(False)
-    cp.addItem(box)
-    vb.setRange(xRange=(0, 10), yRange=(0, 10), padding=0.02)   # empty: ten classes
-    plot.setMinimumSize(230, 230)
-    return plot, image, box
-
-
-def _per_class_plot(font) -> tuple[pg.PlotWidget, pg.BarGraphItem, list[pg.TextItem]]:
-    """The per-class accuracy plot (``perClassPlot``), its bars and value labels."""
-    plot = pg.PlotWidget()
-    plot.setObjectName("perClassPlot")
-    pp = plot.getPlotItem()
-    slot_axis(pp, "bottom", 10)
-    pp.setTitle("Accuracy per digit", size="9pt")
-    pp.setMenuEnabled(False)
-    pp.hideButtons()
-    pp.getViewBox().setMouseEnabled(False, False)
-    bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
-                           brush=pg.mkBrush(44, 160, 44))
-    pp.addItem(bars)
-    labels = [pg.TextItem("", anchor=(0.5, 1.0), color=(220, 220, 220)) for _ in range(10)]
-    small = font
-    small.setPointSizeF(max(6.0, small.pointSizeF() * 0.75))
-    for item in labels:
-        item.setFont(small)
-        pp.addItem(item)
-    pp.setRange(xRange=(-0.6, 9.6), yRange=(0.0, 1.18), padding=0)   # empty: ten classes
-    plot.setFixedHeight(170)
-    return plot, bars, labels

@@ -15,8 +15,8 @@ from ..inspect.prediction_view import PredictionView
 
 class LeftColumn(QWidget):
     """Canvas on top, kept square and as large as fits (as wide as the column,
-    leaving at least ``below_min`` pixels); the network input and the
-    prediction side by side get the rest.
+    at most ``max_width``, leaving at least ``below_min`` pixels); the network
+    input (a share of the width) and the prediction side by side get the rest.
 
     ``try_row``: the example-digit buttons over the empty canvas (its
     ``sigDigitChosen(int)`` is the owner's to connect); hidden whenever the
@@ -24,6 +24,8 @@ class LeftColumn(QWidget):
 
     margin, spacing, below_min = 6, 6, 250
     min_width = 380  # input view + prediction side by side without clipping
+    max_width = 520  # large windows go to the panels, not to a huge canvas
+    input_share, input_widths = 0.4, (120, 230)  # the network input view: share of the width
     try_gap = 10     # pixels between the try row and the bottom of the square
 
     def __init__(self, canvas: DrawingCanvas, network_input: InputView,
@@ -33,13 +35,13 @@ class LeftColumn(QWidget):
         row = QHBoxLayout(below)
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
-        network_input.setMinimumWidth(120)
-        network_input.setMaximumWidth(150)
+        network_input.setFixedWidth(self.input_widths[0])
         prediction.setMinimumWidth(196)
         row.addWidget(network_input)
         row.addWidget(prediction, 1)
         self.setMinimumWidth(340)
-        self._canvas, self._below = canvas, below
+        self.setMaximumWidth(self.max_width)
+        self._canvas, self._below, self._input = canvas, below, network_input
         canvas.setParent(self)
         below.setParent(self)
         self.try_row = TryRow(self)
@@ -62,6 +64,10 @@ class LeftColumn(QWidget):
         side = max(side, self._canvas.minimumHeight())
         self._canvas.setGeometry(m, m, width, side)
         top = m + side + self.spacing
+        lo, hi = self.input_widths
+        input_width = int(min(hi, max(lo, self.input_share * width)))
+        if input_width != self._input.width():
+            self._input.setFixedWidth(input_width)
         self._below.setGeometry(m, top, width, max(self.height() - top - m, 0))
         self._place_try_row()
 

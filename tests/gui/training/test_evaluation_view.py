@@ -69,7 +69,7 @@ def test_confusion_matrix_image_and_counts(view, weak_result, test_set):
     assert texts == [str(c) if c else "" for c in conf.ravel()]
     text = view.summary_label.text()
     assert f"{weak_result.accuracy:.2%}" in text and f"{N:,}" in text
-    heights = view.per_class_bars.opts["height"] + view.per_class_bars.opts["y0"]
+    heights = view.per_class.bars.opts["height"] + view.per_class.bars.opts["y0"]
     np.testing.assert_allclose(heights, weak_result.per_class_accuracy)
 
 
@@ -238,3 +238,25 @@ def test_the_image_item_shows_the_cell_colours_and_follows_the_theme(weak_result
     assert np.array_equal(item.image, confusion_rgba(weak_result.confusion, DARK_CELLS))
     item.set_theme(LIGHT)
     assert np.array_equal(item.image, confusion_rgba(weak_result.confusion, LIGHT_CELLS))
+
+
+def test_per_digit_accuracy_is_in_percent_and_its_labels_never_collide(qtbot, mnist_data):
+    from gui.training.evaluation_view import EvaluationView
+    model = engine.load_model()
+    view = EvaluationView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    images, labels = mnist_data.test_images[:500], mnist_data.test_labels[:500]
+    view.show_result(evaluate(model, images, labels), images)
+    item = view.per_class_plot.getPlotItem()
+    ticks = item.getAxis("left").tickStrings([0.9, 1.0], 1.0, 0.1)
+    assert ticks == ["90 %", "100 %"]
+    shown = [t.toPlainText() for t in view.per_class_labels if t.toPlainText()]
+    assert len(shown) == 10 and all("." in t for t in shown)       # "98.8": room for decimals
+    view.resize(330, 600)                                            # narrow: no overlap
+    qtbot.waitUntil(lambda: item.getViewBox().width() < 300)
+    qtbot.wait(20)
+    boxes = sorted((t.mapRectToScene(t.boundingRect()) for t in view.per_class_labels
+                    if t.toPlainText()), key=lambda r: r.left())
+    assert all(a.right() <= b.left() for a, b in zip(boxes, boxes[1:]))

@@ -56,3 +56,14 @@ def test_a_large_window_enlarges_the_inspector(qtbot, make_window):
     qtbot.waitUntil(lambda: inspector.width() > WIDTH + 100)
     assert inspector.width() <= 440
     assert inspector.map_view.width() > 300          # the inspected map grows with it
+
+
+def test_a_large_window_caps_the_canvas_and_grows_the_network_input(qtbot, make_window):
+    window = make_window(size=(1920, 1080))
+    qtbot.wait(50)
+    assert window.canvas.width() <= 520
+    assert window.input_view.width() >= 180
+    assert window.activations_view.width() > 1300       # the rest went to the panels
+    window.resize(980, 640)
+    qtbot.waitUntil(lambda: window.input_view.width() <= 150)
+    assert window.prediction_view.width() >= 196
