@@ -20,12 +20,13 @@ from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QColor
 from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from engine import Model
 
 from ..drawing.canvas import DrawingCanvas
+from ..drawing.overlay import CAPTION_COLOR
 from ..drawing.examples import EXAMPLES
 from ..drawing.mnist_digits import MnistDigitPicker
 from ..drawing.placed import MnistDigit
@@ -196,7 +197,8 @@ class MainWindow(QMainWindow):
         sheet = style_sheet(self._theme)
         if self.styleSheet() != sheet:
             self.setStyleSheet(sheet)
-        self.canvas.set_colors(self._theme.qcolor("canvas_border"), self._theme.qcolor("muted"))
+        # the drawing square is black in both themes: its hint in a light grey, like captions
+        self.canvas.set_colors(self._theme.qcolor("canvas_border"), QColor(CAPTION_COLOR))
         for view in (self.input_view, self.prediction_view):
             view.apply_theme(self._theme)
         for i in range(self.tabs.count()):
