@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QProgressBar, QPushButton, QVBoxLayou
 from engine.data.dataset import Dataset
 from engine.data.mnist import FILES, data_dir_problem, missing_files, resolve_data_dir
 
-from ..widgets.plain_text import plain_label
+from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
 from ..workers.download_job import DownloadJob
 from ..workers.training_worker import MnistSource
@@ -122,6 +122,7 @@ class DataBox(QWidget):
     def refresh(self) -> None:
         """Re-read the data location and show its state."""
         missing: tuple = ()
+        problem = None
         if self._dataset is not None:
             self.label.setText("MNIST loaded.")
         else:
@@ -136,6 +137,10 @@ class DataBox(QWidget):
             else:
                 self.label.setText(f"MNIST: {folder}")
             missing = missing if problem is None else ()
+        # all is well (loaded, or found): the path is in the tooltip, the line is free for settings
+        self.label.setToolTip(plain_tooltip(self.label.text()))
+        self.label.setVisible(self._dataset is None and (bool(missing) or problem is not None
+                                                         or self.downloading or self.loading))
         self.download_button.setVisible(bool(missing) and not self.downloading)
         self.download_progress.setVisible(self.downloading)
         self.cancel_button.setVisible(self.downloading)

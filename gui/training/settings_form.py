@@ -145,7 +145,7 @@ class TrainingSettingsForm(QWidget):
         self.schedule_combo.addItem("constant", "constant")
         self.momentum_spin = _decimal(0.0, 0.999, defaults.momentum, step=0.05, decimals=3)
         self.weight_decay_spin = _decimal(0.0, 0.1, defaults.weight_decay, step=1e-4, decimals=5)
-        self.augment_check = QCheckBox("Augment the training images")
+        self.augment_check = QCheckBox("Augment images")
         self.seed_spin = _spin(0, 2**31 - 1, defaults.seed, tip=TIPS["seed"])
         for widget, key in ((self.optimizer_combo, "optimizer"), (self.lr_spin, "lr"),
                             (self.schedule_combo, "schedule"), (self.momentum_spin, "momentum"),
@@ -176,8 +176,10 @@ class TrainingSettingsForm(QWidget):
         box = QGroupBox("Training")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow(_labelled("Epochs", "epochs"), self.epochs_spin)
-        form.addRow(self.augment_check)
+        epochs_row = QHBoxLayout()           # one line: the settings fit without scrolling
+        epochs_row.addWidget(self.epochs_spin, 1)
+        epochs_row.addWidget(self.augment_check)
+        form.addRow(_labelled("Epochs", "epochs"), epochs_row)
         form.addRow(self.advanced_button)
         form.addRow(self.advanced)
         return box

@@ -4,7 +4,7 @@ nothing in it is cut off; the other tabs, and wider windows, keep the canvas."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QTabBar
+from PySide6.QtWidgets import QTabBar, QWidget
 
 
 def click_tab(qtbot, window, widget) -> None:
@@ -67,3 +67,19 @@ def test_a_large_window_caps_the_canvas_and_grows_the_network_input(qtbot, make_
     window.resize(980, 640)
     qtbot.waitUntil(lambda: window.input_view.width() <= 150)
     assert window.prediction_view.width() >= 196
+
+
+def test_the_training_settings_fit_without_scrolling_at_the_default_size(
+        qtbot, make_window, mnist_data):
+    from PySide6.QtWidgets import QScrollArea
+
+    from engine.data.dataset import Dataset
+    window = make_window(size=(1240, 760))
+    panel = window.training_panel
+    panel.set_data(Dataset(mnist_data.train_images[:200], mnist_data.train_labels[:200],
+                           mnist_data.test_images[:100], mnist_data.test_labels[:100]))
+    click_tab(qtbot, window, panel)
+    qtbot.wait(50)
+    scroll = panel.findChild(QWidget, "trainingControls").findChild(QScrollArea)
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert panel.settings.advanced_button.isVisible()
