@@ -38,7 +38,8 @@ from .evaluation_view import EvaluationView
 from .plots import TrainingPlots
 from .run_box import RunBox
 from .run_controller import RunController, RunState
-from .run_messages import ending_detail, finished_text, plan_text
+from .run_messages import (ending_detail, finished_text, judge_run, may_replace_a_model,
+                           plan_text)
 from .settings_form import TrainingSettingsForm
 from .trained_model import TrainedModel
 
@@ -86,6 +87,7 @@ class TrainingPanel(QWidget):
         self.result = TrainedModel(self.evaluation_view, state, self)
         self._started_from = ""
         self._closing = False
+        self._learned = True       # the last run's verdict: it learned (so it may replace a model)
         self._layout()
         self._connect()
         self._current_model_changed()
@@ -275,9 +277,11 @@ class TrainingPanel(QWidget):
         """The run is over (its thread may still be ending): say so; the
         trained model is taken (and put in use) in :meth:`_ended`."""
         plan = self.run.plan
+        verdict = judge_run(report, self.run.model.num_classes, self.plots.loss_points()[1],
+                            self.run.config)
+        self._learned = may_replace_a_model(report, verdict)
         self.run_box.set_status(finished_text(report, plan.steps_per_epoch if plan else 0),
-                                ending_detail(report, self.run.model.num_classes,
-                                              self.plots.loss_points()[1], self.run.config))
+                                ending_detail(report, verdict))
 
     def _failed(self, message: str) -> None:
         if self.state is not None:
@@ -296,9 +300,7 @@ class TrainingPanel(QWidget):
             return
         self.result.take(self.run, report, self._started_from, self.data.dataset,
                          measure=not self._closing)
-        adopted = self.result.put_in_use(closing=self._closing)
-        if adopted:
-            self.run_box.add_result(adopted)
+        self.result.put_in_use(closing=self._closing, learned=self._learned)
         self._update_enabled()
         self.sigTrainingFinished.emit(report)
 
@@ -336,6 +338,7 @@ class TrainingPanel(QWidget):
         self.run_box.show_state(state, can_start=self.data.ready() and not self._closing,
                                 has_result=self.trained_model is not None,
                                 result_in_use=self.result.in_use, can_go_back=self.result.can_go_back)
+        self.run_box.set_note(self.result.note())
         # (not while an evaluation runs: e.g. the trained model's own measurement)
         self.evaluation_view.set_evaluate_enabled(
             self.state is not None and not state.active and self.data.ready()

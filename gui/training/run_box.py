@@ -73,6 +73,7 @@ class RunBox(QGroupBox):
         layout.addLayout(row)
         layout.addWidget(self.save_button)
         self._progress_shown_at = 0.0
+        self._result = self._note = ""
         self.show_state(RunState.IDLE, can_start=False, has_result=False)
 
     def show_state(self, state: RunState, can_start: bool, has_result: bool,
@@ -98,22 +99,28 @@ class RunBox(QGroupBox):
         self.status.setText(text)
         self.status.setToolTip(plain_tooltip(text if detail is None else f"{text}\n{detail}"))
         if detail is not None:
-            self.result_label.setText(detail)
+            self.set_result(detail)
 
     def set_result(self, text: str) -> None:
         """The line under the status (e.g. an epoch's test accuracy)."""
-        self.result_label.setText(text)
+        self._result = text
+        self._show_result()
 
-    def add_result(self, text: str) -> None:
-        """Another line under the status (after what is there already)."""
-        old = self.result_label.text()
-        self.result_label.setText(f"{old}\n{text}" if old else text)
+    def set_note(self, text: str) -> None:
+        """A note below the result about the trained model (e.g. that it is
+        in use); ``""`` removes it (it no longer holds)."""
+        self._note = text
+        self._show_result()
+
+    def _show_result(self) -> None:
+        self.result_label.setText("\n".join(t for t in (self._result, self._note) if t))
 
     def begin(self) -> None:
         """A run was started: a busy bar until the first step, no old result."""
         self.progress.setRange(0, 0)
         self.progress.setValue(0)
-        self.result_label.setText("")
+        self._result = self._note = ""
+        self._show_result()
 
     def set_total_steps(self, total: int) -> None:
         self.progress.setRange(0, total)

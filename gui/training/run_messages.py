@@ -61,11 +61,23 @@ def verdict_text(verdict: Verdict) -> str:
     return f"{verdict.headline} {verdict.advice}".strip()
 
 
-def ending_detail(report: FinishedReport, num_classes: int, losses, config: TrainConfig) -> str | None:
+def judge_run(report: FinishedReport, num_classes: int, losses, config: TrainConfig) -> Verdict:
+    """The :class:`~engine.training.verdict.Verdict` of a finished run
+    (``losses``: its batch losses in step order)."""
+    return learning_verdict(report.test_accuracy, num_classes, losses, config.lr,
+                            report.reason == "diverged", config.optimizer)
+
+
+def ending_detail(report: FinishedReport, verdict: Verdict) -> str | None:
     """The line under a finished run's status: why it diverged and/or the
-    :func:`verdict_text` of its numbers (``losses``: the batch losses); None
-    when there is nothing to add."""
-    verdict = learning_verdict(report.test_accuracy, num_classes, losses, config.lr,
-                               report.reason == "diverged", config.optimizer)
-    parts = (report.message if report.reason == "diverged" else "", verdict_text(verdict))
+    :func:`verdict_text` (not for a run the user stopped: too early to
+    judge); None when there is nothing to add."""
+    parts = (report.message if report.reason == "diverged" else "",
+             "" if report.reason == "stopped" else verdict_text(verdict))
     return " ".join(p for p in parts if p) or None
+
+
+def may_replace_a_model(report: FinishedReport, verdict: Verdict) -> bool:
+    """A run's model may take the place of the one in use: it learned, or the
+    user stopped it (too early to judge); not when it diverged or stayed at chance."""
+    return report.reason == "stopped" or verdict.kind not in ("not learning", "diverged")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox, QToolButton,
+                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox,
                                QVBoxLayout, QWidget)
 
 from engine.nn.presets import PRESET_NOTES, PRESETS
@@ -24,6 +24,7 @@ from engine.training.config import TrainConfig
 from engine.training.optim import DEFAULT_LR
 from engine.training.recipes import DEFAULT_RECIPE, RECIPES, recipe
 
+from ..widgets.fold_button import FoldButton
 from ..widgets.plain_text import plain_label, plain_mnemonic, plain_tooltip
 from .setting_tips import TIPS
 
@@ -152,13 +153,8 @@ class TrainingSettingsForm(QWidget):
                             (self.weight_decay_spin, "weight_decay"),
                             (self.augment_check, "augment")):
             _tip(widget, key)
-        self.advanced_button = QToolButton()
+        self.advanced_button = FoldButton("Advanced settings")
         self.advanced_button.setObjectName("advancedSettingsButton")
-        self.advanced_button.setText("Advanced settings")
-        self.advanced_button.setCheckable(True)
-        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.advanced_button.toggled.connect(self.show_advanced)
         _tip(self.advanced_button, "advanced")
         self.advanced = QWidget()
         advanced = QFormLayout(self.advanced)
@@ -172,7 +168,7 @@ class TrainingSettingsForm(QWidget):
                 ("Weight decay", self.weight_decay_spin, "weight_decay"),
                 ("Seed", self.seed_spin, "seed"), ("Test on", self.test_spin, "test")):
             advanced.addRow(_labelled(label, key), widget)
-        self.advanced.setVisible(False)
+        self.advanced_button.set_target(self.advanced)
         box = QGroupBox("Training")
         form = QFormLayout(box)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -186,11 +182,7 @@ class TrainingSettingsForm(QWidget):
 
     def show_advanced(self, on: bool) -> None:
         """Unfold (``True``) or fold the advanced settings."""
-        if self.advanced_button.isChecked() != on:
-            self.advanced_button.setChecked(on)      # comes back here through toggled
-            return
-        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
-        self.advanced.setVisible(on)
+        self.advanced_button.setChecked(on)
 
     # ------------------------------------------------------------------ API
     def config(self) -> TrainConfig:

@@ -31,6 +31,7 @@ class TrainedModel(QObject):
         self.model: Model | None = None
         self._view = evaluation_view
         self._state = state
+        self._kept_out = False       # the last run's model was not put in use: it did not learn
 
     # ------------------------------------------------ in use in the application
     @property
@@ -44,16 +45,24 @@ class TrainedModel(QObject):
         """The model open before the run can become current again."""
         return self._state is not None and self._state.previous_model is not None
 
-    def put_in_use(self, closing: bool) -> str | None:
+    def put_in_use(self, closing: bool, learned: bool = True) -> None:
         """The run's thread ended: the trained model becomes current unless the
-        user opened another model meanwhile (or the window is closing: no view
-        rebuilds then). Returns what to tell the user, or None."""
-        if self._state is None:
-            return None
-        if not self._state.end_training(None if closing else self.model):
-            return None
-        return (f"The trained model is now in use; \u201cBack to previous model\u201d "
-                f"returns to {model_label(self._state.previous_model)}.")
+        user opened another model meanwhile, it did not learn (``learned``
+        False: a model at chance must not replace a working one), or the
+        window is closing (no view rebuilds then)."""
+        self._kept_out = not learned
+        if self._state is not None:
+            self._state.end_training(None if closing or not learned else self.model)
+
+    def note(self) -> str:
+        """What the Run box says about the trained model now ("" when nothing)."""
+        if self.in_use and self.can_go_back:
+            return (f"The trained model is now in use; \u201cBack to previous model\u201d "
+                    f"returns to {model_label(self._state.previous_model)}.")
+        if self._kept_out and self.model is not None and not self.in_use:
+            return ("The model you had stays in use, as this one did not learn "
+                    "(\u201cUse this model\u201d still can).")
+        return ""
 
     def use(self) -> str | None:
         """Make the trained model current ("Use this model"); what to say, or None."""
@@ -71,7 +80,7 @@ class TrainedModel(QObject):
 
     def clear(self) -> None:
         """A new run starts: nothing to keep yet."""
-        self.model = None
+        self.model, self._kept_out = None, False
 
     def take(self, run: RunController, report: FinishedReport, started_from: str,
              data: Dataset | None, measure: bool = True) -> None:

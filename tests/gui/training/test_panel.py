@@ -358,8 +358,14 @@ def test_a_run_that_does_not_learn_says_so_and_what_to_try(qtbot, panel):
     shown = panel.run_box.result_label.text()
     assert "isn't learning" in shown or "diverged" in shown.lower()
     assert "lower learning rate" in shown
+    # a model at chance does not replace the working one; it can still be used
+    assert panel.state.current_model is not panel.trained_model
+    assert "stays in use" in shown and panel.run_box.use_button.isEnabled()
     quick(panel, epochs=1, subset=1500, lr=0.05)
     with qtbot.waitSignal(panel.sigTrainingFinished, timeout=60_000):
         qtbot.mouseClick(button(panel, "startTrainingButton"), Qt.MouseButton.LeftButton)
     shown = panel.run_box.result_label.text()
     assert "learning" not in shown and "Epoch 1: test accuracy" in shown
+    assert panel.state.current_model is panel.trained_model and "now in use" in shown
+    qtbot.mouseClick(panel.run_box.back_button, Qt.MouseButton.LeftButton)
+    assert "now in use" not in panel.run_box.result_label.text()      # no stale note

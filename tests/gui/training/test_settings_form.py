@@ -110,3 +110,19 @@ def test_advanced_settings_fold_away(qtbot, form):
     assert form.lr_spin.isVisible() and form.test_spin.isVisible()
     qtbot.mouseClick(form.advanced_button, Qt.MouseButton.LeftButton)
     assert not form.lr_spin.isVisible()
+
+
+def test_opening_the_advanced_settings_scrolls_them_into_view(qtbot):
+    from PySide6.QtWidgets import QScrollArea
+    form = TrainingSettingsForm()
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(form)
+    qtbot.addWidget(scroll)
+    scroll.resize(320, 260)                       # much shorter than the settings
+    scroll.show()
+    qtbot.mouseClick(form.advanced_button, Qt.MouseButton.LeftButton)
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() > 0)
+    top = form.advanced.mapTo(scroll.viewport(), form.advanced.rect().topLeft()).y()
+    assert 0 <= top < scroll.viewport().height()
