@@ -13,6 +13,7 @@ from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
 from ..widgets.panel import Panel
 from ..widgets.plain_text import plain_label
 from ..widgets.fit_text import FitText
+from ..widgets.percent import percent
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
 
@@ -120,15 +121,15 @@ class PredictionView(Panel):
         p = self._probs
         top = int(np.argmax(p))
         self._show_top_class(str(top))
-        self.confidence_label.setText(f"{p[top]:.1%}")
+        self.confidence_label.setText(percent(p[top], 1))
         second = int(np.argsort(p)[-2]) if len(p) > 1 else top
-        runner_up = f"{p[second]:.1%}" if p[second] >= 0.001 else "<0.1%"
+        runner_up = percent(p[second], 1)
         self.detail_label.set_variants((f"runner-up: {second} ({runner_up})",
                                         f"2nd: {second} ({runner_up})", f"2nd: {second}")
                                        if len(p) > 1 else ())
         accent, bar, muted = (self._theme.qcolor(n) for n in ("accent", "bar", "muted"))
         colors = [accent if i == top else bar for i in range(self.k)]
-        labels = [f"{v:.0%}" if v >= 0.005 else "" for v in p]
+        labels = [percent(v) if v >= 0.005 else "" for v in p]
         self.bars.set_bars(p, colors, labels, [accent if i == top else muted for i in range(self.k)])
 
     def _show_top_class(self, text: str) -> None:

@@ -8,6 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFontMetricsF
 
 from ..widgets.bars import slot_axis
+from ..widgets.percent import percent
 from .confusion_image import ConfusionImage
 from .plot_parts import PercentAxis
 
@@ -60,6 +61,7 @@ class PerClassAccuracy:
         pp.getViewBox().setMouseEnabled(False, False)
         self.bars = pg.BarGraphItem(x=np.arange(10), height=np.zeros(10), width=0.7,
                                     brush=pg.mkBrush(44, 160, 44))
+        self.bars.setVisible(False)          # no evaluation yet: no bars (not ten 0 % ones)
         pp.addItem(self.bars)
         self.labels = [pg.TextItem("", anchor=(0.5, 1.0), color=(220, 220, 220))
                        for _ in range(10)]
@@ -83,6 +85,7 @@ class PerClassAccuracy:
         floor = max(0.0, min(0.9, np.floor(low * 20 - 1) / 20))
         heights = np.where(np.isfinite(per_class), per_class - floor, 0.0)
         self.bars.setOpts(x=np.arange(k), height=heights, y0=floor, width=0.7)
+        self.bars.setVisible(True)
         for d, text in enumerate(self.labels):
             value = per_class[d] if d < k else np.nan
             text.setPos(d, float(value) if np.isfinite(value) else floor)
@@ -97,8 +100,9 @@ class PerClassAccuracy:
         k = 0 if self.values is None else len(self.values)
         slot_px = self.plot.getPlotItem().getViewBox().width() / max(k, 1)
         metrics = QFontMetricsF(self.labels[0].textItem.font())
-        fmt = next((f for f in ("{:.1f}", "{:.0f}")
-                    if metrics.horizontalAdvance(f.format(100.0)) + 4 <= slot_px), None)
+        decimals = next((n for n in (1, 0)
+                         if metrics.horizontalAdvance(percent(1.0, n, sign=False)) + 4 <= slot_px),
+                        None)
         for d, text in enumerate(self.labels):
-            value = self.values[d] if fmt and d < k <= len(self.labels) else np.nan
-            text.setText(fmt.format(value * 100) if np.isfinite(value) else "")
+            value = self.values[d] if decimals is not None and d < k <= len(self.labels) else np.nan
+            text.setText(percent(value, decimals, sign=False) if np.isfinite(value) else "")

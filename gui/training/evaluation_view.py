@@ -25,10 +25,11 @@ from engine.training.evaluate import EvalResult, evaluate
 
 from ..drawing.placed import MnistDigit
 from ..widgets.bars import slot_axis
+from ..widgets.percent import percent
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..workers.call_job import CallJob
-from .evaluation_plots import PerClassAccuracy, confusion_plot
 from .digit_gallery import DigitGallery, top3_text
+from .evaluation_plots import PerClassAccuracy, confusion_plot
 
 #: Largest class count whose confusion matrix shows its counts in the cells
 #: (more would be unreadable, and thousands of text items slow to draw).
@@ -150,7 +151,7 @@ class EvaluationView(QWidget):
         accuracy = result.per_class_accuracy
         tested = np.flatnonzero(np.isfinite(accuracy))      # classes with test images
         worst = tested[np.argsort(accuracy[tested], kind="stable")[:2]]
-        hardest = ", ".join(f"{d} ({accuracy[d]:.1%})" for d in worst)
+        hardest = ", ".join(f"{d} ({percent(accuracy[d], 1)})" for d in worst)
         prefix = f"{title}: " if title else ""
         self.summary_label.setText(
             f"{prefix}test accuracy {result.accuracy:.2%} on {n:,} images "
@@ -197,7 +198,7 @@ class EvaluationView(QWidget):
         r = self.result
         idx = r.worst_mistakes(MISTAKES)
         pred = r.predictions
-        captions = [f"{r.labels[i]}\u2192{pred[i]}\n{r.probabilities[i, pred[i]]:.0%}" for i in idx]
+        captions = [f"{r.labels[i]}\u2192{pred[i]}\n{percent(r.probabilities[i, pred[i]])}" for i in idx]
         tips = [f"test image #{i}: true {r.labels[i]}, predicted {pred[i]}\n{top3_text(r.probabilities[i])}"
                 f"\n{CLICK_TIP}" for i in idx]
         self.mistakes_gallery.show_images(self.images, idx, captions, tips)
@@ -215,7 +216,7 @@ class EvaluationView(QWidget):
         self.selection_box.setVisible(True)
         idx = r.indices(true_label, predicted)
         shown = idx[:GALLERY_LIMIT]
-        captions = [f"{r.probabilities[i, predicted]:.1%}" for i in shown]
+        captions = [percent(r.probabilities[i, predicted], 1) for i in shown]
         tips = [f"test image #{i}: true {true_label}, predicted {predicted}\n{top3_text(r.probabilities[i])}"
                 f"\n{CLICK_TIP}" for i in shown]
         self.cell_gallery.show_images(self.images, shown, captions, tips)

@@ -50,12 +50,12 @@ class LogAxis(pg.AxisItem):
     (pyqtgraph labels 1..9, which piles up on short plots)."""
 
     def logTickStrings(self, values, scale, spacing):
-        strings = super().logTickStrings(values, scale, spacing)
+        """Plain numbers ("0.1", "2", "10", "20"), never powers like "10¹"."""
         out = []
-        for v, s in zip(values, strings):
+        for v in values:
             mantissa = 10 ** (float(v) % 1.0)
             keep = min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-3
-            out.append(s if keep else "")
+            out.append(f"{10 ** float(v):.3g}" if keep else "")
         return out
 
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QToolButton
 
 #: Padding around the run's epochs (fraction of their span) in the full view.
-X_PADDING = 0.01
+X_PADDING = 0.025
 #: The deepest zoom: this fraction of the run's span.
 MIN_ZOOM = 1 / 500
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 
 from engine.training.reports import EpochReport, StepReport
 from gui.training.plot_parts import PercentAxis
+from gui.training.plot_view import X_PADDING
 from gui.training.plots import LEGEND_TIP, TrainingPlots
 from gui.widgets.theme import get_theme
 
@@ -86,7 +87,7 @@ def test_no_axis_uses_an_si_prefix_and_the_empty_plot_spans_one_epoch(qtbot):
     plots.show()
     qtbot.waitExposed(plots)
     lo, hi = plots.view.shown_range()
-    assert lo == pytest.approx(-0.01) and hi == pytest.approx(1.01)
+    assert lo == pytest.approx(-X_PADDING) and hi == pytest.approx(1 + X_PADDING)
     _wheel(plots.lr_plot, 4)       # zoom in on the middle of the epoch: every x below 1
     lo, hi = plots.view.shown_range()
     assert 0 < lo < hi < 1
@@ -102,7 +103,7 @@ def test_no_axis_uses_an_si_prefix_and_the_empty_plot_spans_one_epoch(qtbot):
 def test_the_wheel_zooms_and_a_double_click_shows_the_whole_run_again(plots, qtbot):
     _fill(plots)
     full = plots.view.full_range
-    assert full == pytest.approx((-0.03, 3.03))
+    assert full == pytest.approx((-3 * X_PADDING, 3 + 3 * X_PADDING))
     button = plots.view.reset_button
     assert not button.isEnabled() and button.toolTip().startswith("Show the whole run again")
     _wheel(plots.loss_plot, 3)
@@ -138,7 +139,7 @@ def test_the_reset_button_shows_the_whole_run_and_zoom_never_leaves_it(plots, qt
     # a new run gets its own full range, shown whole
     _wheel(plots.loss_plot, 3)
     plots.start_run(5)
-    assert plots.view.shown_range() == pytest.approx((-0.05, 5.05))
+    assert plots.view.shown_range() == pytest.approx((-5 * X_PADDING, 5 + 5 * X_PADDING))
     assert not plots.view.is_zoomed()
 
 
@@ -166,3 +167,10 @@ def test_the_legend_neither_clips_nor_overlaps(qtbot, size, theme):
     # one line when wide, more when narrow
     lines = len({r.y() for r in rects})
     assert (lines == 1) == (size[0] >= 1400)
+
+
+def test_the_loss_axis_writes_plain_numbers_never_powers():
+    from gui.training.plot_parts import LogAxis
+    axis = LogAxis("left")
+    shown = axis.logTickStrings([-1.0, 0.0, 0.30103, 1.0, 1.30103, 0.5], 1, 1)
+    assert shown == ["0.1", "1", "2", "10", "20", ""]
