@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from engine.nn.model import Model
@@ -84,6 +85,8 @@ class EvaluationView(QWidget):
 
         self.confusion_plot, self.confusion_image, self.selection_box = confusion_plot()
         self.count_items: list[pg.TextItem] = []
+        self._count_point_size = max(6.0, self.font().pointSizeF() * 0.8)
+        self.confusion_plot.getPlotItem().getViewBox().sigTransformChanged.connect(self._fit_counts)
         self.confusion_image.sigCellClicked.connect(self.select_cell)
         self.per_class = PerClassAccuracy(self.font())
         self.per_class_plot, self.per_class_labels = self.per_class.plot, self.per_class.labels
@@ -179,8 +182,9 @@ class EvaluationView(QWidget):
         while len(self.count_items) < shown * shown:
             text = pg.TextItem("", anchor=(0.5, 0.5))
             font = self.font()
-            font.setPointSizeF(max(6.0, font.pointSizeF() * 0.8))
+            font.setPointSizeF(self._count_point_size)
             text.setFont(font)
+            text.textItem.document().setDocumentMargin(0)   # its box is the digits' box
             item.addItem(text)
             self.count_items.append(text)
         for extra in self.count_items[shown * shown:]:
@@ -193,6 +197,26 @@ class EvaluationView(QWidget):
                 text.setColor(self.confusion_image.text_colour(r, c))
                 text.setPos(c + 0.5, r + 0.5)
         item.getViewBox().setRange(xRange=(0, k), yRange=(0, k), padding=0.02)
+        self._fit_counts()
+
+    def _fit_counts(self, *_args) -> None:
+        """Counts in a font that fits a cell ("1124" included), or hidden when
+        even a 6 px font would overflow: counts never spill over their cells."""
+        k = 0 if self.result is None else self.result.confusion.shape[0]
+        if not self.count_items or k == 0:
+            return
+        unit = self.confusion_plot.getPlotItem().getViewBox().viewPixelSize()[0]  # view units per px
+        cell_px = 1.0 / unit if unit > 0 else 0.0       # (aspect locked: not the box width / k)
+        widest = max((item.toPlainText() for item in self.count_items), key=len, default="")
+        font = self.count_items[0].textItem.font()
+        font.setPointSizeF(self._count_point_size)
+        width = QFontMetricsF(font).horizontalAdvance(widest or "0") + 2
+        scale = min(1.0, 0.92 * cell_px / width)
+        visible = scale * self._count_point_size >= 5.0
+        font.setPointSizeF(max(5.0, scale * self._count_point_size))
+        for item in self.count_items:
+            item.setFont(font)
+            item.setVisible(visible)
 
     def _show_mistakes(self) -> None:
         r = self.result

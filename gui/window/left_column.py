@@ -25,7 +25,8 @@ class LeftColumn(QWidget):
     margin, spacing, below_min = 6, 6, 250
     min_width = 380  # input view + prediction side by side without clipping
     max_width = 520  # large windows go to the panels, not to a huge canvas
-    input_share, input_widths = 0.4, (120, 230)  # the network input view: share of the width
+    input_share, input_widths = 0.4, (110, 230)  # the network input view: share of the width
+    prediction_min = 196
     try_gap = 10     # pixels between the try row and the bottom of the square
 
     def __init__(self, canvas: DrawingCanvas, network_input: InputView,
@@ -36,7 +37,7 @@ class LeftColumn(QWidget):
         row.setContentsMargins(0, 0, 0, 0)
         row.setSpacing(6)
         network_input.setFixedWidth(self.input_widths[0])
-        prediction.setMinimumWidth(196)
+        prediction.setMinimumWidth(self.prediction_min)
         row.addWidget(network_input)
         row.addWidget(prediction, 1)
         self.setMinimumWidth(340)
@@ -65,7 +66,8 @@ class LeftColumn(QWidget):
         self._canvas.setGeometry(m, m, width, side)
         top = m + side + self.spacing
         lo, hi = self.input_widths
-        input_width = int(min(hi, max(lo, self.input_share * width)))
+        room = width - 6 - self.prediction_min            # the prediction keeps its minimum
+        input_width = int(max(lo, min(hi, self.input_share * width, room)))
         if input_width != self._input.width():
             self._input.setFixedWidth(input_width)
         self._below.setGeometry(m, top, width, max(self.height() - top - m, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 import engine
@@ -260,3 +261,22 @@ def test_per_digit_accuracy_is_in_percent_and_its_labels_never_collide(qtbot, mn
     boxes = sorted((t.mapRectToScene(t.boundingRect()) for t in view.per_class_labels
                     if t.toPlainText()), key=lambda r: r.left())
     assert all(a.right() <= b.left() for a, b in zip(boxes, boxes[1:]))
+
+
+def test_confusion_counts_never_spill_over_their_cells(qtbot, mnist_data):
+    from gui.training.evaluation_view import EvaluationView
+    view = EvaluationView()
+    qtbot.addWidget(view)
+    view.resize(560, 520)
+    view.show()
+    images, labels = mnist_data.test_images, mnist_data.test_labels
+    view.show_result(evaluate(engine.load_model(), images, labels), images)
+    assert max(len(t.toPlainText()) for t in view.count_items) == 4      # e.g. "1124"
+    for size in ((560, 520), (420, 520), (1100, 800)):
+        view.resize(*size)
+        qtbot.wait(30)
+        box = view.confusion_plot.getPlotItem().getViewBox()
+        cell = box.mapViewToScene(pg.QtCore.QRectF(0, 0, 1, 1)).boundingRect()
+        for text in view.count_items:
+            if text.isVisible() and text.toPlainText():
+                assert text.mapRectToScene(text.boundingRect()).width() <= cell.width() + 1
