@@ -28,7 +28,7 @@ from ..widgets.theme import LIGHT, Theme
 from ..widgets.tiles import TileLayout, best_grid, symmetric_levels
 
 LABEL_PX = 10          # label font size (pixels)
-LABEL_ROOM = 12        # screen pixels kept free above each tile for its label
+LABEL_ROOM = 13        # screen pixels kept free above each tile for its label
 STRIP_WIDTH = 640      # nominal width the one-input-channel strip is laid out for
 STRIP_MAX_SCALE = 10.0  # screen pixels per weight in that strip, at most
 STRIP_MIN_WIDTH = 560  # narrowest the strip is drawn (the smallest window)

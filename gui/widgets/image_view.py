@@ -146,6 +146,7 @@ class ImageView(pg.GraphicsView):
             font = item.textItem.font()
             font.setPixelSize(pixel_size)
             item.setFont(font)
+            item.textItem.document().setDocumentMargin(0)   # the box is the text: none cut off
             item.setZValue(5)
             self.view.addItem(item)
             self._labels.append(item)
