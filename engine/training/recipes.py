@@ -7,7 +7,7 @@ add about 10 %).
 recipe              what                                   time      test acc.
 ==================  =====================================  ========  ==========
 quick look          tiny net, 10,000 images, 1 epoch       ~2 s      ~96 %
-watch it learn      bench net, 60,000 images, 2 epochs,    ~30 s     ~99.2 %
+watch it learn      bench net, 60,000 images, 2 epochs,    30-40 s   ~99.2 %
                     augmented (the default)
 good model          playground net, 60,000 images,         ~2.5 min  ~99.4 %
                     5 epochs, augmented
@@ -24,7 +24,7 @@ from .config import TrainConfig
 class Recipe:
     """A named run: ``preset`` trained from fresh weights with ``config``.
 
-    :ivar expected: what to expect here, e.g. ``"about 30 s · ~99 % test accuracy"``
+    :ivar expected: what to expect here, e.g. ``"about 30-40 s · ~99 % test accuracy"``
     """
     key: str
     title: str
@@ -41,7 +41,7 @@ RECIPES: tuple[Recipe, ...] = (
            "A tiny network on 10,000 images: over almost at once."),
     Recipe("watch", "Watch it learn", "bench",
            TrainConfig(epochs=2, augment=True),
-           "about 30 s · ~99 % test accuracy",
+           "about 30-40 s · ~99 % test accuracy",
            "A classic small CNN on all 60,000 images, twice: long enough to watch the "
            "maps and your drawing's answer change, and good at reading drawings."),
     Recipe("good", "Good model", "playground",
