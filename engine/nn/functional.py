@@ -87,14 +87,25 @@ def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True
         N); ``dz`` is None when ``need_dz`` is False.
     """
     c, d, k1, k2 = K.shape
-    dout = np.ascontiguousarray(next_dz.transpose(1, 2, 3, 0)).reshape(d, -1)  # (D, Ho*Wo*N)
+    dout = output_gradient_matrix(next_dz)                                       # (D, Ho*Wo*N)
     dk = (cols @ dout.T).reshape(c, k1, k2, d).transpose(0, 3, 1, 2)           # (C, D, k1, k2)
     db = dout.sum(axis=1)
-    dz = None
-    if need_dz:
-        dcols = kernel_matrix(K).T @ dout                                       # (C*k1*k2, Ho*Wo*N)
-        dz = col2im(dcols, z_shape, k1, k2, padding, strides)
+    dz = conv_input_gradient(dout, K, z_shape, padding, strides) if need_dz else None
     return dk, db, dz
+
+
+def output_gradient_matrix(next_dz):
+    """A convolution's output gradient ``(N, D, Ho, Wo)`` as the matrix
+    ``(D, Ho*Wo*N)`` its weight and input gradients are products with."""
+    return np.ascontiguousarray(next_dz.transpose(1, 2, 3, 0)).reshape(next_dz.shape[1], -1)
+
+
+def conv_input_gradient(dout, K, z_shape, padding, strides):
+    """The gradient w.r.t. a convolution's input ``z_shape`` ``(N, C, H, W)``
+    from ``dout = output_gradient_matrix(next_dz)``."""
+    _, _, k1, k2 = K.shape
+    dcols = kernel_matrix(K).T @ dout                                           # (C*k1*k2, Ho*Wo*N)
+    return col2im(dcols, z_shape, k1, k2, padding, strides)
 
 
 def conv_forward(z, K, b, padding=(0, 0), strides=(1, 1)):

@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
-from ..im2col import col2im
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
@@ -114,8 +113,5 @@ class Conv2D(Layer):
 
     def pure_backward(self, dout, memo):
         """Always the input gradient (``set_input_gradient`` is for training only)."""
-        K = self.params["K"]
-        d = K.shape[1]
-        flat = np.ascontiguousarray(dout.transpose(1, 2, 3, 0)).reshape(d, -1)  # (D, Ho*Wo*N)
-        dcols = F.kernel_matrix(K).T @ flat                                    # (C*k1*k2, Ho*Wo*N)
-        return col2im(dcols, memo, *self.kernel_size, self.padding, self.stride)
+        return F.conv_input_gradient(F.output_gradient_matrix(dout), self.params["K"], memo,
+                                     self.padding, self.stride)
