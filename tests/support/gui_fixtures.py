@@ -62,6 +62,21 @@ def tiny_model():
 
 
 @pytest.fixture
+def make_canvas(qtbot):
+    """``make_canvas(side)`` -> a shown ``side x side`` DrawingCanvas."""
+    from gui.drawing.canvas import DrawingCanvas
+
+    def make(side: int):
+        widget = DrawingCanvas()
+        qtbot.addWidget(widget)
+        widget.resize(side, side)
+        widget.show()
+        qtbot.waitExposed(widget)
+        return widget
+    return make
+
+
+@pytest.fixture
 def make_window(qtbot):
     """``make_window(model=..., **kwargs)`` -> a shown MainWindow, closed and
     deleted after the test (so later tests do not pay for leftover widgets)."""

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from gui.drawing.canvas import DrawingCanvas
 from gui.drawing.strokes import DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, REFERENCE_SIDE
 
 from gui.tools.mouse import drag, move, press, release, to_widget
@@ -15,12 +14,8 @@ SIDE = 300
 
 
 @pytest.fixture
-def canvas(qtbot):
-    widget = DrawingCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(SIDE, SIDE)
-    widget.show()
-    qtbot.waitExposed(widget)
+def canvas(make_canvas):
+    widget = make_canvas(SIDE)
     return widget
 
 

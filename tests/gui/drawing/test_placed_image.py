@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gui.drawing.canvas import DrawingCanvas
 from gui.drawing.placed import MnistDigit, PlacedImage
 from gui.tools.mouse import drag, to_widget
 
@@ -14,12 +13,8 @@ SIDE = 300       # 10 whole blocks of 28 fit: a 280 px square, 10 px margins
 
 
 @pytest.fixture
-def canvas(qtbot):
-    widget = DrawingCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(SIDE, SIDE)
-    widget.show()
-    qtbot.waitExposed(widget)
+def canvas(make_canvas):
+    widget = make_canvas(SIDE)
     return widget
 
 

@@ -15,7 +15,6 @@ import pytest
 from PySide6.QtCore import QPointF
 
 from engine.data.pen_render import draw
-from gui.drawing.canvas import DrawingCanvas
 from gui.drawing.painting import paint_stroke, smooth_path, stroke_pieces
 from gui.drawing.strokes import REFERENCE_SIDE
 from gui.tools.mouse import move, press, release
@@ -25,12 +24,8 @@ MARGIN_PX = 4.0     # the interior: at least this far inside the pen's edge
 
 
 @pytest.fixture
-def big_canvas(qtbot):
-    widget = DrawingCanvas()
-    qtbot.addWidget(widget)
-    widget.resize(SIDE, SIDE)
-    widget.show()
-    qtbot.waitExposed(widget)
+def big_canvas(make_canvas):
+    widget = make_canvas(SIDE)
     assert widget.image_side() == SIDE
     return widget
 
