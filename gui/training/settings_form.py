@@ -13,11 +13,10 @@ control's tooltip says what it does and what a sensible value is.
 """
 from __future__ import annotations
 
-
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QCheckBox, QComboBox, QDoubleSpinBox, QFormLayout,
-                               QGroupBox, QHBoxLayout, QRadioButton, QSpinBox,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QComboBox,
+                               QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QRadioButton,
+                               QSpinBox, QVBoxLayout, QWidget)
 
 from engine.nn.presets import PRESET_NOTES, PRESETS
 from engine.training.config import TrainConfig
@@ -274,13 +273,10 @@ class TrainingSettingsForm(QWidget):
 
     # ------------------------------------------------------------ internals
     def _edit_signals(self) -> list:
-        return [self.full_radio.toggled, self.subset_spin.valueChanged, self.test_spin.valueChanged,
-                self.current_radio.toggled, self.preset_combo.currentIndexChanged,
-                self.epochs_spin.valueChanged, self.batch_spin.valueChanged,
-                self.optimizer_combo.currentIndexChanged, self.lr_spin.valueChanged,
-                self.schedule_combo.currentIndexChanged, self.momentum_spin.valueChanged,
-                self.weight_decay_spin.valueChanged, self.augment_check.toggled,
-                self.seed_spin.valueChanged]
+        """Each setting's change signal (by the kind of control)."""
+        return [w.toggled if isinstance(w, QAbstractButton) else
+                w.currentIndexChanged if isinstance(w, QComboBox) else w.valueChanged
+                for w in self._settings()]
 
     def _edited(self, *_args) -> None:
         """A setting changed by hand: the run is no longer a named recipe."""
@@ -295,11 +291,15 @@ class TrainingSettingsForm(QWidget):
         if self.recipe() != CUSTOM:
             self.apply_recipe(self.recipe())
 
-    def _controls(self) -> list[QWidget]:
-        return [self.recipe_combo, self.advanced_button, self.full_radio, self.subset_radio, self.subset_spin, self.test_spin,
+    def _settings(self) -> list[QWidget]:
+        """The controls that make up the run's settings."""
+        return [self.full_radio, self.subset_radio, self.subset_spin, self.test_spin,
                 self.current_radio, self.fresh_radio, self.preset_combo, self.epochs_spin,
                 self.batch_spin, self.optimizer_combo, self.lr_spin, self.schedule_combo,
                 self.momentum_spin, self.weight_decay_spin, self.augment_check, self.seed_spin]
+
+    def _controls(self) -> list[QWidget]:
+        return [self.recipe_combo, self.advanced_button, *self._settings()]
 
     def _refresh(self) -> None:
         for w in self._controls():

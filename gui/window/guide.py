@@ -35,6 +35,11 @@ def _colour(text: str, colour: str) -> str:
     return f'<span style="color:{colour}; font-weight:600">{html.escape(text)}</span>'
 
 
+def _blue_red(theme: Theme) -> tuple[str, str]:
+    """The words "blue" and "red" in the colours the maps use for negative and positive."""
+    return _colour("blue", theme.negative), _colour("red", theme.positive)
+
+
 def _contents() -> str:
     links = " · ".join(f'<a href="#{anchor}">{title}</a>' for anchor, title in SECTIONS)
     return f"<p>{links}</p>"
@@ -63,8 +68,7 @@ def _drawing() -> str:
 
 
 def _activations(theme: Theme) -> str:
-    blue = _colour("blue", theme.negative)
-    red = _colour("red", theme.positive)
+    blue, red = _blue_red(theme)
     return (_heading("activations") +
             "<p>What every layer outputs for your drawing, one panel per layer, from the "
             "input (top) to the answer (bottom). The box at the top right explains the "
@@ -91,8 +95,7 @@ def _activations(theme: Theme) -> str:
 
 
 def _kernels(theme: Theme) -> str:
-    blue = _colour("blue", theme.negative)
-    red = _colour("red", theme.positive)
+    blue, red = _blue_red(theme)
     return (_heading("kernels") +
             "<p>The filters each convolution layer has learned, one panel per layer. "
             f"Weights: {blue} negative, {red} positive; the colour bar gives the numbers. "
