@@ -82,7 +82,10 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MAX_STROKE_WIDTH", "MNIST_BOX", "MNIST_SIZE", "STROKE_TARGET", "to_model_input"]
+from .frame_map import FrameMap
+
+__all__ = ["MAX_STROKE_WIDTH", "MNIST_BOX", "MNIST_SIZE", "STROKE_TARGET", "FrameMap",
+           "area_weights", "frame_like_mnist", "to_model_input"]
 
 MNIST_BOX = 20
 """Side of the box the longer side of the digit is scaled to."""
@@ -100,7 +103,7 @@ _FINE = 4  # stroke thinning works at this multiple of the output resolution
 _SOLID_FILL = 0.85  # ink covering more of its box than this is a solid blob, not strokes
 
 
-def _area_weights(n_out: int, n_in: int, scale: float, offset: float) -> np.ndarray:
+def area_weights(n_out: int, n_in: int, scale: float, offset: float) -> np.ndarray:
     """Exact area-averaging resampling matrix, shape ``(n_out, n_in)``, float32.
 
     Source pixel ``j`` covers ``[j, j+1)``; it lands on ``[s*j + offset,
@@ -127,24 +130,33 @@ def _as_unit_float(image: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
+def _box_geometry(h: int, w: int, box: int) -> tuple[float, int, int, float, float]:
+    """Where :func:`_resample_to_box` puts an ``(h, w)`` crop: the scale ``s``
+    (output pixels per crop pixel), the output size ``(oh, ow)`` and the
+    offsets ``(dy, dx)`` so that crop coordinate ``u`` lands on ``s * u + d``."""
+    s = box / max(h, w)
+    oh = min(box, int(np.ceil(h * s - 1e-6)))
+    ow = min(box, int(np.ceil(w * s - 1e-6)))
+    return s, oh, ow, (oh - h * s) / 2.0, (ow - w * s) / 2.0
+
+
 def _resample_to_box(crop: np.ndarray, box: int) -> np.ndarray:
     """Area-resample ``crop (h, w)`` so that its longer side is ``box`` pixels
     (same factor on both axes; the shorter side is ``ceil(s * side)`` pixels with
     the ink centred in it)."""
     h, w = crop.shape
-    s = box / max(h, w)
-    oh = min(box, int(np.ceil(h * s - 1e-6)))
-    ow = min(box, int(np.ceil(w * s - 1e-6)))
-    wy = _area_weights(oh, h, s, (oh - h * s) / 2.0)  # (oh, h)
-    wx = _area_weights(ow, w, s, (ow - w * s) / 2.0)  # (ow, w)
+    s, oh, ow, dy, dx = _box_geometry(h, w, box)
+    wy = area_weights(oh, h, s, dy)  # (oh, h)
+    wx = area_weights(ow, w, s, dx)  # (ow, w)
     if h * ow <= w * oh:  # cheaper association order
         return (wy @ crop) @ wx.T
     return wy @ (crop @ wx.T)
 
 
-def _frame(small: np.ndarray) -> np.ndarray | None:
+def _frame(small: np.ndarray) -> tuple[np.ndarray, int, int] | None:
     """``small (oh, ow)`` (longer side 20) -> peak 1.0, index centre of mass at
-    (14, 14) in a ``(1, 28, 28)`` float32 frame; None if it has no ink."""
+    (14, 14) in a ``(1, 28, 28)`` float32 frame, and the shift ``(ty, tx)``
+    that put it there; None if it has no ink."""
     oh, ow = small.shape
     peak = float(small.max())
     if peak <= 0.0:
@@ -161,7 +173,7 @@ def _frame(small: np.ndarray) -> np.ndarray | None:
 
     out = np.zeros((1, MNIST_SIZE, MNIST_SIZE), dtype=np.float32)
     out[0, ty:ty + oh, tx:tx + ow] = small
-    return out
+    return out, ty, tx
 
 
 def _stroke_width(img: np.ndarray) -> float:
@@ -212,7 +224,22 @@ def _erode(x: np.ndarray, radius: float) -> np.ndarray:
     return x
 
 
-def _thinned(crop: np.ndarray, ink_threshold: float, target: float) -> np.ndarray | None:
+_Placement = tuple[np.ndarray, float, float, float]
+"""A framed ``(1, 28, 28)`` input and where the crop went: crop coordinate
+``u`` (rows, cols) lands on input coordinate ``scale * u + (dy, dx)``."""
+
+
+def _placed_frame(crop: np.ndarray) -> _Placement | None:
+    """Frame ``crop (h, w)`` like MNIST, with where it went (None: no ink)."""
+    framed = _frame(_resample_to_box(crop, MNIST_BOX))
+    if framed is None:
+        return None
+    out, ty, tx = framed
+    s, _, _, dy, dx = _box_geometry(*crop.shape, MNIST_BOX)
+    return out, s, dy + ty, dx + tx
+
+
+def _thinned(crop: np.ndarray, ink_threshold: float, target: float) -> _Placement | None:
     """Frame ``crop`` with its strokes thinned to about ``target`` output pixels
     (None: nothing to thin, or the erosion left no ink)."""
     L = MNIST_BOX * _FINE
@@ -224,24 +251,43 @@ def _thinned(crop: np.ndarray, ink_threshold: float, target: float) -> np.ndarra
     # A round pen p eroded by k is the same path drawn with a pen p - 2k, its ink
     # box 2k smaller: (_FINE * w - 2k) / (L - 2k) = target / MNIST_BOX.
     k = MNIST_BOX / 2.0 * _FINE * (w - target) / (MNIST_BOX - target)
-    big = _erode(np.pad(big, int(np.ceil(k)) + 1), k)
+    pad = int(np.ceil(k)) + 1
+    big = _erode(np.pad(big, pad), k)
     mask = big > ink_threshold
     rows = np.flatnonzero(mask.any(axis=1))
     if rows.size == 0:
         return None
     cols = np.flatnonzero(mask.any(axis=0))
-    return _frame(_resample_to_box(big[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1], MNIST_BOX))
+    inner = _placed_frame(big[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    if inner is None:
+        return None
+    # crop u -> big s1 u + d1 -> padded + pad -> inner crop - rows[0] -> s2 v + d2
+    out, s2, dy2, dx2 = inner
+    s1, _, _, dy1, dx1 = _box_geometry(*crop.shape, L)
+    return (out, s1 * s2, s2 * (dy1 + pad - rows[0]) + dy2,
+            s2 * (dx1 + pad - cols[0]) + dx2)
 
 
-def to_model_input(
+def to_model_input(image: np.ndarray, *, ink_threshold: float = 0.1, min_extent: float = 0.12,
+                   min_ink: float = 5e-4,
+                   max_stroke_width: float | None = MAX_STROKE_WIDTH) -> np.ndarray | None:
+    """Frame a drawing like an MNIST digit: ``(1, 28, 28)`` float32 in [0, 1],
+    or None when nothing (enough) is drawn. The parameters and the result are
+    those of :func:`frame_like_mnist`, without the :class:`FrameMap`."""
+    framed = frame_like_mnist(image, ink_threshold=ink_threshold, min_extent=min_extent,
+                              min_ink=min_ink, max_stroke_width=max_stroke_width)
+    return None if framed is None else framed[0]
+
+
+def frame_like_mnist(
     image: np.ndarray,
     *,
     ink_threshold: float = 0.1,
     min_extent: float = 0.12,
     min_ink: float = 5e-4,
     max_stroke_width: float | None = MAX_STROKE_WIDTH,
-) -> np.ndarray | None:
-    """Frame a drawing like an MNIST digit.
+) -> tuple[np.ndarray, FrameMap] | None:
+    """Frame a drawing like an MNIST digit, and say where the frame lies on it.
 
     Parameters
     ----------
@@ -261,7 +307,9 @@ def to_model_input(
 
     Returns
     -------
-    (1, 28, 28) float32 in [0, 1], or None when nothing (enough) is drawn.
+    ``(x, frame_map)``: ``x`` is ``(1, 28, 28)`` float32 in [0, 1] and
+    ``frame_map`` (:class:`~engine.data.frame_map.FrameMap`) maps its pixels
+    back onto ``image``; or None when nothing (enough) is drawn.
     The longer side of the digit spans exactly 20 pixels, the peak is 1.0 and
     the index centre of mass is within 0.5 px of (14, 14) (unless the digit
     would otherwise leave the frame, then it is clipped to the border).
@@ -293,10 +341,12 @@ def to_model_input(
         return None
 
     # Scale so that the longer side is exactly MNIST_BOX, same factor on both axes.
-    out = _frame(_resample_to_box(crop, MNIST_BOX))
-    if out is None or max_stroke_width is None:
-        return out
-    if _stroke_width(out[0]) <= max_stroke_width or _is_solid(out[0]):
-        return out
-    thin = _thinned(crop, ink_threshold, STROKE_TARGET)
-    return out if thin is None else thin
+    placed = _placed_frame(crop)
+    if placed is not None and max_stroke_width is not None:
+        out = placed[0][0]
+        if _stroke_width(out) > max_stroke_width and not _is_solid(out):
+            placed = _thinned(crop, ink_threshold, STROKE_TARGET) or placed
+    if placed is None:
+        return None
+    out, scale, dy, dx = placed
+    return out, FrameMap.placement(scale, dy, dx, r0, c0)

@@ -1,5 +1,10 @@
 """The answer: the top class large with its confidence, and one probability
-bar per class (pyqtgraph). An empty canvas shows "draw a digit" and no bars."""
+bar per class (pyqtgraph). An empty canvas shows "draw a digit" and no bars.
+
+When the input is unlike the training digits (its novelty, see
+:func:`engine.explain.novelty`, is above :data:`UNFAMILIAR`), the panel says
+"doesn't look like a digit I know" and a "?" instead of a confident digit;
+the bars still show what the network's softmax says."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
+from engine.explain.novelty import UNFAMILIAR
+
 from ..state.prediction import PredictionResult
 from ..widgets.bars import BarsItem, bar_chart, label_bar_slots
 from ..widgets.panel import Panel
-from ..widgets.plain_text import plain_label
+from ..widgets.plain_text import plain_label, plain_tooltip
 from ..widgets.fit_text import FitText
 from ..widgets.percent import percent
 from ..widgets.text_line import TextLine
@@ -21,6 +28,8 @@ BAR_WIDTH = 0.72  # in class units
 
 #: What the panel says while nothing is drawn.
 PLACEHOLDER = "draw a digit"
+#: What the panel says for an input unlike the training digits.
+UNFAMILIAR_TEXT = "This doesn't look like a digit I know"
 
 
 class PredictionView(Panel):
@@ -33,6 +42,7 @@ class PredictionView(Panel):
                                  "(the softmax of the last layer).")
         self._theme = LIGHT
         self._probs: np.ndarray | None = None
+        self._novelty: float | None = None
 
         top = QHBoxLayout()
         top.setSpacing(8)
@@ -57,9 +67,16 @@ class PredictionView(Panel):
         self.confidence_label.setToolTip("The probability of the top digit.")
         self.detail_label = FitText()   # the longest wording that fits, never cut mid-word
         self.detail_label.setToolTip("The second most likely digit and its probability.")
+        self.unfamiliar_label = plain_label(UNFAMILIAR_TEXT, word_wrap=True)
+        ufont = QFont(self.font())
+        ufont.setPixelSize(14)
+        ufont.setBold(True)
+        self.unfamiliar_label.setFont(ufont)
+        self.unfamiliar_label.setVisible(False)
         text_col.addStretch(1)
         text_col.addWidget(self.confidence_label)
         text_col.addWidget(self.detail_label)
+        text_col.addWidget(self.unfamiliar_label)
         text_col.addStretch(1)
         self.placeholder = plain_label(PLACEHOLDER, word_wrap=True)
         self.placeholder.setObjectName("placeholder")
@@ -85,6 +102,11 @@ class PredictionView(Panel):
         self.set_result(None)
 
     # ------------------------------------------------------------------ API
+    def unfamiliar(self) -> bool:
+        """True while the shown input is unlike the training digits."""
+        return self._probs is not None and self._novelty is not None and \
+            self._novelty > UNFAMILIAR
+
     def probabilities(self) -> np.ndarray | None:
         """The probabilities shown, ``(classes,)``, or None when empty."""
         return None if self._probs is None else self._probs.copy()
@@ -106,28 +128,41 @@ class PredictionView(Panel):
         if probs is not None and len(probs) != self.k:
             self.set_num_classes(len(probs))
         self._probs = None if probs is None else np.asarray(probs, dtype=np.float64)
+        self._novelty = None if result is None else result.novelty
         empty = self._probs is None
         problem = None if result is None else result.problem
         self.placeholder.setText(problem or PLACEHOLDER)
         self.placeholder.setFont(self._problem_font if problem else self._placeholder_font)
+        unfamiliar = self.unfamiliar()
         self.placeholder.setVisible(empty)
         self.digit_label.setVisible(not empty)
-        self.confidence_label.setVisible(not empty)
-        self.detail_label.setVisible(not empty)
+        self.confidence_label.setVisible(not empty and not unfamiliar)
+        self.detail_label.setVisible(not empty and not unfamiliar)
+        self.unfamiliar_label.setVisible(unfamiliar)   # no re-layout unless it changes
         self.plot.setVisible(not empty)
         self.bars.setVisible(not empty)
         if empty:
             return
         p = self._probs
         top = int(np.argmax(p))
-        self._show_top_class(str(top))
-        self.confidence_label.setText(percent(p[top], 1))
-        second = int(np.argsort(p)[-2]) if len(p) > 1 else top
-        runner_up = percent(p[second], 1)
-        self.detail_label.set_variants((f"runner-up: {second} ({runner_up})",
-                                        f"2nd: {second} ({runner_up})", f"2nd: {second}")
-                                       if len(p) > 1 else ())
         accent, bar, muted = (self._theme.qcolor(n) for n in ("accent", "bar", "muted"))
+        if unfamiliar:
+            self._show_top_class("?")
+            self.unfamiliar_label.setToolTip(plain_tooltip(
+                f"Inside the network this looks less typical than 99 % of the training digits "
+                f"(novelty {self._novelty:.1f}; above {UNFAMILIAR:.0f} is unfamiliar), so "
+                f"its {percent(p[top], 1)} for {top} means little: the softmax always picks "
+                f"some digit."))
+            accent = muted
+        else:
+            self._show_top_class(str(top))
+            self.confidence_label.setText(percent(p[top], 1))
+            second = int(np.argsort(p)[-2]) if len(p) > 1 else top
+            runner_up = percent(p[second], 1)
+            self.detail_label.set_variants((f"runner-up: {second} ({runner_up})",
+                                            f"2nd: {second} ({runner_up})", f"2nd: {second}")
+                                           if len(p) > 1 else ())
+
         colors = [accent if i == top else bar for i in range(self.k)]
         labels = [percent(v) if v >= 0.005 else "" for v in p]
         self.bars.set_bars(p, colors, labels, [accent if i == top else muted for i in range(self.k)])
@@ -151,7 +186,7 @@ class PredictionView(Panel):
         if self._probs is not None:
             probs = self._probs
             self._probs = None
-            self.set_result(PredictionResult(None, probs))
+            self.set_result(PredictionResult(None, probs, novelty=self._novelty))
 
     def _style_axis(self) -> None:
         axis = self.plot.getPlotItem().getAxis("bottom")

@@ -53,6 +53,7 @@ from .model_files import ModelFiles
 from .status_bar import PlaygroundStatusBar
 from .toolbar import DrawingToolbar
 from .view_refresh import ViewRefresher
+from .why_lab import WhyLab
 from .window_geometry import MIN_SIZE, restore_geometry, save_geometry
 
 APP_NAME = "CNN Playground"
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
                                    self.statusBar(), self.isVisible, self)
         self.sigPanelsUpdated = self.views.sigPanelsUpdated
         self._connect()
+        self.why = WhyLab(self)   # saliency overlay, morphs, what units want
         self.set_theme(self._theme.name)
         self.views.model_changed(self.model)
         self._info_changed(self.state.info)

@@ -1,0 +1,7 @@
+"""Connects the saliency explanation parts to the window (placeholder, filled in next)."""
+from __future__ import annotations
+
+
+def connect_saliency(window) -> None:
+    """Wire the parts to ``window``'s public views; returns the owner object."""
+    return None
