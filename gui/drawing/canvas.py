@@ -25,7 +25,9 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .live_stroke import LiveStroke
-from .overlay import paint_brush_outline, paint_caption, paint_hint, rounded_square
+from .marks import CanvasMarks, Rect
+from .overlay import (brush_outline_box, paint_brush_outline, paint_drawing, paint_label,
+                      rounded_square)
 from .painting import far_apart, grey_pixels, paint_actions
 from .placed import PlacedImage
 from .strokes import (CLEAR, DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, MIN_SIDE, MIN_STEP, Stroke,
@@ -59,8 +61,8 @@ class DrawingCanvas(QWidget):
         self._live: LiveStroke | None = None   # the stroke being drawn
         self._live_button = Qt.MouseButton.NoButton
         self._hover: QPointF | None = None
-        self._border = QColor("#8a94a3")
-        self._hint_color = QColor("#8a94a3")
+        self._border, self._hint_color = QColor("#8a94a3"), QColor("#8a94a3")
+        self._marks = CanvasMarks()   # saliency overlay and highlight (screen only)
         self.setMouseTracking(True)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
@@ -170,6 +172,19 @@ class DrawingCanvas(QWidget):
         side = float(min(self.width(), self.height()))
         return QRectF((self.width() - side) / 2.0, 0.0, side, side)
 
+    def set_overlay(self, rgba: np.ndarray | None, rect: Rect | None) -> None:
+        """Show ``rgba (h, w, 4)`` smoothly over ``rect`` (see :mod:`.marks`); None hides it."""
+        self._marks.set_overlay(rgba, rect)
+        self.update()
+
+    def set_highlight(self, rect: Rect | None) -> None:
+        """Outline ``rect`` (canvas-image pixels) thinly and brightly; None hides it."""
+        self._marks.set_highlight(rect)
+        self.update()
+
+    def marks(self) -> tuple[Rect | None, Rect | None]:   # (overlay, highlight) rectangles shown
+        return self._marks.overlay_rect, self._marks.highlight
+
     def set_colors(self, border: QColor, hint: QColor) -> None:
         self._border, self._hint_color = QColor(border), QColor(hint)
         self.update()
@@ -223,10 +238,9 @@ class DrawingCanvas(QWidget):
         event.accept()
 
     def _update_brush_outline(self, old: QPointF | None, new: QPointF | None) -> None:
-        r = brush_to_fraction(self._brush) * self.square_rect().width() / 2.0 + 4
-        for pos in (old, new):
-            if pos is not None:
-                self.update(QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r).toAlignedRect())
+        radius = brush_to_fraction(self._brush) * self.square_rect().width() / 2.0
+        for pos in (p for p in (old, new) if p is not None):
+            self.update(brush_outline_box(pos, radius))
 
     def leaveEvent(self, event) -> None:
         self._hover = None
@@ -246,21 +260,12 @@ class DrawingCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         p.setClipPath(rounded_square(rect))
-        exposed = QRectF(event.rect()).intersected(rect)
-        if self._image.width() == round(rect.width()) and not exposed.isEmpty():
-            # 1:1 pixels: convert and blit only the exposed part
-            p.drawImage(exposed, self._image, exposed.translated(-rect.x(), -rect.y()))
-        else:
-            p.drawImage(rect, self._image)
-        placed = self._history.placed()
-        if self.is_blank():
-            paint_hint(p, rect, self._hint_color)
-        elif placed is not None and placed.caption:
-            paint_caption(p, rect, placed.caption)
+        paint_drawing(p, rect, self._image, QRectF(event.rect()))
+        self._marks.paint(p, rect, self._image.width())
+        paint_label(p, rect, self.is_blank(), self._history.placed(), self._hint_color)
         if self._hover is not None and rect.contains(self._hover):
-            radius = brush_to_fraction(self._brush) * rect.width() / 2.0
-            erase = self._eraser or (self._live is not None and self._live.erase)
-            paint_brush_outline(p, self._hover, radius, erase)
+            paint_brush_outline(p, self._hover, brush_to_fraction(self._brush) * rect.width() / 2,
+                                self._eraser or (self._live is not None and self._live.erase))
         p.setClipping(False)
         p.strokePath(rounded_square(rect), QPen(self._border, 1.0))
         p.end()

@@ -1,10 +1,13 @@
 """What the canvas paints over the drawing on screen only (the network never
 sees it): the hint on an empty canvas, the caption of a placed test digit and
-the brush outline under the mouse."""
+the brush outline under the mouse; and the drawing itself, blitted. (The
+explanations' overlay and highlight are :mod:`gui.drawing.marks`.)"""
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QPointF, QRect, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen
+
+from .placed import PlacedImage
 
 HINT = "Draw a digit here"
 CAPTION_COLOR = QColor("#aeb6c2")
@@ -52,3 +55,28 @@ def paint_brush_outline(painter: QPainter, centre: QPointF, radius: float, erase
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawEllipse(centre, radius, radius)
+
+
+def paint_drawing(painter: QPainter, square: QRectF, image: QImage, exposed: QRectF) -> None:
+    """The drawing ``image`` filling ``square``; at 1:1 pixels only the part
+    in ``exposed`` (widget coordinates) is converted and blitted."""
+    exposed = exposed.intersected(square)
+    if image.width() == round(square.width()) and not exposed.isEmpty():
+        painter.drawImage(exposed, image, exposed.translated(-square.x(), -square.y()))
+    else:
+        painter.drawImage(square, image)
+
+
+def paint_label(painter: QPainter, square: QRectF, blank: bool, placed: PlacedImage | None,
+                hint_color: QColor) -> None:
+    """The hint on a blank canvas, else the caption of the ``placed`` digit (if any)."""
+    if blank:
+        paint_hint(painter, square, hint_color)
+    elif placed is not None and placed.caption:
+        paint_caption(painter, square, placed.caption)
+
+
+def brush_outline_box(centre: QPointF, radius: float) -> QRect:
+    """The widget pixels the brush outline around ``centre`` may touch."""
+    r = radius + 4
+    return QRectF(centre.x() - r, centre.y() - r, 2 * r, 2 * r).toAlignedRect()

@@ -4,6 +4,7 @@
 
     python -m gui.tools.bench_latency                 # bundled model, offscreen
     python -m gui.tools.bench_latency --model m.npz --moves 400 --size 1240x760
+    python -m gui.tools.bench_latency --overlay smoothgrad     # the "Why?" overlay on
 
 Sends real ``QMouseEvent`` moves (left button held) along a digit-shaped
 stroke to the canvas of a full :class:`gui.window.main_window.MainWindow` and
@@ -17,6 +18,10 @@ measures, per move:
 
 Then a burst of moves delivered back-to-back (faster than the display) checks
 that they are merged into a single model run. Target: <= 16 ms (one frame).
+
+With ``--overlay METHOD`` the saliency overlay is on during the stroke (it is
+computed off the GUI thread); the report adds how many overlay refreshes
+the stroke got and how long the last one took to arrive after the last move.
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+from engine.explain import METHODS
 
 TARGET_MS = 16.0
 
@@ -44,6 +51,7 @@ def main(argv=None) -> int:
     parser.add_argument("--preset", help="use a randomly initialised engine preset instead")
     parser.add_argument("--moves", type=int, default=300, help="mouse moves to time")
     parser.add_argument("--size", default="1240x760", help="window size, WxH")
+    parser.add_argument("--overlay", choices=METHODS, help="turn the saliency overlay on")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -88,8 +96,12 @@ def main(argv=None) -> int:
             app.processEvents()
         return bool(updated)
 
-    updated = []
+    updated, overlays = [], []
     window.sigPanelsUpdated.connect(lambda _r: updated.append(time.perf_counter()))
+    if args.overlay:
+        window.why.saliency.set_method(args.overlay)
+        window.why.saliency.sigMapChanged.connect(
+            lambda smap: overlays.append((time.perf_counter(), smap)))
 
     # warm up (first runs pay one-off allocation / BLAS start-up costs)
     window.draw_example(3)
@@ -121,6 +133,14 @@ def main(argv=None) -> int:
             fwd.append(result.forward_ms)
     release(canvas, points[-1])
     app.processEvents()
+    stroke_overlays = len(overlays)
+    last_move = time.perf_counter()
+    final = window.controller.last_result
+    deadline = last_move + 2.0
+    while args.overlay and time.perf_counter() < deadline and not (
+            overlays and overlays[-1][1] is not None and overlays[-1][1].result is final):
+        app.processEvents()
+    overlay_lag = (overlays[-1][0] - last_move) * 1e3 if args.overlay and overlays else None
 
     # views alone: the same result put into every view
     result = window.controller.last_result
@@ -167,6 +187,9 @@ def main(argv=None) -> int:
     print(row("burst of 8 moves -> panels updated", bursts))
     print(f"  model runs per burst of 8 moves: {sorted(set(burst_runs))} (coalesced: "
           f"{'yes' if max(burst_runs) == 1 else 'NO'})")
+    if args.overlay:
+        print(f"  overlay ({args.overlay}): {stroke_overlays} refreshes during {len(to_panels)} "
+              f"moves; the last drawing's overlay {overlay_lag:.1f} ms after the stroke ended")
     p95 = _percentile(to_pixels, 95)
     verdict = "PASS" if p95 <= TARGET_MS else "FAIL"
     print(f"  target: move -> repainted p95 <= {TARGET_MS:.0f} ms: {verdict} ({p95:.2f} ms)")

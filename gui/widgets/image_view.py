@@ -1,7 +1,8 @@
 """A picture of a 2-D array: one pyqtgraph ``ImageItem`` with hover and click
 signals, the aspect ratio kept, no pan/zoom, a fast path for uint8 index
-images (see :func:`gui.widgets.theme.to_indices`) and optional small text
-labels over the image (e.g. "in 3" above a kernel slice)."""
+images (see :func:`gui.widgets.theme.to_indices`), an optional translucent
+RGBA overlay on the same pixels (e.g. a saliency map), an outlined rectangle
+and optional small text labels over the image (e.g. "in 3" above a kernel slice)."""
 from __future__ import annotations
 
 import numpy as np
@@ -95,6 +96,10 @@ class ImageView(pg.GraphicsView):
         self.setCentralItem(self.view)
         self.item = _HoverImageItem(self)
         self.view.addItem(self.item)
+        self._overlay = pg.ImageItem(axisOrder="row-major")   # RGBA over the image
+        self._overlay.setZValue(1)
+        self._overlay.setVisible(False)
+        self.view.addItem(self._overlay)
         self._highlight = QGraphicsRectItem()
         self._highlight.setZValue(10)
         self._highlight.setVisible(False)
@@ -124,6 +129,22 @@ class ImageView(pg.GraphicsView):
         self.array = None
         self.item.setVisible(False)
         self._highlight.setVisible(False)
+        self.set_overlay(None)
+
+    def set_overlay(self, rgba: np.ndarray | None) -> None:
+        """Draw ``rgba (H, W, 4)`` uint8 (not premultiplied) over the image, one
+        overlay pixel on each image pixel (nearest, no smoothing); None hides it."""
+        if rgba is None:
+            self._overlay.setVisible(False)
+            return
+        self._overlay.setImage(np.ascontiguousarray(rgba, dtype=np.uint8), levels=None,
+                               autoLevels=False)
+        self._overlay.setRect(QRectF(0, 0, rgba.shape[1], rgba.shape[0]))
+        self._overlay.setVisible(True)
+
+    def overlay_shown(self) -> bool:
+        """True while an overlay is drawn over the image."""
+        return self._overlay.isVisible()
 
     def set_highlight(self, rect: QRectF | None, color: QColor | None = None) -> None:
         """Outline ``rect`` (image pixels) or hide the outline."""
@@ -135,6 +156,10 @@ class ImageView(pg.GraphicsView):
         self._highlight.setPen(pen)
         self._highlight.setRect(rect)
         self._highlight.setVisible(True)
+
+    def highlight(self) -> QRectF | None:
+        """The outlined rectangle (image pixels), None while hidden."""
+        return QRectF(self._highlight.rect()) if self._highlight.isVisible() else None
 
     def set_labels(self, labels: list[tuple[float, float, str]], color: QColor,
                    pixel_size: int = 10) -> None:

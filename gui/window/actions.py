@@ -4,7 +4,9 @@ shortcut cannot say one thing in a menu and another in the help (the
 README's key table is checked against :func:`key_table_markdown` by a test).
 
 The window supplies what each action does (a slot per key); this module only
-describes and builds.
+describes and builds. The "Why?" overlay's actions (:data:`WHY_KEYS`) are
+*external*: the part that owns the overlay connects them
+(:mod:`gui.window.saliency_wiring`), not the window's slot table.
 """
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
-from ..widgets.plain_text import plain_tooltip
+from engine.explain import METHOD_INFO, METHODS
+
+from ..widgets.plain_text import plain_mnemonic, plain_tooltip
 
 MENUS = ("Model", "Draw", "View", "Help")
 
@@ -30,6 +34,7 @@ class ActionSpec:
     :ivar toolbar: short text on the toolbar, or None (not on it)
     :ivar keys: what the key list says it does (None: not listed)
     :ivar separated: a separator goes before it in its menu
+    :ivar external: connected by the part that owns it, not through ``slots``
     """
     key: str
     text: str
@@ -40,12 +45,21 @@ class ActionSpec:
     checkable: bool = False
     keys: str | None = None
     separated: bool = False
+    external: bool = False
 
 
 def _examples() -> tuple[ActionSpec, ...]:
     return tuple(ActionSpec(f"example{d}", f"Example &{d}", (f"Ctrl+{d}",),
                             f"Draw the built-in example of the digit {d}", "Draw/Examples",
                             keys="draw an example digit") for d in range(10))
+
+
+def _why_methods() -> tuple[ActionSpec, ...]:
+    """One radio item per saliency method (View menu), labelled and explained
+    as :data:`engine.explain.METHOD_INFO` says."""
+    return tuple(ActionSpec(f"why_{m}", plain_mnemonic(METHOD_INFO[m].label), (),
+                            f"Why? overlay by {METHOD_INFO[m].label}: {METHOD_INFO[m].summary}",
+                            "View", checkable=True, external=True) for m in METHODS)
 
 
 ACTIONS: tuple[ActionSpec, ...] = (
@@ -86,10 +100,22 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("normalise", "&Normalise each feature map", ("N",),
                "Scale every feature map to its own maximum, so faint maps show their pattern too",
                "View", "Normalise maps", checkable=True, keys="normalise each feature map"),
+    ActionSpec("why", "&Why? overlay", ("W",),
+               "Colour the canvas and the network input by how much each pixel matters to the "
+               "answer (red / blue or warm colours); the method is chosen below or on the toolbar",
+               "View", checkable=True, keys="Why? overlay on/off", separated=True, external=True),
+    *_why_methods(),
+    ActionSpec("plain_framing", "Plain resize (no MNIST centring)", ("Ctrl+Shift+F",),
+               "Feed the network the whole square plainly shrunk to 28×28 instead of cropping, "
+               "scaling and centring the digit like MNIST", "View", checkable=True,
+               keys="plain resize instead of MNIST centring", separated=True),
     ActionSpec("help", "&Quick guide", ("F1",), "Show or hide the guide to every tab", "Help",
                keys="quick guide"),
     ActionSpec("about", "&About", (), "About CNN Playground", "Help"),
 )
+
+#: The "Why?" overlay's actions: on/off, then one per method of :data:`engine.explain.METHODS`.
+WHY_KEYS = ("why",) + tuple(f"why_{m}" for m in METHODS)
 
 #: Where the toolbar puts its actions: left group, then (after a spacer) right group.
 TOOLBAR_LEFT = (("pen", "eraser"), ("undo", "redo", "clear"))
@@ -108,7 +134,8 @@ def portable(shortcut: str) -> str:
 
 def build_actions(owner: QWidget, slots: dict[str, Callable]) -> dict[str, QAction]:
     """One ``QAction`` per spec, shortcuts active in the whole window,
-    triggering ``slots[spec.key]``; returns ``{key: action}``."""
+    triggering ``slots[spec.key]`` (external ones are left to their owner);
+    the method items of the "Why?" overlay are radio items. Returns ``{key: action}``."""
     actions = {}
     for spec in ACTIONS:
         action = QAction(spec.text, owner)
@@ -121,13 +148,17 @@ def build_actions(owner: QWidget, slots: dict[str, Callable]) -> dict[str, QActi
         if spec.toolbar:
             action.setIconText(spec.toolbar)  # the toolbar shows the short text, menus the long one
         action.setCheckable(spec.checkable)
-        action.triggered.connect(slots[spec.key])
+        if not spec.external:
+            action.triggered.connect(slots[spec.key])
         owner.addAction(action)
         actions[spec.key] = action
     tools = QActionGroup(owner)
     tools.setExclusionPolicy(QActionGroup.ExclusionPolicy.ExclusiveOptional)
     tools.addAction(actions["pen"])
     tools.addAction(actions["eraser"])
+    methods = QActionGroup(owner)        # exclusive: one method is chosen
+    for key in WHY_KEYS[1:]:
+        methods.addAction(actions[key])
     return actions
 
 

@@ -64,7 +64,17 @@ def _drawing() -> str:
             f"{_keys('example0')} … {_keys('example9')}): a ready-made digit.</li></ul>"
             "<p><b>Network input</b> shows your drawing as the network receives it: "
             "28×28 grey pixels, framed like an MNIST digit. <b>Prediction</b>: the "
-            "answer, how sure the network is, and the runner-up.</p>")
+            "answer, how sure the network is, and the runner-up.</p>"
+            f"<p><b>Why?</b> ({_keys('why')}, or the <i>Why?</i> box on the toolbar) colours "
+            "the canvas and the network input by how much each pixel matters to the answer, "
+            "and follows your drawing. <i>Gradient</i>, <i>Gradient × input</i>, "
+            "<i>SmoothGrad</i> and <i>Occlusion</i> are red where a pixel raises the "
+            "answer's score and blue where it lowers it; <i>Grad-CAM</i> glows orange to "
+            "yellow where the last feature maps found their evidence. The key under the "
+            "network input names the method; the View menu's items say what each one means. "
+            f"<b>Plain resize</b> ({_keys('plain_framing')}) feeds the network the whole "
+            "square shrunk instead of an MNIST-style centred digit, to see what framing "
+            "does to the answer.</p>")
 
 
 def _activations(theme: Theme) -> str:

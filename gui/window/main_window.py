@@ -44,6 +44,7 @@ from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_save_path, show_error
 from ..widgets.plain_text import plain_label, plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
+from ..workers.call_job import CallJob
 from .actions import build_actions, build_menus
 from .column_policy import ColumnPolicy
 from .guide import about_html
@@ -226,6 +227,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.training_panel.shutdown()  # stops a run and waits for its thread
+        CallJob.wait_all()              # explanations being computed: dropped
         self.save_preferences()
         super().closeEvent(event)
 
@@ -281,7 +283,8 @@ class MainWindow(QMainWindow):
                  "dark": lambda on: self._set_theme_and_save("dark" if on else "light"),
                  "normalise": self.activations_view.set_normalise_each,
                  "help": lambda: self.guide.toggle(self.tabs.tabText(self.tabs.currentIndex())),
-                 "about": self._show_about, "random_digit": self.mnist_digits.pick}
+                 "about": self._show_about, "random_digit": self.mnist_digits.pick,
+                 "plain_framing": lambda on: self.why.set_plain_framing(on)}
         slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
                       for d in range(10)})
         actions = build_actions(self, slots)
