@@ -20,6 +20,18 @@ from ..widgets.theme import LIGHT, Theme
 
 TIP = ("What the network receives: your drawing cropped, scaled so its longer side is 20 pixels "
        "and centred by mass in a 28×28 frame, exactly like the MNIST training digits.")
+#: The tooltip and the grey subtitle for each way the input was made
+#: (:attr:`PredictionResult.framing`).
+FRAMING_TEXTS = {
+    "mnist": (TIP, ""),
+    "plain": ("What the network receives: the whole drawing square plainly shrunk to 28×28 "
+              "(Plain resize is on, Ctrl+Shift+F): not cropped, scaled or centred like the "
+              "MNIST digits it learned from.", ("plain resize", "plain")),
+    "exact": ("What the network receives: the MNIST test digit on the canvas, pixel for pixel.",
+              ("test digit", "test")),
+    "preview": ("What the network receives: a changed copy of your drawing (\"Make it a …\"), "
+                "not on the canvas. Draw or put it on the canvas to go on.", "preview"),
+}
 IDLE = "28 × 28 pixels"
 
 
@@ -37,11 +49,19 @@ class InputView(Panel):
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
         self._hover: tuple[float, float] | None = None
+        self._framing = "mnist"
+        self._method: str | None = None
         self.set_readout(IDLE)
         self.set_result(None)
 
     def set_result(self, result: PredictionResult | None) -> None:
         self.image = None if result is None or result.image is None else result.image
+        framing = "mnist" if result is None else result.framing
+        if framing != self._framing and framing in FRAMING_TEXTS:
+            self._framing = framing
+            subtitle = FRAMING_TEXTS[framing][1]
+            self.subtitle_label.set_variants((subtitle,) if isinstance(subtitle, str) else subtitle)
+            self._update_tooltip()
         if self.image is None:
             # keep the frame visible as a black square so the layout does not jump
             self.view.set_image(np.zeros((28, 28), np.float32), (0.0, 1.0), self._theme.gray_lut())
@@ -57,14 +77,17 @@ class InputView(Panel):
         self.view.set_overlay(rgba)
         method = method if rgba is not None else None
         self.legend.set_method(method)
-        if method is None:
-            self.setToolTip(plain_tooltip(TIP))
-        else:
-            info = METHOD_INFO[method]
-            self.setToolTip(plain_tooltip(f"{TIP}\n\nColoured by the Why? overlay, "
-                                          f"{info.label}: {info.summary}"))
+        self._method = method
+        self._update_tooltip()
         if self._hover is None:
             self._idle()
+
+    def _update_tooltip(self) -> None:
+        tip = FRAMING_TEXTS[self._framing][0]
+        if self._method is not None:
+            info = METHOD_INFO[self._method]
+            tip = f"{tip}\n\nColoured by the Why? overlay, {info.label}: {info.summary}"
+        self.setToolTip(plain_tooltip(tip))
 
     def set_highlight(self, rect: tuple[float, float, float, float] | None) -> None:
         """Outline ``rect`` = ``(top, left, bottom, right)`` in input pixels (pixel
