@@ -4,7 +4,9 @@ bar per class (pyqtgraph). An empty canvas shows "draw a digit" and no bars.
 When the input is unlike the training digits (its novelty, see
 :func:`engine.explain.novelty`, is above :data:`UNFAMILIAR`), the panel says
 "doesn't look like a digit I know" and a "?" instead of a confident digit;
-the bars still show what the network's softmax says."""
+the bars still show what the network's softmax says. For a preview (a
+"make it a 7" morph) the answer stays shown, with "unlike a real digit"
+beside it: the point there is what the network answers."""
 from __future__ import annotations
 
 import numpy as np
@@ -30,6 +32,8 @@ BAR_WIDTH = 0.72  # in class units
 PLACEHOLDER = "draw a digit"
 #: What the panel says for an input unlike the training digits.
 UNFAMILIAR_TEXT = "This doesn't look like a digit I know"
+#: The detail line of a preview unlike the training digits (longest first).
+UNFAMILIAR_PREVIEW = ("unlike a real digit", "unlike real digits", "odd input")
 
 
 class PredictionView(Panel):
@@ -43,6 +47,7 @@ class PredictionView(Panel):
         self._theme = LIGHT
         self._probs: np.ndarray | None = None
         self._novelty: float | None = None
+        self._preview = False
 
         top = QHBoxLayout()
         top.setSpacing(8)
@@ -104,6 +109,9 @@ class PredictionView(Panel):
     # ------------------------------------------------------------------ API
     def unfamiliar(self) -> bool:
         """True while the shown input is unlike the training digits."""
+        return self._odd() and not self._preview
+
+    def _odd(self) -> bool:
         return self._probs is not None and self._novelty is not None and \
             self._novelty > UNFAMILIAR
 
@@ -129,6 +137,7 @@ class PredictionView(Panel):
             self.set_num_classes(len(probs))
         self._probs = None if probs is None else np.asarray(probs, dtype=np.float64)
         self._novelty = None if result is None else result.novelty
+        self._preview = result is not None and result.preview
         empty = self._probs is None
         problem = None if result is None else result.problem
         self.placeholder.setText(problem or PLACEHOLDER)
@@ -159,9 +168,10 @@ class PredictionView(Panel):
             self.confidence_label.setText(percent(p[top], 1))
             second = int(np.argsort(p)[-2]) if len(p) > 1 else top
             runner_up = percent(p[second], 1)
-            self.detail_label.set_variants((f"runner-up: {second} ({runner_up})",
-                                            f"2nd: {second} ({runner_up})", f"2nd: {second}")
-                                           if len(p) > 1 else ())
+            self.detail_label.set_variants(
+                UNFAMILIAR_PREVIEW if self._odd() else
+                (f"runner-up: {second} ({runner_up})", f"2nd: {second} ({runner_up})",
+                 f"2nd: {second}") if len(p) > 1 else ())
 
         colors = [accent if i == top else bar for i in range(self.k)]
         labels = [percent(v) if v >= 0.005 else "" for v in p]
@@ -186,7 +196,8 @@ class PredictionView(Panel):
         if self._probs is not None:
             probs = self._probs
             self._probs = None
-            self.set_result(PredictionResult(None, probs, novelty=self._novelty))
+            self.set_result(PredictionResult(None, probs, novelty=self._novelty,
+                                             preview=self._preview))
 
     def _style_axis(self) -> None:
         axis = self.plot.getPlotItem().getAxis("bottom")

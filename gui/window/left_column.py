@@ -1,7 +1,8 @@
 """The window's left column: the canvas on top, kept square and as large as
-fits, and the network input and prediction below it. While the canvas is
-empty, a "Try: 0 1 2 ... 9" row (:class:`~gui.drawing.try_row.TryRow`) lies
-over the bottom of the drawing square."""
+fits, the network input and prediction below it, and under them the
+"Make it a ..." row (:class:`~gui.explain.morph_row.MorphRow`). While the
+canvas is empty, a "Try: 0 1 2 ... 9" row (:class:`~gui.drawing.try_row.TryRow`)
+lies over the bottom of the drawing square."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
@@ -9,20 +10,25 @@ from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from ..drawing.canvas import DrawingCanvas
 from ..drawing.try_row import TryRow
+from ..explain.morph_row import MorphRow
 from ..inspect.input_view import InputView
 from ..inspect.prediction_view import PredictionView
 
 
 class LeftColumn(QWidget):
     """Canvas on top, kept square and as large as fits (as wide as the column,
-    at most ``max_width``, leaving at least ``below_min`` pixels); the network
-    input (a share of the width) and the prediction side by side get the rest.
+    at most ``max_width``, leaving at least ``below_min`` pixels for the network
+    input and the prediction and the morph row's height); the network input
+    (a share of the width) and the prediction side by side get the rest, the
+    morph row (its own height, the whole width) lies at the bottom.
 
     ``try_row``: the example-digit buttons over the empty canvas (its
     ``sigDigitChosen(int)`` is the owner's to connect); hidden whenever the
-    canvas is not blank."""
+    canvas is not blank. ``morph_row``: the "Make it a ..." row (connected by
+    :mod:`gui.window.morph_wiring`)."""
 
-    margin, spacing, below_min = 6, 6, 250
+    margin, spacing, below_min = 6, 6, 218
+    row_gap = 3      # pixels between the prediction and the morph row
     min_width = 380  # input view + prediction side by side without clipping
     max_width = 520  # large windows go to the panels, not to a huge canvas
     input_share, input_widths = 0.4, (110, 230)  # the network input view: share of the width
@@ -45,6 +51,7 @@ class LeftColumn(QWidget):
         self._canvas, self._below, self._input = canvas, below, network_input
         canvas.setParent(self)
         below.setParent(self)
+        self.morph_row = MorphRow(self)
         self.try_row = TryRow(self)
         self.try_row.raise_()
         canvas.sigDrawingChanged.connect(self._show_try_row)
@@ -52,7 +59,8 @@ class LeftColumn(QWidget):
     def minimumSizeHint(self) -> QSize:
         m = 2 * self.margin
         return QSize(max(self._canvas.minimumWidth() + m, self.min_width),
-                     self._canvas.minimumHeight() + self.spacing + self.below_min + m)
+                     self._canvas.minimumHeight() + self.spacing + self.row_gap + self.below_min
+                     + self._row_height() + m)
 
     def sizeHint(self) -> QSize:
         return QSize(400, 700)
@@ -61,7 +69,9 @@ class LeftColumn(QWidget):
         super().resizeEvent(event)
         m = self.margin
         width = self.width() - 2 * m
-        side = min(width, self.height() - 2 * m - self.spacing - self.below_min)
+        row_height = self._row_height()
+        below = self.spacing + self.below_min + self.row_gap + row_height
+        side = min(width, self.height() - 2 * m - below)
         side = max(side, self._canvas.minimumHeight())
         self._canvas.setGeometry(m, m, width, side)
         top = m + side + self.spacing
@@ -70,8 +80,13 @@ class LeftColumn(QWidget):
         input_width = int(max(lo, min(hi, self.input_share * width, room)))
         if input_width != self._input.width():
             self._input.setFixedWidth(input_width)
-        self._below.setGeometry(m, top, width, max(self.height() - top - m, 0))
+        row_top = self.height() - m - row_height
+        self._below.setGeometry(m, top, width, max(row_top - self.row_gap - top, 0))
+        self.morph_row.setGeometry(m, row_top, width, row_height)
         self._place_try_row()
+
+    def _row_height(self) -> int:
+        return self.morph_row.sizeHint().height()
 
     def _place_try_row(self) -> None:
         """Centre the try row near the bottom of the drawing square."""

@@ -233,7 +233,7 @@ class MainWindow(QMainWindow):
 
     # ================================================================ building
     def _build(self) -> None:
-        left = LeftColumn(self.canvas, self.input_view, self.prediction_view)
+        left = self.left_column = LeftColumn(self.canvas, self.input_view, self.prediction_view)
         left.try_row.sigDigitChosen.connect(self.draw_example)
         self.tabs = QTabWidget()
         for widget, title, tip in (

@@ -63,3 +63,14 @@ def test_a_model_without_statistics_never_says_unfamiliar(window, qtbot):
     assert result.novelty is None
     assert not window.prediction_view.unfamiliar()
     assert window.prediction_view.digit_label.text() != "?"
+
+
+def test_an_odd_preview_keeps_its_answer_and_says_it_is_unlike_a_real_digit(bundled_window, qtbot):
+    from gui.inspect.prediction_view import UNFAMILIAR_PREVIEW
+    result = _draw(bundled_window, qtbot, HASH)
+    assert result.novelty > 1.0
+    shown = bundled_window.controller.show_preview(result.image[None])   # the same input
+    assert shown.preview and shown.novelty > 1.0
+    view = bundled_window.prediction_view
+    assert not view.unfamiliar() and view.digit_label.text() == str(shown.top_class)
+    assert view.detail_label.text() == UNFAMILIAR_PREVIEW[0]
