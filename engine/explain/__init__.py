@@ -19,11 +19,14 @@ and units w.r.t. the input), :mod:`~engine.explain.saliency`,
 :mod:`~engine.explain.gradcam`, :mod:`~engine.explain.occlusion`,
 :mod:`~engine.explain.morph`, :mod:`~engine.explain.unit_visualization`,
 :mod:`~engine.explain.geometry` (receptive fields),
+:mod:`~engine.explain.arithmetic` (the multiply-and-sum behind one value),
 :mod:`~engine.explain.novelty` (with :mod:`~engine.explain.non_digits` and
 :mod:`~engine.explain.novelty_check` to measure it).
 """
 from __future__ import annotations
 
+from .arithmetic import (Arithmetic, ConvArithmetic, DenseArithmetic, PoolArithmetic,
+                         receptive_field, unit_arithmetic)
 from .geometry import MapGeometry, map_geometry
 from .input_gradients import InputGradient, input_gradient, unit_gradient, unit_value
 from .morph import MorphResult, adversarial, morph
@@ -35,4 +38,5 @@ from .unit_visualization import visualize_unit
 __all__ = ["METHODS", "METHOD_INFO", "MethodInfo", "saliency", "morph", "adversarial",
            "MorphResult", "visualize_unit", "novelty", "novelty_scores", "fit_novelty",
            "has_novelty", "NoveltyUnavailable", "UNFAMILIAR", "input_gradient", "unit_gradient",
-           "unit_value", "InputGradient", "map_geometry", "MapGeometry"]
+           "unit_value", "InputGradient", "map_geometry", "MapGeometry", "unit_arithmetic",
+           "receptive_field", "Arithmetic", "ConvArithmetic", "PoolArithmetic", "DenseArithmetic"]

@@ -3,11 +3,13 @@ outputs for the current drawing.
 
 * ``(C, H, W)`` outputs (convolution, ReLU, pooling, dropout after them): all
   ``C`` feature maps tiled in *one* ``ImageItem``; the grid re-flows to fill
-  the panel. Click a map to inspect it beside its kernel.
+  the panel. Click a map to inspect it beside its kernel and what it wants;
+  hover a map position to see the arithmetic behind it in the inspector (and
+  ``sigReceptiveField`` announces the input pixels it depends on).
 * ``(F,)`` outputs with many units (flatten, hidden dense layers): a heat
-  strip, wrapped onto a few rows when long.
+  strip, wrapped onto a few rows when long; click a unit to inspect it.
 * small ``(F,)`` outputs (the logits): labelled bars; plus a final *softmax*
-  panel with the probabilities.
+  panel with the probabilities (a click on either inspects that class's score).
 
 A strip above the inspector (:class:`~gui.inspect.layer_strip.LayerNoteStrip`)
 explains the layer under the mouse, or else the layer of the map in the
@@ -75,6 +77,8 @@ class ActivationsView(QWidget):
     """
 
     sigMapSelected = Signal(str, int)
+    sigUnitSelected = Signal(str, int)        # a map or a unit was selected (after the inspector)
+    sigReceptiveField = Signal(object)        # (top, left, bottom, right) input pixels, or None
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -102,6 +106,7 @@ class ActivationsView(QWidget):
         layout.addLayout(side)
         self._content: QWidget | None = None
         self.sigMapSelected.connect(self.inspector.select)
+        self.inspector.sigReceptiveField.connect(self.sigReceptiveField)
 
     # ------------------------------------------------------------------ API
     def set_model(self, model: Model) -> None:
@@ -125,6 +130,8 @@ class ActivationsView(QWidget):
             if len(shape) == 3:
                 panel = FeatureMapPanel(name, shape, signed, tip)
                 panel.sigMapClicked.connect(self.select_map)
+                panel.sigUnitHovered.connect(self.inspector.hover_unit)
+                panel.sigUnitLeft.connect(self.inspector.end_hover)
                 # a layer that makes new maps (not one that keeps channels) starts a row
                 if row is None or row_kind != "maps" or not layer.keeps_channels \
                         or row.count() >= 4:
@@ -136,6 +143,7 @@ class ActivationsView(QWidget):
                 panel = BarsPanel(name, shape[0], signed, tip,
                                   subtitle=f"{shape[0]} classes" if index == len(shapes) - 1
                                   else None)
+                panel.sigUnitClicked.connect(self.select_map)
                 if row is None or row_kind != "bars":
                     row, row_kind = QHBoxLayout(), "bars"
                     row.setSpacing(6)
@@ -144,6 +152,7 @@ class ActivationsView(QWidget):
             else:
                 source = (prev_name, tuple(prev_shape)) if len(prev_shape) > 1 else None
                 panel = VectorPanel(name, int(np.prod(shape)), signed, tip, source=source)
+                panel.sigUnitClicked.connect(self.select_map)
                 row, row_kind = None, "vector"
                 column.addWidget(panel, 0)
             note = panel_note(model, index)
@@ -155,6 +164,8 @@ class ActivationsView(QWidget):
         k = shapes[-1][1][0]
         out = BarsPanel("softmax", k, False, OUTPUT_NOTE, subtitle="probabilities",
                         probabilities=True)
+        last = shapes[-1][0]
+        out.sigUnitClicked.connect(lambda _name, i: self.select_map(last, i))
         if row is None or row_kind != "bars":
             row = QHBoxLayout()
             row.setSpacing(6)
@@ -205,13 +216,14 @@ class ActivationsView(QWidget):
         return {name: panel.array for name, panel in self.panels.items()}
 
     def select_map(self, layer: str, index: int) -> None:
-        """Outline map ``index`` of ``layer`` and show it in the inspector."""
+        """Outline map (or unit) ``index`` of ``layer`` and show it in the inspector."""
         for name, panel in self.panels.items():
-            if isinstance(panel, FeatureMapPanel):
+            if isinstance(panel, (FeatureMapPanel, VectorPanel)):
                 panel.set_selected(index if name == layer else None)
         self._inspected = layer if layer in self.notes else None
         self._show_note()
         self.sigMapSelected.emit(layer, index)
+        self.sigUnitSelected.emit(layer, index)
 
     def set_normalise_each(self, on: bool) -> None:
         self.normalise_each = bool(on)

@@ -1,11 +1,12 @@
 """The panels of the activations view, one per layer output shape:
 
 * :class:`FeatureMapPanel` - all ``C`` maps of a ``(C, H, W)`` output tiled in
-  one image (click a map to inspect it);
+  one image (click a map to inspect it; the position under the mouse is
+  announced, for the arithmetic under the cursor);
 * :class:`VectorPanel` - a long ``(F,)`` output as a heat strip, wrapped onto
-  rows when long;
+  rows when long (click a unit to inspect it);
 * :class:`BarsPanel` - a short ``(F,)`` output (the logits, the probabilities)
-  as labelled bars.
+  as labelled bars (click a bar to inspect its unit).
 
 Colour: signed outputs use the theme's diverging map with levels symmetric
 about 0; non-negative ones a sequential map from 0 to the layer's maximum. The
@@ -18,7 +19,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -124,6 +125,8 @@ class FeatureMapPanel(_ImagePanel):
     """All ``C`` maps of a ``(C, H, W)`` output tiled in one image."""
 
     sigMapClicked = Signal(str, int)
+    sigUnitHovered = Signal(str, object)     # layer, (channel, row, col)
+    sigUnitLeft = Signal()
 
     def __init__(self, name: str, shape: tuple[int, int, int], signed: bool, tooltip: str,
                  parent: QWidget | None = None):
@@ -184,9 +187,15 @@ class FeatureMapPanel(_ImagePanel):
         hit = self.tiles.locate(y, x)
         if self.array is None or hit is None:
             self.set_readout("")
+            self.sigUnitLeft.emit()
             return
         i, r, c = hit
         self.set_readout(f"map {i}  [{r}, {c}] = {self.array[i, r, c]:.3g}")
+        self.sigUnitHovered.emit(self.name, hit)
+
+    def _left(self) -> None:
+        super()._left()
+        self.sigUnitLeft.emit()
 
     def _clicked(self, y: float, x: float) -> None:
         hit = self.tiles.locate(y, x)
@@ -195,7 +204,10 @@ class FeatureMapPanel(_ImagePanel):
 
 
 class VectorPanel(_ImagePanel):
-    """A ``(F,)`` output as a heat strip (wrapped onto rows when long)."""
+    """A ``(F,)`` output as a heat strip (wrapped onto rows when long); click
+    a unit to inspect it (``sigUnitClicked(layer, unit)``)."""
+
+    sigUnitClicked = Signal(str, int)
 
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
                  source: tuple[str, tuple[int, ...]] | None = None,
@@ -216,21 +228,48 @@ class VectorPanel(_ImagePanel):
         self.body.addWidget(self.view)
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(self._left)
+        self.view.sigClicked.connect(self._clicked)
+        self.selected: int | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._add_colour_bar(align_right=True)
         self._render()
+
+    def set_selected(self, index: int | None) -> None:
+        """Outline unit ``index`` (None: no outline)."""
+        self.selected = index
+        self._drawn()
+
+    def unit_at(self, y: float, x: float) -> int | None:
+        """The unit at image pixel ``(y, x)`` of the strip, or None."""
+        r, c = int(np.floor(y)), int(np.floor(x))
+        i = r * self.cols + c
+        return i if 0 <= r < self.rows and 0 <= c < self.cols and i < self.shape[0] else None
+
+    def unit_origin(self, index: int) -> tuple[int, int]:
+        """``(row, col)`` of unit ``index`` in the strip."""
+        return divmod(int(index), self.cols)
 
     def _image(self) -> tuple[np.ndarray, np.ndarray]:
         grid = np.full(self.rows * self.cols, np.nan, dtype=np.float32)
         grid[:self.shape[0]] = self.array
         return grid.reshape(self.rows, self.cols), self.array
 
+    def _drawn(self) -> None:
+        if self.selected is None or self.array is None or self.selected >= self.shape[0]:
+            self.view.set_highlight(None)
+            return
+        r, c = self.unit_origin(self.selected)
+        self.view.set_highlight(QRectF(c, r, 1, 1), self._theme.qcolor("accent"))
+
+    def _clicked(self, y: float, x: float) -> None:
+        i = self.unit_at(y, x)
+        if i is not None:
+            self.sigUnitClicked.emit(self.name, i)
+
     def _hovered(self, y: float, x: float) -> None:
         self._hover = (y, x)
-        r, c = int(y), int(x)
-        i = r * self.cols + c
-        if self.array is None or not (0 <= r < self.rows and 0 <= c < self.cols) \
-                or i >= self.shape[0]:
+        i = self.unit_at(y, x)
+        if self.array is None or i is None:
             self.set_readout("")
             return
         text = f"unit {i} = {self.array[i]:.3g}"
@@ -241,7 +280,10 @@ class VectorPanel(_ImagePanel):
 
 
 class BarsPanel(_ArrayPanel):
-    """A short ``(F,)`` vector (logits, probabilities) as labelled bars."""
+    """A short ``(F,)`` vector (logits, probabilities) as labelled bars; click
+    a bar to inspect its unit (``sigUnitClicked(panel name, unit)``)."""
+
+    sigUnitClicked = Signal(str, int)
 
     def __init__(self, name: str, units: int, signed: bool, tooltip: str,
                  subtitle: str | None = None, probabilities: bool = False,
@@ -265,6 +307,7 @@ class BarsPanel(_ArrayPanel):
         self.plot.setFixedHeight(74)
         self.body.addWidget(self.plot)
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._render()
 
@@ -319,6 +362,15 @@ class BarsPanel(_ArrayPanel):
             return
         self._hover_x = vb.mapSceneToView(scene_pos).x()
         self._show_readout(self._hover_x)
+
+    def _mouse_clicked(self, event) -> None:
+        vb = self.plot.getPlotItem().vb
+        if event.button() != Qt.MouseButton.LeftButton or \
+                not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        i = int(round(vb.mapSceneToView(event.scenePos()).x()))
+        if 0 <= i < self.shape[0]:
+            self.sigUnitClicked.emit(self.name, i)
 
     def _show_readout(self, x: float) -> None:
         i = int(round(x))
