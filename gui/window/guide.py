@@ -100,8 +100,22 @@ def _activations(theme: Theme) -> str:
             "maps</i> on the toolbar) scales "
             "every map to its own peak so faint maps show their pattern too; the bar then "
             "says <i>each map</i>, and maps can no longer be compared by brightness.</p>"
-            "<p><b>Click a map</b> to inspect it on the right: enlarged, with its values "
-            "and the kernel that produced it.</p>")
+            "<p><b>Click a map</b> to inspect it on the right: enlarged, with its values, "
+            "the kernel that produced it and <b>what it wants</b>: the input that excites "
+            "it most, found by gradient ascent (a bar under it shows the progress). Dense "
+            "strips and the score bars can be clicked too: a class's picture is what that "
+            "digit looks like to the network.</p>"
+            "<p><b>Hover the enlarged map</b> (or any map panel) for the arithmetic under "
+            "the cursor: the input patch, the kernel and their products, summed with the "
+            "bias and passed through ReLU; for pooling, the window and its winner; for a "
+            "dense unit, its largest inputs × weights. The patch is outlined on the network "
+            "input and on the canvas.</p>"
+            "<p><b>Make it a …</b> (under the prediction): pick a digit and the network "
+            "changes your drawing as little as it can until it answers that digit; the "
+            "change plays on the network input, the bars and the panels. <i>Flip it</i> "
+            "finds the smallest change that gives any other answer. <i>Put it on the "
+            "canvas</i> keeps the result (undo brings your drawing back); drawing or Esc "
+            "goes back to your drawing.</p>")
 
 
 def _kernels(theme: Theme) -> str:

@@ -85,7 +85,7 @@ def test_a_new_play_replaces_the_running_one(qtbot):
 def test_latest_job_runs_one_at_a_time_and_delivers_only_the_newest(qtbot):
     jobs = LatestJob("test")
     release = threading.Event()
-    results, progress = [], []
+    results = []
     jobs.sigFinished.connect(lambda tag, result: results.append((tag, result)))
 
     def slow(value):
