@@ -30,8 +30,9 @@ FRAMING_TEXTS = {
     "exact": ("What the network receives: the MNIST test digit on the canvas, pixel for pixel.",
               ("test digit", "test")),
     "preview": ("What the network receives: a changed copy of your drawing (\"Make it a …\"), "
-                "not on the canvas. Draw or put it on the canvas to go on.", "preview"),
+                "not on the canvas. Draw or put it on the canvas to go on.", ""),
 }
+PREVIEW_IDLE = "preview, not on the canvas"
 IDLE = "28 × 28 pixels"
 
 
@@ -62,6 +63,8 @@ class InputView(Panel):
             subtitle = FRAMING_TEXTS[framing][1]
             self.subtitle_label.set_variants((subtitle,) if isinstance(subtitle, str) else subtitle)
             self._update_tooltip()
+            if self._hover is None:
+                self._idle()
         if self.image is None:
             # keep the frame visible as a black square so the layout does not jump
             self.view.set_image(np.zeros((28, 28), np.float32), (0.0, 1.0), self._theme.gray_lut())
@@ -104,7 +107,8 @@ class InputView(Panel):
 
     def _idle(self) -> None:
         """The read-out while no pixel is hovered: the size, or "" (the key shows)."""
-        self.set_readout("" if self.legend.method() is not None else IDLE)
+        self.set_readout("" if self.legend.method() is not None else
+                         PREVIEW_IDLE if self._framing == "preview" else IDLE)
 
     def _left(self) -> None:
         self._hover = None
