@@ -13,7 +13,7 @@ result waits in a single slot (replacing an older waiting one) and starts
 when the running job is done, after a pause: at least :data:`MIN_GAP_MS`
 from one start to the next and at least :data:`IDLE_RATIO` times as long
 as the last job took (so while a stroke is drawn the overlay follows at
-most ~25 times a second, a slow method less often, and the worker never
+most ~12 times a second, a slow method less often, and the worker never
 takes more than a quarter of a core from the stroke); a method slower than
 :data:`SLOW_MS` waits for the end of a stroke being drawn (``drawing()``
 tells). A map finished for a drawing that has since changed is still shown
@@ -39,11 +39,11 @@ from .heat_colours import heat_to_rgba
 
 DEFAULT_METHOD = "gradcam"
 """The method the overlay uses when it is switched on before one was chosen."""
-MIN_GAP_MS = 40
+MIN_GAP_MS = 80
 """Least time (ms) from one job's start to the next one's."""
 IDLE_RATIO = 3.0
 """After a job, wait at least this many times its duration before the next."""
-SLOW_MS = 8.0
+SLOW_MS = 30.0
 """A job that took longer (ms) makes the next wait while a stroke is being drawn."""
 
 

@@ -27,12 +27,12 @@ FRAMING_TEXTS = {
     "plain": ("What the network receives: the whole drawing square plainly shrunk to 28×28 "
               "(Plain resize is on, Ctrl+Shift+F): not cropped, scaled or centred like the "
               "MNIST digits it learned from.", ("plain resize", "plain")),
-    "exact": ("What the network receives: the MNIST test digit on the canvas, pixel for pixel.",
-              ("test digit", "test")),
+    "exact": ("What the network receives: the 28×28 image on the canvas (an MNIST test digit, "
+              "or a morph you put there), pixel for pixel.", "placed"),
     "preview": ("What the network receives: a changed copy of your drawing (\"Make it a …\"), "
                 "not on the canvas. Draw or put it on the canvas to go on.", ""),
 }
-PREVIEW_IDLE = "preview, not on the canvas"
+PREVIEW_IDLE = "preview only"
 IDLE = "28 × 28 pixels"
 
 

@@ -159,7 +159,7 @@ class PredictionView(Panel):
             self._show_top_class("?")
             self.unfamiliar_label.setToolTip(plain_tooltip(
                 f"Inside the network this looks less typical than 99 % of the training digits "
-                f"(novelty {self._novelty:.1f}; above {UNFAMILIAR:.0f} is unfamiliar), so "
+                f"(novelty {self._novelty:.2f}; above {UNFAMILIAR:.2f} is unfamiliar), so "
                 f"its {percent(p[top], 1)} for {top} means little: the softmax always picks "
                 f"some digit."))
             accent = muted

@@ -16,6 +16,9 @@ from ..widgets.image_view import ImageView
 from ..widgets.text_line import TextLine
 from ..widgets.theme import LIGHT, Theme
 
+ZOOM_BELOW = 10
+"""Fields at most this many input pixels wide are shown zoomed in."""
+ZOOMED_CAPTION = "what it wants (zoomed)"
 CAPTION = "what it wants"
 
 
@@ -89,10 +92,9 @@ class WantsView(QWidget):
         self.image = image if image.ndim == 2 else image.mean(axis=0)
         self.reason, self.progress = "", None
         self.field = field
-        self.view.set_image(self.image, (0.0, 1.0), self._theme.gray_lut())
-        self._outline()
+        self._render()
         self.stack.setCurrentWidget(self.view)
-        self.caption.setText(CAPTION)
+        self.caption.setText(CAPTION if self._shown_box() is None else ZOOMED_CAPTION)
         self._show_bar(None)
 
     def show_reason(self, text: str) -> None:
@@ -110,18 +112,35 @@ class WantsView(QWidget):
         self._theme = theme
         self.view.apply_theme(theme)
         if self.image is not None:
-            self.view.set_image(self.image, (0.0, 1.0), theme.gray_lut())
-            self._outline()
+            self._render()
         else:
             self._blank()
 
     # ------------------------------------------------------------- internals
-    def _outline(self) -> None:
+    def _shown_box(self) -> tuple[int, int, int, int] | None:
+        """The part of the picture shown zoomed in: the field with a margin of
+        half its size, when the field is at most :data:`ZOOM_BELOW` pixels; else
+        None (the whole picture)."""
+        if self.field is None or self.image is None:
+            return None
+        top, left, bottom, right = self.field
+        if max(bottom - top, right - left) > ZOOM_BELOW:
+            return None
+        h, w = self.image.shape
+        my, mx = max(2, (bottom - top) // 2), max(2, (right - left) // 2)
+        return max(0, top - my), max(0, left - mx), min(h, bottom + my), min(w, right + mx)
+
+    def _render(self) -> None:
+        """The picture (zoomed to a small field) with the field outlined."""
+        box = self._shown_box()
+        y0, x0 = (0, 0) if box is None else box[:2]
+        shown = self.image if box is None else self.image[box[0]:box[2], box[1]:box[3]]
+        self.view.set_image(shown, (0.0, 1.0), self._theme.gray_lut())
         if self.field is None:
             self.view.set_highlight(None)
             return
         top, left, bottom, right = self.field
-        self.view.set_highlight(QRectF(left, top, right - left, bottom - top),
+        self.view.set_highlight(QRectF(left - x0, top - y0, right - left, bottom - top),
                                 self._theme.qcolor("accent"))
 
     def _blank(self) -> None:

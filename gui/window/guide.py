@@ -74,7 +74,18 @@ def _drawing() -> str:
             "network input names the method; the View menu's items say what each one means. "
             f"<b>Plain resize</b> ({_keys('plain_framing')}) feeds the network the whole "
             "square shrunk instead of an MNIST-style centred digit, to see what framing "
-            "does to the answer.</p>")
+            "does to the answer. Grad-CAM is coarse (the last maps are 10×10), so its glow "
+            "can spill past the ink.</p>"
+            "<p><b>Make it a …</b> (under the prediction): pick a digit and the network "
+            "changes your drawing as little as it can until it answers that digit; the "
+            "change plays on the network input, the bars and the panels. <i>Flip it</i> "
+            "finds the smallest change that gives any other answer. <i>Put it on the "
+            "canvas</i> keeps the result (undo brings your drawing back); drawing or Esc "
+            "goes back to your drawing.</p>"
+            "<p>A big <b>?</b> and <i>This doesn't look like a digit I know</i>: inside "
+            "the network your drawing looks less typical than 99 % of the training digits "
+            "(a letter, a scribble, an unusual style), so the bars' answer means little. "
+            "Only models that carry these statistics say it (the bundled one does).</p>")
 
 
 def _activations(theme: Theme) -> str:
@@ -109,13 +120,7 @@ def _activations(theme: Theme) -> str:
             "the cursor: the input patch, the kernel and their products, summed with the "
             "bias and passed through ReLU; for pooling, the window and its winner; for a "
             "dense unit, its largest inputs × weights. The patch is outlined on the network "
-            "input and on the canvas.</p>"
-            "<p><b>Make it a …</b> (under the prediction): pick a digit and the network "
-            "changes your drawing as little as it can until it answers that digit; the "
-            "change plays on the network input, the bars and the panels. <i>Flip it</i> "
-            "finds the smallest change that gives any other answer. <i>Put it on the "
-            "canvas</i> keeps the result (undo brings your drawing back); drawing or Esc "
-            "goes back to your drawing.</p>")
+            "input and on the canvas.</p>")
 
 
 def _kernels(theme: Theme) -> str:

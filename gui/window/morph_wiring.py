@@ -84,6 +84,7 @@ class MorphLab(QObject):
         state.sigWeightsChanged.connect(lambda: self._model_changed(
             ("The weights changed: pick the digit again to morph with the new ones.",
              "The weights changed: pick again.")))
+        self._just_put = False
         self._show_ready(self._source)
 
     # ------------------------------------------------------------------ API
@@ -111,11 +112,12 @@ class MorphLab(QObject):
         if shown is None or self.player.playing:
             return
         pixels = np.clip(np.rint(shown.image[0] * 255.0), 0, 255).astype(np.uint8)  # (28, 28)
-        caption = (f"your drawing, morphed into a {shown.target}" if shown.target is not None
+        caption = (f"your drawing, morphed into {_article(shown.target)} {shown.target}" if shown.target is not None
                    else f"your drawing, changed until the network answered {shown.final_class}")
         self._canvas.place_image(pixels, caption)          # ends the preview
         self.row.set_status(("It is your drawing now: Ctrl+Z brings the old one back.",
                              "Ctrl+Z brings your drawing back."))
+        self._just_put = True                               # until the drawing changes
 
     def end(self) -> None:
         """Take a played or previewed morph away (the drawing is shown again)."""
@@ -168,6 +170,9 @@ class MorphLab(QObject):
     def _drawing_changed(self) -> None:
         if self._asked is not None or self.shown is not None or self.player.playing:
             self._reset(READY_TEXT)
+        elif self._just_put:                                # undone, or drawn over
+            self._just_put = False
+            self.row.set_status(READY_TEXT)
 
     def _model_changed(self, text: tuple[str, ...]) -> None:
         if self._asked is not None or self.shown is not None or self._controller.previewing:
@@ -223,8 +228,8 @@ def _working(target: int | None, start: int | None) -> tuple[str, str]:
     if target is None:
         return (f"Looking for the smallest change away from {start}\u2026",
                 f"Changing the {start}\u2026")
-    return (f"Looking for the smallest change that makes it a {target}\u2026",
-            f"Making it a {target}\u2026")
+    return (f"Looking for the smallest change that makes it {_article(target)} {target}\u2026",
+            f"Making it {_article(target)} {target}\u2026")
 
 
 def _walk(asked: Ask, checkpoint, report) -> MorphResult:
@@ -262,15 +267,20 @@ def summary(result: MorphResult) -> tuple[tuple[str, ...], str]:
                 f"(p({a}) {start} \u2192 {end}): compare the network input with your drawing.")
     t = result.target
     if steps == 0:
-        return ((f"It already is a {t}: p({t}) = {end}", f"Already a {t}"),
+        return ((f"It already is {_article(t)} {t}: p({t}) = {end}", f"Already {_article(t)} {t}"),
                 f"The network already answers {t} (p({t}) = {end}): nothing to change.")
     if not result.reached:
-        return ((f"{long}: not a {t} yet", f"{short}: not a {t} yet", f"{short}: not yet"),
+        return ((f"{long}: not {_article(t)} {t} yet", f"{short}: not {_article(t)} {t} yet", f"{short}: not yet"),
                 f"Not reached: after {steps} steps p({t}) only rose from {start} to {end} "
                 f"(the goal is {percent(GOAL)}); the network answers {result.final_class}.")
     return ((long, short),
-            f"Made it a {t} in {steps} steps: p({t}) rose from {start} to {end}. "
+            f"Made it {_article(t)} {t} in {steps} steps: p({t}) rose from {start} to {end}. "
             "\"Put it on the canvas\" keeps it; drawing or Esc goes back.")
+
+
+def _article(digit: int) -> str:
+    """'an' before 8 ("an 8"), else 'a'."""
+    return "an" if digit == 8 else "a"
 
 
 def connect_morph(window) -> MorphLab | None:

@@ -194,7 +194,8 @@ def test_start_stop_fifty_times_leaks_nothing(qtbot, trainer_window, few_images,
     leaked = [t for t in set(threading.enumerate()) - threads_before
               if t.is_alive() and not isinstance(t, threading._DummyThread)]
     assert leaked == []
-    assert running_qthreads() == []
+    # explanations of the last weights (what a map wants) may still finish
+    qtbot.waitUntil(lambda: running_qthreads() == [], timeout=5000)
 
     # the last run's model still predicts, and the window can use it
     model = panel.trained_model

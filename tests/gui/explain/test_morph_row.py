@@ -118,9 +118,12 @@ def test_put_it_on_the_canvas_and_undo(four, qtbot):
     assert np.argmax(window.current_probabilities()) == 7
     assert window.canvas.placed_input() is not None
     assert not row.put_button.isVisible()
+    assert "Ctrl+Z" in row.status_text()
+    assert window.input_view.subtitle_label.text() == "placed"      # not a "test digit"
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.placed_input() is None
     assert np.argmax(window.current_probabilities()) == 4
+    assert "Ctrl+Z" not in row.status_text()                          # ready again
 
 
 def test_the_row_is_disabled_while_the_canvas_is_empty(bundled, qtbot):

@@ -165,8 +165,11 @@ def test_clicking_a_kernel_shows_what_its_map_wants(window, qtbot):
     qtbot.waitUntil(lambda: inspector.wants.image is not None, timeout=10000)
     assert np.allclose(inspector.wants.image,
                        visualize_unit(window.model, "conv1", 6, steps=wants_of(window).steps))
-    # a first-layer kernel sees 5x5 pixels: they are outlined on the picture
+    # a first-layer kernel sees 5x5 pixels: they are outlined on the picture,
+    # shown zoomed in (the field and a margin, not a speck in a 28x28 square)
     assert inspector.wants.field == (12, 12, 17, 17)
+    assert inspector.wants.caption.text() == "what it wants (zoomed)"
+    assert inspector.wants.view.item.image.shape == (9, 9)       # 5x5 and 2 px around
 
 
 def test_trained_weights_refresh_the_picture(window, qtbot):
