@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--time-to-accuracy 0.99]``.
+"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--time-to-accuracy 0.99]``.
 
 * training throughput (forward + backward + SGD-momentum update, float32) of
   the benchmark network at batch 64 and 128, in images/s;
@@ -6,7 +6,9 @@
 * the same for PyTorch if it is importable (never a dependency), and ratios;
 * optionally the wall time to reach a test accuracy on MNIST from scratch;
 * with ``--explain``, the time of each explanation (:mod:`engine.explain`) of
-  one drawing on the bundled model.
+  one drawing on the bundled model;
+* with ``--personal``, the time of fine-tuning on 50 personal samples and
+  its effect (:mod:`engine.bench.personal`).
 
 Times are medians over several repeats: machines here are shared and noisy.
 """
@@ -23,12 +25,14 @@ from ..system.command_line import float_in, folder_path, run_command, strict_jso
 from ..training.parallel import default_workers
 from .explain import explain_ms
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
+from .personal import format_personal, personal_numbers
 from .time_to_accuracy import time_to_accuracy
 from .timing import BATCHES
 from .torch_twin import torch_numbers
 
 __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
-           "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "explain_ms"]
+           "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "explain_ms",
+           "personal_numbers"]
 
 
 def run(include_torch: bool = True, repeats: int = 7) -> dict:
@@ -79,6 +83,8 @@ def format_table(r: dict) -> str:
         lines.append(f"{'explanations of one drawing, ms':<34}{'numpy engine':>14}{'target':>10}")
         for name, target in ex["targets"].items():
             lines.append(f"{'  ' + name.replace('_', ' '):<34}{ex[name]:>14.2f}{target:>10.0f}")
+    if r.get("personal"):
+        lines += format_personal(r["personal"])
     tta = r.get("time_to_accuracy")
     if tta:
         if tta["reached"]:
@@ -102,6 +108,8 @@ def main(argv=None) -> int:
                    help="architecture for --time-to-accuracy")
     p.add_argument("--explain", action="store_true",
                    help="also time the explanations (saliency, morph, unit pictures, novelty)")
+    p.add_argument("--personal", action="store_true",
+                   help="also time fine-tuning on 50 personal samples (needs MNIST)")
     p.add_argument("--quick", action="store_true",
                    help="one timing per measurement instead of medians of 7 (a smoke run)")
     try:
@@ -113,6 +121,8 @@ def main(argv=None) -> int:
         result = run(include_torch=not args.no_torch, repeats=1 if args.quick else 7)
         if args.explain:
             result["explain"] = explain_ms(repeats=1 if args.quick else 7)
+        if args.personal:
+            result["personal"] = personal_numbers(repeats=1 if args.quick else 2)
         if args.time_to_accuracy is not None:
             result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir,
                                                           args.preset)
