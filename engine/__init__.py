@@ -18,17 +18,22 @@ Public API::
     model = engine.load_model()            # the bundled pretrained model
     probs = model.predict_proba(x)         # x: (N, 1, 28, 28) float32 in [0, 1]
     logits, acts = model.forward(x, keep_activations=True)
+    summary = engine.describe_architecture(model.config())   # per-layer shapes, costs;
+    print(model.summary())                                    # ValueError saying why if invalid
 """
 from __future__ import annotations
 
 from pathlib import Path
 
+from .nn.architecture import describe_architecture
 from .nn.model import Model
 from .nn.model_file import ModelFileError, save_model
 from .nn.model_load import load_model as _load_model_file
 from .system.moved_modules import install as _keep_old_import_paths
+from .training.one_step import StepTrace, one_step
 
-__all__ = ["Model", "ModelFileError", "load_model", "save_model", "bundled_model_path"]
+__all__ = ["Model", "ModelFileError", "StepTrace", "bundled_model_path", "describe_architecture",
+           "load_model", "one_step", "save_model"]
 
 _keep_old_import_paths({
     "engine.functional": "engine.nn.functional", "engine.im2col": "engine.nn.im2col",

@@ -1,6 +1,7 @@
 """The engine's public face (``import engine``): ``load_model`` (``None`` ->
-the bundled model), ``bundled_model_path``, ``save_model``, ``Model`` and
-``ModelFileError`` are the objects of the modules that implement them."""
+the bundled model), ``bundled_model_path``, ``save_model``, ``Model``,
+``ModelFileError``, ``describe_architecture`` and ``one_step`` (with its
+``StepTrace``) are the objects of the modules that implement them."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,14 +11,19 @@ import pytest
 
 import engine
 from engine.nn import presets
+from engine.nn.architecture import describe_architecture
 from engine.nn.model import Model
 from engine.nn.model_file import ModelFileError, save_model
+from engine.training.one_step import StepTrace, one_step
 from tests.support.data_fixtures import REPO_ROOT
 
 
 def test_public_names_are_the_implementing_objects():
     assert set(engine.__all__) == {"Model", "ModelFileError", "load_model", "save_model",
-                                   "bundled_model_path"}
+                                   "bundled_model_path", "describe_architecture", "one_step",
+                                   "StepTrace"}
+    assert engine.describe_architecture is describe_architecture
+    assert engine.one_step is one_step and engine.StepTrace is StepTrace
     assert engine.Model is Model
     assert engine.ModelFileError is ModelFileError and issubclass(ModelFileError, ValueError)
     assert engine.save_model is save_model
