@@ -1,4 +1,5 @@
-"""Command line: ``python -m engine train | evaluate | novelty | download``.
+"""Command line: ``python -m engine train | evaluate | novelty | download |
+summary | export-onnx``.
 
 Exit status: 0 done; 2 a usage error (the parser checks every argument, and
 ``train`` checks its output file, its starting model and its batch size
@@ -22,6 +23,8 @@ from .data.mnist import ENV_VAR, check_mnist_model, ensure_mnist, load_mnist
 from .explain.novelty import fit_novelty
 from .explain.novelty_check import check_novelty
 from .nn import presets
+from .export.onnx_export import DEFAULT_OPSET, export_onnx, onnxruntime_difference
+from .nn.architecture import describe_architecture, format_table
 from .nn.metadata import record_test_accuracy, record_training
 from .system.command_line import (UsageError, existing_file, float_in, folder_path, int_in,
                                   output_file, run_command, strict_json)
@@ -83,6 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--subset", type=_limited("subset"), default=None,
                    help="train on this many random images")
     t.add_argument("--seed", type=_limited("seed"), default=0)
+    t.add_argument("--pen-mix", type=float_in(0.0, 10.0), default=0.0, metavar="FRACTION",
+                   help="add FRACTION x the training set of MNIST training digits re-drawn as "
+                        "pen drawings, half of the 0, 1, 2, 4, 7, 9 among them in a style MNIST "
+                        "lacks (engine.data.style_mix; default 0: none)")
     t.add_argument("--workers", type=_limited("workers"), default=None,
                    help="threads (default: cores)")
     t.add_argument("--out", type=output_file(), default=Path("model.npz"),
@@ -104,7 +111,32 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_dir_option(n)
     d = sub.add_parser("download", help="download MNIST into the data folder")
     add_data_dir_option(d, download_option=False)
+    s = sub.add_parser("summary", help="the architecture table: layer, output shape, parameters, "
+                                       "multiply-adds and activation memory per image; totals last")
+    s.add_argument("model", type=model_or_preset, metavar="MODEL",
+                   help="a model file, or a preset name: " + ", ".join(sorted(presets.PRESETS)))
+    s.add_argument("--json", action="store_true", help="print one JSON object")
+    o = sub.add_parser("export-onnx", help="export a model file to ONNX (needs the optional "
+                                           "onnx package)")
+    o.add_argument("model", type=existing_file, metavar="MODEL", help="the model file")
+    o.add_argument("out", type=output_file(".onnx"), metavar="OUT.onnx",
+                   help="where to write the ONNX file (atomically)")
+    o.add_argument("--opset", type=int_in(13, 21), default=DEFAULT_OPSET,
+                   help=f"ONNX opset (default {DEFAULT_OPSET})")
+    o.add_argument("--probabilities", action="store_true",
+                   help="add a second output with the softmax of the logits")
     return parser
+
+
+def model_or_preset(text: str):
+    """A preset name (when no file of that name exists) or an existing model file."""
+    if text in presets.PRESETS and not Path(text).exists():
+        return text
+    try:
+        return existing_file(text)
+    except argparse.ArgumentTypeError as exc:
+        raise argparse.ArgumentTypeError(f"{exc} (nor is it a preset: "
+                                         f"{', '.join(sorted(presets.PRESETS))})") from None
 
 
 def cmd_train(args, command: str) -> int:
@@ -126,6 +158,9 @@ def cmd_train(args, command: str) -> int:
         raise UsageError(f"argument --batch-size: {exc}") from None
     data = Dataset.from_mnist(load_mnist(args.data_dir, download=not args.no_download,
                                          progress=True))
+    if args.pen_mix:
+        from .data.style_mix import with_pen_digits
+        data, _ = with_pen_digits(data, args.pen_mix, seed=args.seed)
     trainer = Trainer(model, data, config)
     history, finished, last_print = [], None, 0.0
     for report in trainer.run():
@@ -145,7 +180,8 @@ def cmd_train(args, command: str) -> int:
                                f"{report.test_loss:.4f} acc {report.test_accuracy:.4f} "
                                f"({report.elapsed_s:.0f}s)")
                 sys.stderr.write("\n")
-            record_training(model.metadata, settings=config.as_record(), epochs=report.epoch,
+            settings = {**config.as_record(), "pen_mix": args.pen_mix}
+            record_training(model.metadata, settings=settings, epochs=report.epoch,
                             command=command)
             record_test_accuracy(model.metadata, report.test_accuracy)
             model.save(args.out)  # checkpoint: atomic, a valid model after every epoch
@@ -233,6 +269,33 @@ def cmd_download(args) -> int:
     return 0
 
 
+def cmd_summary(args) -> int:
+    if isinstance(args.model, str):
+        model = presets.build(args.model, np.random.default_rng(0))
+    else:
+        model = load_model(args.model)
+    itemsize = next(iter(model.named_params().values())).dtype.itemsize
+    summary = describe_architecture(model.config(), serviceable=False)
+    if args.json:
+        print(strict_json({"model": str(args.model), **summary.as_dict(itemsize)}))
+    else:
+        print(format_table(summary, itemsize))
+    return 0
+
+
+def cmd_export_onnx(args) -> int:
+    model = load_model(args.model)
+    t = time.perf_counter()
+    size = export_onnx(model, args.out, opset=args.opset, probabilities=args.probabilities)
+    elapsed = time.perf_counter() - t
+    print(f"wrote {args.out} ({size / 2**20:.1f} MB, opset {args.opset}) in {elapsed:.2f} s")
+    diff = onnxruntime_difference(model, args.out, model.probe_inputs())
+    if diff is not None:
+        print(f"onnxruntime check: largest logit difference {diff:.2g} on "
+              f"{len(model.probe_inputs())} probe images")
+    return 0
+
+
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser()
@@ -242,7 +305,8 @@ def main(argv=None) -> int:
         return int(exc.code or 0)
     command = "python -m engine " + " ".join(shlex.quote(a) for a in argv)
     handlers = {"train": lambda: cmd_train(args, command), "evaluate": lambda: cmd_evaluate(args),
-                "novelty": lambda: cmd_novelty(args), "download": lambda: cmd_download(args)}
+                "novelty": lambda: cmd_novelty(args), "download": lambda: cmd_download(args),
+                "summary": lambda: cmd_summary(args), "export-onnx": lambda: cmd_export_onnx(args)}
     return run_command(handlers[args.command], parser)
 
 

@@ -46,20 +46,25 @@ def check_serviceable(summary) -> None:
     if summary.macs > MAX_MACS:
         raise ArchitectureError(f"architecture needs {summary.macs / 1e6:,.0f} million "
                                 f"multiply-adds per image; the app serves at most "
-                                f"{MAX_MACS / 1e6:,.0f} million (one drawing update)")
+                                f"{MAX_MACS / 1e6:,.0f} million (one drawing update) - use fewer "
+                                f"channels or smaller kernels, or pool (or stride) earlier")
     if summary.activation_values > MAX_ACTIVATIONS:
         raise ArchitectureError(f"architecture: its layers output {summary.activation_values:,} "
                                 f"values per image together, more than the {MAX_ACTIVATIONS:,} "
-                                f"the views can draw")
+                                f"the views can draw - use fewer channels, or pool (or stride) "
+                                f"earlier")
     for layer in summary.layers:
         if layer.workspace > MAX_WORKSPACE:
             raise ArchitectureError(f"architecture: layer {layer.name!r} needs "
                                     f"{layer.workspace * 4 / 2**20:,.0f} MB of working memory per "
-                                    f"image (limit {MAX_WORKSPACE * 4 / 2**20:,.0f} MB)")
+                                    f"image (limit {MAX_WORKSPACE * 4 / 2**20:,.0f} MB) - give it "
+                                    f"fewer input channels, a smaller kernel or a stride")
     k = summary.num_classes
     if not MIN_CLASSES <= k <= MAX_CLASSES:
         raise ArchitectureError(f"architecture: {k} classes; the app supports "
-                                f"{MIN_CLASSES} to {MAX_CLASSES}")
+                                f"{MIN_CLASSES} to {MAX_CLASSES} - the last layer gives one score "
+                                f"per class: set its out_features to the number of classes (10 "
+                                f"for digits)")
 
 
 def check_training_step(summary, batch: int, itemsize: int = 4) -> None:

@@ -13,7 +13,7 @@ from typing import Iterator
 import numpy as np
 
 from . import functional as F
-from .architecture import FORMAT_NAME, FORMAT_VERSION
+from .architecture import FORMAT_NAME, FORMAT_VERSION, describe_architecture, format_table
 from .layers import LAYER_TYPES, Layer
 from .model_file import save_model
 from .novelty_stats import NoveltyStats, expected_shapes
@@ -93,22 +93,31 @@ class Model:
     def named_grads(self) -> dict[str, np.ndarray]:
         return {f"{l.name}.{k}": v for l in self.layers for k, v in l.grads.items()}
 
+    def named_buffers(self) -> dict[str, np.ndarray]:
+        """``{"bn1.running_mean": array, ...}``: saved, untrained state (live arrays)."""
+        return {f"{l.name}.{k}": v for l in self.layers for k, v in l.buffers.items()}
+
     def num_params(self) -> int:
         return int(sum(v.size for v in self.named_params().values()))
 
     def get_weights(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter array by name."""
-        return {k: v.copy() for k, v in self.named_params().items()}
+        """A copy of every parameter array by name, and of every buffer
+        (batch norm's running statistics) if the model has any."""
+        return {k: v.copy() for k, v in {**self.named_params(), **self.named_buffers()}.items()}
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Copy ``weights`` (same names and shapes) into the model in place."""
-        params = self.named_params()
-        if set(weights) != set(params):
-            raise ValueError(f"weights do not match the model: {sorted(set(weights) ^ set(params))}")
+        """Copy ``weights`` (every parameter, same names and shapes; buffers
+        optional, those left out keep their values) into the model in place."""
+        params, buffers = self.named_params(), self.named_buffers()
+        wrong = (set(params) - set(weights)) | (set(weights) - set(params) - set(buffers))
+        if wrong:
+            raise ValueError(f"weights do not match the model: {sorted(wrong)}")
+        targets = {**params, **buffers}
         for k, v in weights.items():
-            if v.shape != params[k].shape:
-                raise ValueError(f"{k}: shape {v.shape} != {params[k].shape}")
-            np.copyto(params[k], v)
+            if v.shape != targets[k].shape:
+                raise ValueError(f"{k}: shape {v.shape} != {targets[k].shape}")
+        for k, v in weights.items():
+            np.copyto(targets[k], v)
 
     def clone(self, keep_source: bool = True) -> "Model":
         """An independent copy (weights, architecture, metadata); with
@@ -117,6 +126,7 @@ class Model:
                                  source=self.source if keep_source else None)
         for mine, theirs in zip(self.layers, twin.layers):
             theirs.load_params(mine.params)
+            theirs.load_buffers(mine.buffers)
         twin.set_novelty_stats(self.novelty_stats)
         return twin
 
@@ -128,6 +138,15 @@ class Model:
             raise ValueError(f"weights do not match the model: {sorted(set(weights) ^ expected)}")
         for layer in self.layers:
             layer.load_params({k: weights[f"{layer.name}.{k}"] for k in layer.params})
+
+    def load_buffers(self, buffers: dict[str, np.ndarray]) -> None:
+        """Use copies of ``buffers`` (``{"bn1.running_mean": array, ...}``,
+        exactly this model's names and shapes) as the buffers."""
+        expected = set(self.named_buffers())
+        if set(buffers) != expected:
+            raise ValueError(f"buffers do not match the model: {sorted(set(buffers) ^ expected)}")
+        for layer in self.layers:
+            layer.load_buffers({k: buffers[f"{layer.name}.{k}"] for k in layer.buffers})
 
     # ----------------------------------------------------------- novelty stats
     @property
@@ -188,12 +207,11 @@ class Model:
         return self.layers[index].explain(inp, shapes[index][1], index == len(self.layers) - 1)
 
     def summary(self) -> str:
-        lines = [f"input {self.input_shape}"]
-        for layer, (name, shape) in zip(self.layers, self.layer_shapes()):
-            n = sum(v.size for v in layer.params.values())
-            lines.append(f"{name:<10} {type(layer).__name__:<10} -> {str(shape):<16} {n:>8} params")
-        lines.append(f"total {self.num_params()} parameters")
-        return "\n".join(lines)
+        """The table of :func:`engine.nn.architecture.format_table` (per layer: output
+        shape, parameters, multiply-adds, activation memory; totals last)."""
+        first = next(iter(self.named_params().values()), None)
+        itemsize = 4 if first is None else first.dtype.itemsize
+        return format_table(describe_architecture(self.config(), serviceable=False), itemsize)
 
     # ------------------------------------------------------------------ running
     def train(self, mode: bool = True) -> "Model":

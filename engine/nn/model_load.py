@@ -9,7 +9,10 @@ allocating), unknown, missing or extra arrays, shapes that disagree with the
 architecture, NaN/Inf values, architectures that are malformed or cost more
 than the app can serve (:func:`engine.nn.architecture.describe_architecture`),
 and weights that are finite but overflow (a probe forward pass of a few
-fixed inputs must give finite outputs). A missing path raises
+fixed inputs must give finite outputs). Buffers (batch norm's running
+statistics) are checked like the weights (names and shapes from the
+architecture, the weights' dtype, finite values) and a running variance
+must not be negative. A missing path raises
 ``FileNotFoundError``.
 
 Novelty statistics (:mod:`engine.nn.novelty_stats`) are optional: all five
@@ -40,8 +43,8 @@ from .npz_reader import read_member, read_member_header, zip_entry_count
 __all__ = ["load_model", "save_model", "ModelFileError"]  # save_model: for engine.model_io
 
 MAX_ARCH_BYTES = 1 * 2**20          # architecture JSON
-MAX_MEMBERS = 2 * MAX_LAYERS + 1 + len(NOVELTY_KEYS)   # weights and bias per layer, the
-#                                                        architecture, novelty statistics
+MAX_MEMBERS = 4 * MAX_LAYERS + 1 + len(NOVELTY_KEYS)   # two parameters and two buffers per
+#                                                        layer, the architecture, novelty statistics
 _BROKEN = (zipfile.BadZipFile, EOFError, OSError, RuntimeError)
 
 
@@ -64,7 +67,7 @@ def load_model(path) -> Model:
             summary = describe_architecture(arch)
         except ArchitectureError as exc:
             raise ModelFileError(str(exc)) from None
-        expected = summary.param_shapes
+        expected = {**summary.param_shapes, **summary.buffer_shapes}
         dtype = _check_weight_headers(expected, headers,
                                       set(infos) - {ARCH_KEY} - set(NOVELTY_KEYS), path.name)
         try:
@@ -73,8 +76,14 @@ def load_model(path) -> Model:
             novelty = _read_novelty(zf, infos, headers, summary, path.name)
         except _BROKEN as exc:
             raise ModelFileError(f"{path.name} is corrupt or truncated: {exc}") from None
+    buffers = {name: weights.pop(name) for name in summary.buffer_shapes}
+    for name, value in buffers.items():
+        if name.endswith(".running_var") and np.any(value < 0):
+            raise ModelFileError(f"{path.name}: {name} has negative values (a variance cannot be "
+                                 f"negative)")
     model = Model.from_config(arch, source=os.fspath(path))
     model.load_params({k: v.astype(dtype, copy=False) for k, v in weights.items()})
+    model.load_buffers({k: v.astype(dtype, copy=False) for k, v in buffers.items()})
     if not model.outputs_are_finite():
         raise ModelFileError(f"{path.name}: the network's outputs are not finite numbers (its "
                              f"weights are too large to compute with); it cannot predict")

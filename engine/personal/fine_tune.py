@@ -58,6 +58,7 @@ import numpy as np
 
 from ..data.augment import AugmentConfig, augment_batch
 from ..data.dataset import images_to_input
+from ..nn.metadata import clear_training_record
 from ..nn.model import Model
 from ..system.runtime import blas_threads
 from ..training.optim import OptimizerConfig
@@ -227,11 +228,15 @@ def fine_tune(model: Model, images, labels, *, replay=None, seed: int = 0,
 
 def _copy_with_metadata(model: Model, personalised: dict) -> Model:
     """An independent copy of ``model`` (no source file, no novelty statistics)
-    whose metadata also says ``"personalised": personalised``."""
+    whose metadata also says ``"personalised": personalised`` and no longer
+    claims the base model's training record (its test accuracy is not this one's)."""
     cfg = copy.deepcopy(model.config())
-    cfg["metadata"] = {**cfg.get("metadata", {}), "personalised": personalised}
+    metadata = {**cfg.get("metadata", {}), "personalised": personalised}
+    clear_training_record(metadata)
+    cfg["metadata"] = metadata
     twin = Model.from_config(cfg)
     twin.load_params(model.named_params())
+    twin.load_buffers(model.named_buffers())        # batch norm's running statistics
     return twin
 
 

@@ -10,7 +10,10 @@ object and listen to its signals.
   user opens another model meanwhile;
 * the **shown** model is the live one while it is followed, else the current one;
 * the **previous** model is the one that was current before a run's trained
-  model took its place (so the user can go back to it), or None.
+  model or an adopted one (:meth:`AppState.adopt`, e.g. fine-tuned on the
+  user's handwriting) took its place (so the user can go back to it), or None;
+* the current model's **note** says what was done to it (e.g. "personalised
+  with 53 samples of my handwriting"); the status bar shows it.
 
 When a run ends with a trained model while its live weights are still
 followed, the trained model becomes the current one (the network the learner
@@ -53,6 +56,7 @@ class AppState(QObject):
         self._follow_live = False
         self._live_accuracy: float | None = None
         self._previous: Model | None = None
+        self._note = ""                 # what was done to the current model (adopt)
         self._info = ModelInfo.of(model)
 
     # ------------------------------------------------------------------ read
@@ -94,8 +98,29 @@ class AppState(QObject):
         before = self.shown_model
         if model is not self._current:
             self._previous = None       # going back is offered right after a run only
+            self._note = ""
         self._current, self._follow_live = model, False
         self._announce(before)
+
+    def adopt(self, model: Model, note: str = "") -> None:
+        """Make ``model`` (derived from the current one, e.g. fine-tuned on the
+        user's handwriting) the current model and show it; the model it
+        replaces is kept for :meth:`go_back`, ``note`` is shown in the status
+        bar while it is current. A run goes on unseen. Raises
+        :class:`~gui.state.prediction.IncompatibleModelError` for a model
+        that cannot read drawings; nothing changes then."""
+        check_model(model)
+        if model is self._current:
+            return
+        before = self.shown_model
+        self._previous, self._current, self._follow_live = self._current, model, False
+        self._note = str(note)
+        self._announce(before)
+
+    @property
+    def note(self) -> str:
+        """What was done to the current model (set by :meth:`adopt`), or ""."""
+        return self._note
 
     def begin_training(self, live: Model) -> None:
         """A run started: show ``live`` (a copy of the weights being trained)."""
@@ -128,18 +153,18 @@ class AppState(QObject):
         adopt = trained is not None and self._follow_live
         if adopt:
             check_model(trained)
-            self._previous, self._current = self._current, trained
+            self._previous, self._current, self._note = self._current, trained, ""
         self._live, self._follow_live, self._live_accuracy = None, False, None
         self._announce(before)
         return adopt
 
     def go_back(self) -> bool:
         """Make the previous model current again (after a run adopted its
-        trained model). Returns False when there is none."""
+        trained model, or after :meth:`adopt`). Returns False when there is none."""
         if self._previous is None or self._live is not None:
             return False
         before = self.shown_model
-        self._current, self._previous = self._previous, None
+        self._current, self._previous, self._note = self._previous, None, ""
         self._announce(before)
         return True
 
@@ -162,7 +187,7 @@ class AppState(QObject):
     def _refresh_info(self) -> None:
         shown = self.shown_model
         live = shown is self._live
-        info = ModelInfo.of(shown, note=LIVE_NOTE if live else "",
+        info = ModelInfo.of(shown, note=LIVE_NOTE if live else self._note,
                             test_accuracy=self._live_accuracy if live else None)
         if info != self._info:
             self._info = info

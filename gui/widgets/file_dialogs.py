@@ -14,6 +14,7 @@ from .plain_text import show_message
 
 MODEL_FILTER = "Model files (*.npz);;All files (*)"
 PICTURE_FILTER = "PNG (*.png)"
+PERSONAL_FILTER = "Handwriting samples (*.npz);;All files (*)"
 
 
 def documents_folder() -> str:
@@ -22,9 +23,11 @@ def documents_folder() -> str:
         or os.getcwd()
 
 
-def ask_open_path(parent: QWidget, title: str, folder: str) -> str | None:
-    """A model file chosen by the user, or None."""
-    path, _ = QFileDialog.getOpenFileName(parent, title, folder, MODEL_FILTER)
+def ask_open_path(parent: QWidget, title: str, folder: str,
+                  file_filter: str = MODEL_FILTER) -> str | None:
+    """A file to open chosen by the user (a model file unless ``file_filter``
+    says otherwise), or None."""
+    path, _ = QFileDialog.getOpenFileName(parent, title, folder, file_filter)
     return path or None
 
 

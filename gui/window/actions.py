@@ -6,7 +6,9 @@ README's key table is checked against :func:`key_table_markdown` by a test).
 The window supplies what each action does (a slot per key); this module only
 describes and builds. The "Why?" overlay's actions (:data:`WHY_KEYS`) are
 *external*: the part that owns the overlay connects them
-(:mod:`gui.window.saliency_wiring`), not the window's slot table.
+(:mod:`gui.window.saliency_wiring`), not the window's slot table; so are the
+handwriting actions (``personal``, ``guided``, ``fine_tune``, ``teach0`` ...
+``teach9``; :mod:`gui.window.personal_wiring`).
 """
 from __future__ import annotations
 
@@ -54,6 +56,16 @@ def _examples() -> tuple[ActionSpec, ...]:
                             keys="draw an example digit") for d in range(10))
 
 
+def _teach() -> tuple[ActionSpec, ...]:
+    """Shift+0 ... Shift+9: the drawing goes into the person's handwriting
+    samples as that digit (connected by :mod:`gui.window.personal_wiring`)."""
+    return tuple(ActionSpec(f"teach{d}", f"It's {'an' if d == 8 else 'a'} &{d}", (f"Shift+{d}",),
+                            f"Add the drawing to your handwriting samples as "
+                            f"{'an' if d == 8 else 'a'} {d}", "Model/Teach: my drawing is",
+                            keys="add the drawing to my handwriting as that digit",
+                            external=True) for d in range(10))
+
+
 def _why_methods() -> tuple[ActionSpec, ...]:
     """One radio item per saliency method (View menu), labelled and explained
     as :data:`engine.explain.METHOD_INFO` says."""
@@ -70,6 +82,17 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("reset", "&Reset to bundled model", ("Ctrl+R",),
                "Go back to the pretrained model shipped with the app", "Model", "Reset",
                keys="go back to the bundled model"),
+    ActionSpec("personal", "My &handwriting", ("Ctrl+Shift+H",),
+               "Show your handwriting samples: the gallery per digit, import, export and "
+               "fine-tuning", "Model", keys="show my handwriting samples", separated=True,
+               external=True),
+    ActionSpec("guided", "&Teach me 5 of each digit…", (),
+               "A prompt asks for each digit in turn; your drawings become samples of your "
+               "handwriting", "Model", external=True),
+    ActionSpec("fine_tune", "&Fine-tune on my handwriting", (),
+               "Train a copy of the model a little on your samples (in the background), then "
+               "keep it or go back", "Model", external=True),
+    *_teach(),
     ActionSpec("screenshot", "Save window &picture…", ("Ctrl+Shift+P",),
                "Save a PNG picture of this window", "Model", keys="save a picture of the window",
                separated=True),

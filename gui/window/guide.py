@@ -17,11 +17,13 @@ from .actions import ACTIONS, key_table_html, native
 
 #: ``(anchor, heading)`` of the guide's sections, in order.
 SECTIONS = (("drawing", "Drawing"), ("activations", "Activations"), ("kernels", "Kernels"),
-            ("training", "Training"), ("evaluation", "Evaluation"), ("keys", "Keys"))
+            ("training", "Training"), ("evaluation", "Evaluation"),
+            ("handwriting", "My handwriting"), ("keys", "Keys"))
 
 #: The section shown first when the guide opens over a tab (tab title -> anchor);
 #: other tabs (the first one) open the guide at its top.
-TAB_SECTIONS = {"Kernels": "kernels", "Training": "training", "Evaluation": "evaluation"}
+TAB_SECTIONS = {"Kernels": "kernels", "Training": "training", "Evaluation": "evaluation",
+                "My handwriting": "handwriting"}
 
 
 def _keys(key: str) -> str:
@@ -186,6 +188,31 @@ def _evaluation() -> str:
             "and every layer then show how the network reads it.</li></ul>")
 
 
+def _handwriting() -> str:
+    return (_heading("handwriting") +
+            "<p>Teach the network your own way of writing digits. Under the network input, "
+            "<b>It's a …</b> has a button per digit: when the answer is wrong, click the digit "
+            "you drew (<i>That's wrong - it's a 3</i>); when it is right, click its answer "
+            f"(outlined) to add the drawing as an example. {_keys('teach0')} … "
+            f"{_keys('teach9')} do the same from the keyboard; <b>Undo</b> takes the last one "
+            "out again. Only drawings you made count: not a placed MNIST digit, not a "
+            "<i>Make it a …</i> preview.</p><ul>"
+            f"<li>The <b>My handwriting</b> tab ({_keys('personal')}) shows your samples, one "
+            "row per digit; the ones the current model reads wrong are outlined in red. Click "
+            "a sample, then <b>Del</b> deletes it and a digit key relabels it (or right-click "
+            "it). <b>Export…</b> saves them to one file, <b>Import…</b> adds a file's samples "
+            "to yours. They are saved on your computer after every change.</li>"
+            "<li><b>Teach me 5 of each digit</b> asks for each digit in turn: draw it, press "
+            "Enter (<i>Next</i>), draw the next.</li>"
+            "<li><b>Fine-tune</b> (from 10 samples on) trains a copy of the model a little on "
+            "your samples mixed with MNIST digits, in the background (<b>Stop</b> ends it). "
+            "Then it shows <i>before</i> and <i>after</i>: on held-out samples (left out of "
+            "the fine-tune they are scored on, so the numbers are a fair test) and on MNIST "
+            "test digits. <b>Keep the new model</b> uses it (the status bar says "
+            "<i>personalised</i>); <b>Go back</b> returns to the model you had. A score on "
+            "samples a model was fine-tuned on is no test: it has seen them.</li></ul>")
+
+
 def _keys_section() -> str:
     return (_heading("keys") + key_table_html() +
             "<p>Esc closes this guide while it is the active window; F1 shows or hides "
@@ -203,7 +230,7 @@ def quick_guide_html(theme: Theme | None = None) -> str:
     ``theme`` colours the words "blue" and "red" as the maps show them."""
     theme = theme or LIGHT
     return "".join((_contents(), _drawing(), _activations(theme), _kernels(theme), _training(),
-                    _evaluation(), _keys_section()))
+                    _evaluation(), _handwriting(), _keys_section()))
 
 
 def section_for_tab(tab_title: str) -> str:

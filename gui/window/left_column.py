@@ -1,18 +1,21 @@
 """The window's left column: the canvas on top, kept square and as large as
 fits, the network input and prediction below it, and under them the
-"Make it a ..." row (:class:`~gui.explain.morph_row.MorphRow`). While the
+"Make it a ..." row (:class:`~gui.explain.morph_row.MorphRow`); under the
+network input the "It's a ..." panel (:class:`~gui.personal.teach_row.TeachRow`)
+that adds the drawing to the person's handwriting samples. While the
 canvas is empty, a "Try: 0 1 2 ... 9" row (:class:`~gui.drawing.try_row.TryRow`)
 lies over the bottom of the drawing square."""
 from __future__ import annotations
 
 from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from ..drawing.canvas import DrawingCanvas
 from ..drawing.try_row import TryRow
 from ..explain.morph_row import MorphRow
 from ..inspect.input_view import InputView
 from ..inspect.prediction_view import PredictionView
+from ..personal.teach_row import TeachRow
 
 
 class LeftColumn(QWidget):
@@ -25,7 +28,9 @@ class LeftColumn(QWidget):
     ``try_row``: the example-digit buttons over the empty canvas (its
     ``sigDigitChosen(int)`` is the owner's to connect); hidden whenever the
     canvas is not blank. ``morph_row``: the "Make it a ..." row (connected by
-    :mod:`gui.window.morph_wiring`)."""
+    :mod:`gui.window.morph_wiring`). ``teach_row``: the "It's a ..." panel
+    under the network input, as wide as it (connected by
+    :mod:`gui.window.personal_wiring`)."""
 
     margin, spacing, below_min = 6, 6, 218
     row_gap = 3      # pixels between the prediction and the morph row
@@ -44,7 +49,12 @@ class LeftColumn(QWidget):
         row.setSpacing(6)
         network_input.setFixedWidth(self.input_widths[0])
         prediction.setMinimumWidth(self.prediction_min)
-        row.addWidget(network_input)
+        self.teach_row = TeachRow()
+        under_input = QVBoxLayout()
+        under_input.setSpacing(self.spacing)
+        under_input.addWidget(network_input, 1)
+        under_input.addWidget(self.teach_row)
+        row.addLayout(under_input)
         row.addWidget(prediction, 1)
         self.setMinimumWidth(340)
         self.setMaximumWidth(self.max_width)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject
 
 from .inspect_wiring import connect_inspect
 from .morph_wiring import connect_morph
+from .personal_wiring import connect_personal
 from .saliency_wiring import connect_saliency
 
 
@@ -30,6 +31,7 @@ class WhyLab(QObject):
         self.saliency = connect_saliency(window)
         self.morph = connect_morph(window)
         self.inspect = connect_inspect(window)
+        self.personal = connect_personal(window)
         self._controller = window.controller
         self._status = window.statusBar()
 

@@ -2,7 +2,9 @@
 shapes a configuration implies, computed without allocating anything.
 
 Every layer has ``forward(x)`` / ``backward(dout)``, ``params`` and ``grads``
-dicts (same keys), a ``name`` and a JSON-able ``config()``. Gradients follow
+dicts (same keys), ``buffers`` (state that is saved with the model but not
+trained, e.g. batch norm's running statistics; empty for most layers), a
+``name`` and a JSON-able ``config()``. Gradients follow
 the functional API: parameter gradients are those of the *mean* loss over the
 batch, input gradients those of the *summed* loss.
 
@@ -27,7 +29,7 @@ from typing import Mapping
 import numpy as np
 
 from ..shapes import conv_output_size
-from .fields import ArchitectureError, Field, parse_settings
+from .fields import SOURCE, Field, ShapeError, parse_settings
 
 Shape = tuple[int, ...]
 
@@ -41,11 +43,14 @@ class LayerShapes:
     :ivar macs: multiply-adds of the forward pass for one sample
     :ivar workspace: temporary values the forward pass needs for one sample
         (a convolution's im2col matrix), kept for the backward pass in training
+    :ivar buffers: ``{buffer key: shape}`` of saved, untrained state, e.g.
+        ``{"running_mean": (C,), "running_var": (C,)}``
     """
     output: Shape
     params: dict[str, Shape] = field(default_factory=dict)
     macs: int = 0
     workspace: int = 0
+    buffers: dict[str, Shape] = field(default_factory=dict)
 
 
 class Layer:
@@ -63,6 +68,8 @@ class Layer:
         self.name = name or self.kind
         self.params: dict[str, np.ndarray] = {}
         self.grads: dict[str, np.ndarray] = {}
+        self.buffers: dict[str, np.ndarray] = {}
+        self.owns_buffers = True    # False in a shared copy: it reads the buffers, never updates
         self.training = False
         self.need_input_grad = True
 
@@ -147,13 +154,26 @@ class Layer:
         self.params = {k: np.array(v, copy=True) for k, v in params.items()}
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
+    def load_buffers(self, buffers: Mapping[str, np.ndarray]) -> None:
+        """Use copies of ``buffers`` (same keys and shapes) as the buffers."""
+        if set(buffers) != set(self.buffers):
+            raise ValueError(f"{self.name}: buffers {sorted(buffers)} != {sorted(self.buffers)}")
+        for key, value in buffers.items():
+            if value.shape != self.buffers[key].shape:
+                raise ValueError(f"{self.name}.{key}: shape {value.shape} != "
+                                 f"{self.buffers[key].shape}")
+        self.buffers = {k: np.array(v, copy=True) for k, v in buffers.items()}
+
     def shared_copy(self) -> "Layer":
         """A twin that shares parameter arrays but has its own caches and grads.
+        It shares the buffers too, read-only (only the original updates them).
 
         Used to run slices of a batch in parallel threads.
         """
         twin = type(self).from_config(self.config())
         twin.params = self.params
+        twin.buffers = self.buffers
+        twin.owns_buffers = False
         twin.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         twin.need_input_grad = self.need_input_grad
         return twin
@@ -181,19 +201,42 @@ class Layer:
         return f"{type(self).__name__}({args})"
 
 
+def size_text(rows: int, cols: int) -> str:
+    """``3×3``."""
+    return f"{rows}\u00d7{cols}"
+
+
 def require_maps(input_shape: Shape, where: str) -> tuple[int, int, int]:
-    """``(C, H, W)`` of ``input_shape``, or :class:`ArchitectureError` for a vector."""
+    """``(C, H, W)`` of ``input_shape``, or a :class:`ShapeError` for a vector."""
     if len(input_shape) != 3:
-        raise ArchitectureError(f"architecture: {where!r} needs a (C, H, W) input, "
-                                f"gets {tuple(input_shape)}")
+        raise ShapeError(f"architecture: {where!r} needs a (C, H, W) input, gets "
+                         f"{tuple(input_shape)} {SOURCE} - move it before the Flatten layer, "
+                         f"where the maps still have rows and columns")
     return input_shape[0], input_shape[1], input_shape[2]
 
 
 def window_output(size: tuple[int, int], kernel: tuple[int, int], padding: tuple[int, int],
-                  stride: tuple[int, int], where: str) -> tuple[int, int]:
-    """``(Ho, Wo)`` of a sliding window over ``size``, or :class:`ArchitectureError`."""
+                  stride: tuple[int, int], where: str, pooling: bool = False) -> tuple[int, int]:
+    """``(Ho, Wo)`` of a sliding window over ``size``, or a :class:`ShapeError`
+    that says how to make it fit: for a convolution the padding that fits it
+    (half the kernel, which keeps the map's size at stride 1, when that is
+    enough) or the largest kernel that fits; for pooling the largest window."""
     try:
         return (conv_output_size(size[0], kernel[0], padding[0], stride[0]),
                 conv_output_size(size[1], kernel[1], padding[1], stride[1]))
     except ValueError as exc:
-        raise ArchitectureError(f"architecture: layer {where!r}: {exc}") from None
+        problem = str(exc)
+    fits = tuple(max(1, n + 2 * p) for n, p in zip(size, padding))       # largest window
+    head = (f"architecture: layer {where!r}: {problem}: the map is {size_text(*size)} {SOURCE}; "
+            f"a {size_text(*kernel)} ")
+    if pooling:
+        raise ShapeError(head + f"pooling window no longer fits - use a window of at most "
+                                f"{size_text(*fits)} or remove this pooling layer")
+    need = tuple(max(-(-(k - n) // 2), k // 2, p) for n, k, p in zip(size, kernel, padding))
+    raise ShapeError(head + f"convolution no longer fits - use padding {_pair_text(need)} or a "
+                            f"{size_text(*fits)} kernel")
+
+
+def _pair_text(pair: tuple[int, int]) -> str:
+    """``2`` for ``(2, 2)``, ``[2, 1]`` otherwise (as written in a description)."""
+    return str(pair[0]) if pair[0] == pair[1] else f"[{pair[0]}, {pair[1]}]"

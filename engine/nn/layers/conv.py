@@ -7,7 +7,7 @@ from .. import functional as F
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
-from .fields import ArchitectureError, IntField, PairField
+from .fields import SOURCE, IntField, PairField, ShapeError
 
 
 class Conv2D(Layer):
@@ -55,7 +55,8 @@ class Conv2D(Layer):
         c, h, w = require_maps(input_shape, where)
         cin, cout = settings["in_channels"], settings["out_channels"]
         if c != cin:
-            raise ArchitectureError(f"architecture: {where!r} expects {cin} channels, gets {c}")
+            raise ShapeError(f"architecture: {where!r} expects {cin} channels, gets {c} {SOURCE} "
+                             f"- set its in_channels to {c}")
         k = as_pair(settings["kernel_size"])
         ho, wo = window_output((h, w), k, as_pair(settings["padding"]),
                                as_pair(settings["stride"]), where)

@@ -1,11 +1,13 @@
 """Fully connected layer: ``(N, in) -> (N, out)``."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..limits import MAX_DIM, MAX_IN_FEATURES
 from .base import Layer, LayerShapes
-from .fields import ArchitectureError, IntField
+from .fields import SOURCE, IntField, ShapeError
 
 
 class Dense(Layer):
@@ -34,9 +36,12 @@ class Dense(Layer):
     @classmethod
     def infer(cls, settings, input_shape, where):
         fin, fout = settings["in_features"], settings["out_features"]
-        if tuple(input_shape) != (fin,):
-            raise ArchitectureError(f"architecture: {where!r} expects ({fin},) input, "
-                                    f"gets {tuple(input_shape)}")
+        head = f"architecture: {where!r} expects ({fin},) input, gets {tuple(input_shape)} {SOURCE}"
+        if len(input_shape) != 1:
+            raise ShapeError(f"{head} - add a Flatten layer before it (it gives "
+                             f"{math.prod(input_shape)} values)")
+        if input_shape[0] != fin:
+            raise ShapeError(f"{head} - set its in_features to {input_shape[0]}")
         return LayerShapes((fout,), {"W": (fin, fout), "b": (fout,)}, macs=fin * fout)
 
     def output_signed(self, input_signed: bool) -> bool:

@@ -13,7 +13,27 @@ from typing import Any, Mapping
 
 
 class ArchitectureError(ValueError):
-    """An architecture description is invalid; the message says where and why."""
+    """An architecture description is invalid; the message says where, why and
+    how to fix it."""
+
+
+#: Stands for where a layer's input comes from in a :class:`ShapeError` message.
+SOURCE = "\x00source\x00"
+
+
+class ShapeError(ArchitectureError):
+    """A layer does not fit the shape it receives. The message says where the
+    input comes from with :data:`SOURCE` ("the map is 3×3 <SOURCE>"); the
+    architecture check fills it in with :meth:`after` ("after 'pool2'",
+    "at the input"); alone it reads "here"."""
+
+    def __init__(self, template: str):
+        super().__init__(template.replace(SOURCE, "here"))
+        self.template = template
+
+    def after(self, source: str) -> ArchitectureError:
+        """The same error, naming where the input comes from."""
+        return ArchitectureError(self.template.replace(SOURCE, source))
 
 
 def _is_int(value) -> bool:
@@ -69,7 +89,22 @@ class FractionField:
         return float(value)
 
 
-Field = IntField | PairField | FractionField
+@dataclass(frozen=True)
+class FloatField:
+    """A finite number in ``[lo, hi]`` (e.g. a batch-norm epsilon, a leaky slope)."""
+    key: str
+    lo: float
+    hi: float
+
+    def parse(self, value: Any, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or not self.lo <= value <= self.hi:
+            raise ArchitectureError(f"architecture: {_label(where, self.key)} must be a number in "
+                                    f"[{self.lo:g}, {self.hi:g}], got {value!r}")
+        return float(value)
+
+
+Field = IntField | PairField | FractionField | FloatField
 
 
 def parse_settings(fields: tuple[Field, ...], config: Mapping, where: str) -> dict:
@@ -79,6 +114,8 @@ def parse_settings(fields: tuple[Field, ...], config: Mapping, where: str) -> di
     given = set(config) - {"type", "name"}
     extra, missing = sorted(given - allowed), sorted(allowed - given)
     if extra or missing:
+        expected = ", ".join(f.key for f in fields) or "nothing"
         raise ArchitectureError(f"architecture: layer {where!r} ({config.get('type')}) has "
-                                f"unexpected keys {extra} / missing keys {missing}")
+                                f"unexpected keys {extra} / missing keys {missing} - besides type "
+                                f"and name, a {config.get('type')} layer takes {expected}")
     return {f.key: f.parse(config[f.key], where) for f in fields}

@@ -10,10 +10,10 @@ from .base import Layer, LayerShapes, require_maps, window_output
 from .fields import PairField
 
 
-class MaxPool2D(Layer):
-    """Max pooling with window ``pool_size``, ``stride`` (default = pool) and zero ``padding``."""
+class PoolingLayer(Layer):
+    """What every pooling layer shares: window ``pool_size``, ``stride``
+    (default = pool) and zero ``padding``, its settings and its window."""
 
-    kind = "pool"
     keeps_channels = True
     FIELDS = (PairField("pool_size", 1, MAX_KERNEL), PairField("stride", 1, MAX_KERNEL),
               PairField("padding", 0, MAX_KERNEL))
@@ -23,17 +23,30 @@ class MaxPool2D(Layer):
         self.pool_size = as_pair(pool_size)
         self.stride = as_pair(stride if stride is not None else pool_size)
         self.padding = as_pair(padding)
-        self._x = None
 
     def settings(self) -> dict:
         return {"pool_size": list(self.pool_size), "stride": list(self.stride),
                 "padding": list(self.padding)}
 
+    def spatial_window(self):
+        return self.pool_size, self.padding, self.stride
+
+
+class MaxPool2D(PoolingLayer):
+    """Max pooling with window ``pool_size``, ``stride`` (default = pool) and zero ``padding``."""
+
+    kind = "pool"
+
+    def __init__(self, pool_size=2, stride=None, padding=0, name: str | None = None):
+        super().__init__(pool_size, stride, padding, name)
+        self._x = None
+
     @classmethod
     def infer(cls, settings, input_shape, where):
         c, h, w = require_maps(input_shape, where)
         (k1, k2), stride = as_pair(settings["pool_size"]), as_pair(settings["stride"])
-        ho, wo = window_output((h, w), (k1, k2), as_pair(settings["padding"]), stride, where)
+        ho, wo = window_output((h, w), (k1, k2), as_pair(settings["padding"]), stride, where,
+                               pooling=True)
         window_values = c * ho * wo * k1 * k2
         # every window value is compared once (counted like a multiply-add); windows
         # that overlap or leave gaps are copied for the backward pass (argmax)
@@ -45,9 +58,6 @@ class MaxPool2D(Layer):
         return (f"Max pooling keeps the strongest value in each {p} window: the maps shrink "
                 f"from {input_shape[1]}×{input_shape[2]} to {output_shape[1]}×{output_shape[2]}, "
                 f"so the next layer sees larger patterns and small shifts matter less.")
-
-    def spatial_window(self):
-        return self.pool_size, self.padding, self.stride
 
     def forward(self, x):
         (k1, k2), (s1, s2) = self.pool_size, self.stride

@@ -18,7 +18,8 @@ import pytest
 
 from engine.explain.input_gradients import (ForwardTrace, class_objective, input_gradient,
                                             pure_logits, unit_gradient, unit_value)
-from engine.nn.layers import LAYER_TYPES, Dropout, Flatten, MaxPool2D, ReLU
+from engine.nn.layers import (LAYER_TYPES, AvgPool2D, BatchNorm1D, BatchNorm2D, Dropout, Flatten,
+                              LeakyReLU, MaxPool2D, ReLU, Sigmoid, Tanh)
 from tests.support.gradcheck import numerical_gradient, relative_error
 from tests.support.layer_checks import held_arrays, make_conv, make_dense
 from tests.support.small_nets import SMALL_NAMES, batch, small_net
@@ -36,7 +37,23 @@ LAYERS = {
     "flatten": (lambda: Flatten(), (2, 2, 3, 3)),
     "dense": (lambda: make_dense(6, 4, 61), (3, 6)),
     "dropout": (lambda: Dropout(0.5, seed=1), (3, 6)),
+    "avgpool_overlap_pad": (lambda: AvgPool2D(3, stride=2, padding=1), (2, 2, 6, 5)),
+    "bn2d": (lambda: _with_statistics(BatchNorm2D(2, dtype=np.float64)), (3, 2, 3, 3)),
+    "bn1d": (lambda: _with_statistics(BatchNorm1D(6, dtype=np.float64)), (3, 6)),
+    "tanh": (lambda: Tanh(), (2, 2, 3, 3)),
+    "sigmoid": (lambda: Sigmoid(), (3, 6)),
+    "leaky": (lambda: LeakyReLU(0.2), (2, 2, 3, 3)),
 }
+
+
+def _with_statistics(bn):
+    """Batch norm with non-trivial parameters and running statistics (inference uses them)."""
+    rng = np.random.default_rng(bn.num_features)
+    bn.load_params({"gamma": rng.uniform(0.5, 2, bn.num_features),
+                    "beta": rng.standard_normal(bn.num_features)})
+    bn.load_buffers({"running_mean": rng.standard_normal(bn.num_features),
+                     "running_var": rng.uniform(0.5, 2, bn.num_features)})
+    return bn
 
 
 def _input(shape, seed=0):

@@ -23,8 +23,9 @@ import pytest
 
 from engine.nn import presets
 from engine.nn.architecture import FORMAT_NAME, FORMAT_VERSION, check_metadata, describe_architecture
-from engine.nn.layers import (LAYER_TYPES, ArchitectureError, Conv2D, Dense, Dropout, Flatten,
-                              MaxPool2D, ReLU)
+from engine.nn.layers import (LAYER_TYPES, ArchitectureError, AvgPool2D, BatchNorm1D, BatchNorm2D,
+                              Conv2D, Dense, Dropout, Flatten, LeakyReLU, MaxPool2D, ReLU, Sigmoid,
+                              Tanh)
 from engine.nn.limits import MAX_ACTIVATION, MAX_METADATA_DEPTH, MAX_PARAMS
 from engine.nn.model import Model
 
@@ -146,7 +147,7 @@ def nested(depth: int) -> dict:
 
 
 ERRORS = {
-    "not-an-object": ([1, 2], r"^architecture is not a JSON object$"),
+    "not-an-object": ([1, 2], r"^architecture is not a JSON object - it must be \{"),
     "unknown-type": (edited(lambda c, n: n["relu1"].update(type="Softmax")),
                      r"layer 'relu1' has unknown type 'Softmax'"),
     "bad-name-dot": (edited(lambda c, n: n["pool1"].update(name="a.b")),
@@ -219,6 +220,12 @@ LAYERS = {   # (layer, one sample's input shape)
     "flatten": (Flatten(), (2, 3, 4)),
     "dense": (Dense(12, 5, rng=np.random.default_rng(2)), (12,)),
     "dropout": (Dropout(0.4, seed=5), (6,)),
+    "avgpool": (AvgPool2D(3, stride=2, padding=1), (2, 7, 6)),
+    "bn2d": (BatchNorm2D(3), (3, 4, 5)),
+    "bn1d": (BatchNorm1D(7), (7,)),
+    "tanh": (Tanh(), (2, 3, 4)),
+    "sigmoid": (Sigmoid(), (7,)),
+    "leaky": (LeakyReLU(0.1), (2, 3, 4)),
 }
 
 
@@ -248,6 +255,12 @@ def test_infer_agrees_with_the_layer_and_its_forward_pass(case, training):
         assert shapes.macs == shapes.output[1] * shapes.output[2] * d * c * k1 * k2
     elif isinstance(layer, Dense):            # in * out
         assert shapes.macs == input_shape[0] * shapes.output[0]
+    elif isinstance(layer, AvgPool2D):        # one add per window value: C * Ho * Wo * k1 * k2
+        assert shapes.macs == math.prod(shapes.output) * math.prod(layer.pool_size)
+        assert shapes.workspace == 0
+    elif isinstance(layer, BatchNorm2D):      # one multiply-add per value (BatchNorm1D too)
+        assert shapes.macs == shapes.workspace == math.prod(input_shape)
+        assert shapes.buffers == {k: v.shape for k, v in layer.buffers.items()}
     elif isinstance(layer, MaxPool2D):        # one comparison per window value: C * Ho * Wo * k1 * k2
         window_values = math.prod(shapes.output) * math.prod(layer.pool_size)
         assert shapes.macs == window_values

@@ -36,7 +36,8 @@ def test_the_input_model_and_arrays_are_untouched(tuned, base_model):
     assert not any(np.shares_memory(a, b) for a, b in
                    zip(new.named_params().values(), base_model.named_params().values()))
     assert new.metadata["personalised"]["samples"] == 50
-    assert new.metadata["test_accuracy"] == base_model.metadata["test_accuracy"]
+    # the base model's measured accuracy is not the new model's: it is not claimed
+    assert "test_accuracy" in base_model.metadata and "test_accuracy" not in new.metadata
 
 
 def test_it_gets_its_own_samples_right(tuned):

@@ -10,7 +10,8 @@ import json
 import numpy as np
 import pytest
 
-from engine.nn.layers import LAYER_TYPES, Dropout, Flatten, MaxPool2D, ReLU
+from engine.nn.layers import (LAYER_TYPES, AvgPool2D, BatchNorm1D, BatchNorm2D, Dropout, Flatten,
+                              LeakyReLU, MaxPool2D, ReLU, Sigmoid, Tanh)
 from tests.support.layer_checks import held_arrays, make_conv, make_dense, train_step
 
 LAYER_FACTORIES = {
@@ -22,7 +23,17 @@ LAYER_FACTORIES = {
     "flatten": (lambda: Flatten(), (2, 2, 3, 3)),
     "dense": (lambda: make_dense(6, 4, 61), (3, 6)),
     "dropout": (lambda: Dropout(0.5, seed=1), (3, 6)),
+    "avgpool": (lambda: AvgPool2D(3, stride=2, padding=1), (2, 2, 6, 5)),
+    "bn2d": (lambda: BatchNorm2D(2), (3, 2, 3, 3)),
+    "bn1d": (lambda: BatchNorm1D(6), (3, 6)),
+    "tanh": (lambda: Tanh(), (2, 2, 3, 3)),
+    "sigmoid": (lambda: Sigmoid(), (3, 6)),
+    "leaky": (lambda: LeakyReLU(0.2), (2, 2, 3, 3)),
 }
+# batch norm normalises with the batch's statistics in training, the running ones in eval
+TRAINING_DIFFERS = ("dropout", "bn2d", "bn1d")
+# average pooling's backward pass needs only the input's shape: no array is cached
+CACHES_NO_ARRAY = ("flatten", "avgpool")
 # what each layer keeps for its backward pass (Conv2D's ``_cols_buf`` is a
 # reusable im2col workspace, not a per-batch cache)
 CACHE_ATTRS = ("_cache", "_x", "_out", "_mask")
@@ -49,9 +60,9 @@ def test_eval_mode_keeps_no_cache_training_mode_does(kind):
     layer = factory()
     layer.set_training(True)
     out = layer.forward(x)
-    if kind != "dropout":
+    if kind not in TRAINING_DIFFERS:
         np.testing.assert_array_equal(out, out_eval)
-    if kind not in ("flatten",):
+    if kind not in CACHES_NO_ARRAY:
         assert held_arrays(layer), f"{kind}: training forward cached nothing for backward"
     dx = layer.backward(np.ones_like(out))
     assert dx.shape == x.shape
