@@ -1,0 +1,136 @@
+"""One layer of the step, in one row::
+
+    [dL/d output of conv1: the gradient maps]  [K gradient]  [K update]
+    conv1.K: update / weights = 1.2e-3 · conv1.b: 4.0e-3
+
+The gradient flowing into the layer's output is tiled like the activation
+panels (:class:`~gui.inspect.layer_panels.FeatureMapPanel` for ``(C, H, W)``,
+:class:`~gui.inspect.layer_panels.VectorPanel` for ``(F,)``), on the diverging
+colour scale centred on 0, with its largest magnitude in a note. A layer with
+weights also shows each weight array's gradient and the update the step
+applied (:class:`~gui.backprop.param_panel.ParamPanel`), and how large the
+update was next to the weights (``||update|| / ||weights||``; around 1e-3 is
+the usual rule of thumb for a training step).
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+
+from engine import StepTrace
+
+from ..inspect.layer_panels import FeatureMapPanel, VectorPanel
+from ..widgets.colour_bar import short_number
+from ..widgets.fit_text import FitText
+from ..widgets.theme import Theme
+from .param_panel import ParamPanel
+
+#: Height (px) of a row whose gradient is a stack of maps.
+MAP_ROW_HEIGHT = 190
+#: Height (px) of the weight pictures of a row whose gradient is a vector.
+VECTOR_PARAM_HEIGHT = 96
+
+GRAD_TIP = ("How the loss changes with each value this layer outputs (dL/d output), for this "
+            "drawing: red means a larger value would raise the loss, blue would lower it. "
+            "This is the gradient flowing back through the layer.")
+PARAM_GRAD_TIP = ("The gradient of the loss with respect to each weight: which way and how "
+                  "strongly each weight pushes the loss up.")
+UPDATE_TIP = ("The change the step applied to each weight (−learning rate × gradient, plus "
+              "momentum if any): new weight minus old weight.")
+
+
+def update_ratio(update: np.ndarray, before: np.ndarray) -> float:
+    """``||update|| / ||weights before||`` (display figure; inf for zero weights)."""
+    w = float(np.linalg.norm(before))
+    u = float(np.linalg.norm(update))
+    return u / w if w > 0 else (0.0 if u == 0 else float("inf"))
+
+
+class LayerRow(QWidget):
+    """The row of one layer (see the module docstring).
+
+    :param name: the layer's name
+    :param kind: its type, e.g. ``"Conv2D"``
+    :param shape: its output shape for one sample
+    :param params: ``{"conv1.K": shape, "conv1.b": shape}`` of its parameters
+    :param output: the network's last layer (its gradient is softmax − one-hot)
+
+    ``grad_panel``, ``param_panels`` (``{"conv1.K": (gradient, update)}``, weight
+    arrays of two or more dimensions) and ``ratios`` (the text line) are public.
+    """
+
+    def __init__(self, name: str, kind: str, shape: tuple[int, ...],
+                 params: dict[str, tuple[int, ...]], output: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name, self.kind, self.shape = name, kind, tuple(shape)
+        self.output = output
+        self.params = dict(params)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        row = QHBoxLayout()
+        row.setSpacing(6)
+        maps = len(self.shape) == 3
+        tip = f"{name} ({kind}): {GRAD_TIP}"
+        if maps:
+            self.grad_panel = FeatureMapPanel(name, self.shape, True, tip)
+        else:
+            self.grad_panel = VectorPanel(name, int(np.prod(self.shape)), True, tip)
+        row.addWidget(self.grad_panel, 2)
+        self.param_panels: dict[str, tuple[ParamPanel, ParamPanel]] = {}
+        for pname, pshape in self.params.items():
+            if len(pshape) < 2:
+                continue
+            short = pname.split(".", 1)[-1]
+            pair = (ParamPanel(f"{short} gradient", pshape, f"{pname}: {PARAM_GRAD_TIP}"),
+                    ParamPanel(f"{short} update", pshape, f"{pname}: {UPDATE_TIP}"))
+            for panel in pair:
+                if not maps:
+                    panel.setFixedHeight(VECTOR_PARAM_HEIGHT)
+                row.addWidget(panel, 1)
+            self.param_panels[pname] = pair
+        column.addLayout(row, 1)
+        self.ratios = FitText()
+        self.ratios.setObjectName("panelNote")
+        self.ratios.setVisible(bool(self.params))
+        column.addWidget(self.ratios)
+        if maps:
+            self.setFixedHeight(MAP_ROW_HEIGHT)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.grad_panel.apply_theme(theme)
+        for pair in self.param_panels.values():
+            for panel in pair:
+                panel.apply_theme(theme)
+
+    def show_step(self, trace: StepTrace | None) -> None:
+        """Show this layer's part of ``trace`` (None: nothing)."""
+        grad = None if trace is None else trace.activation_grads.get(self.name)
+        self.grad_panel.set_array(grad)
+        if grad is None:
+            self.grad_panel.set_note()
+        else:
+            peak = short_number(float(np.max(np.abs(grad))) if grad.size else 0.0)
+            if self.output:
+                self.grad_panel.set_note(
+                    f"dL/d score = probabilities − one-hot({trace.label}) · largest |value| "
+                    f"{peak}", f"probabilities − one-hot({trace.label})", "p − onehot")
+            else:
+                self.grad_panel.set_note(f"dL/d output · largest |value| {peak}",
+                                         f"max |dL/da| {peak}", peak)
+        for pname, (grad_panel, update_panel) in self.param_panels.items():
+            grad_panel.set_array(None if trace is None else trace.param_grads[pname])
+            update_panel.set_array(None if trace is None else trace.updates[pname])
+        if trace is None or not self.params:
+            self.ratios.set_variants(())
+            return
+        parts = [(p, update_ratio(trace.updates[p], trace.before[p])) for p in self.params]
+        self.ratios.set_variants((
+            "update size / weight size:  " + " · ".join(
+                f"{p} {short_number(r)}" for p, r in parts),
+            " · ".join(f"{p.split('.', 1)[-1]} {short_number(r)}" for p, r in parts)))
+
+
+__all__ = ["LayerRow", "update_ratio"]
