@@ -113,6 +113,7 @@ class StepRunner(QObject):
             optimizer = copy.deepcopy(previous)     # the previous step keeps its velocity
         twin = model.clone()
         job = CallJob(lambda _checkpoint: _take_step(twin, request, optimizer), name="one-step")
+        self.destroyed.connect(job.cancel)   # no result for an owner that is gone
         job.sigFinished.connect(lambda trace: self._finished(job, model, twin, trace))
         job.sigFailed.connect(lambda message: self._failed(job, message))
         self._job = job

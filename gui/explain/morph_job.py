@@ -46,6 +46,7 @@ class LatestJob(QObject):
         super().__init__(parent)
         self._name = name
         self._job: CallJob | None = None
+        self._job_tag: tuple[int, object] = (-1, None)   # (serial, tag) of the running job
         self._waiting: tuple[int, JobFunction, object] | None = None
         self._serial = 0              # of the newest request
         self._running = 0             # threads started and not yet ended
@@ -85,25 +86,34 @@ class LatestJob(QObject):
         serial, fn, tag = self._waiting
         self._waiting = None
 
+        emit = self.sigProgress.emit
+
         def report(step: int, steps: int) -> None:   # worker thread: a queued signal
-            self.sigProgress.emit(tag, int(step), int(steps))
+            try:
+                emit(tag, int(step), int(steps))
+            except RuntimeError:                      # the owner is gone (window closed)
+                pass
 
         job = CallJob(lambda checkpoint: fn(checkpoint, report), name=self._name)
-        job.sigFinished.connect(lambda result: self._finished(serial, tag, result))
-        job.sigFailed.connect(lambda message: self._failed(serial, tag, message))
+        # slots of this object: Qt disconnects them when it is destroyed
+        job.sigFinished.connect(self._job_finished)
+        job.sigFailed.connect(self._job_failed)
         job.sigDone.connect(self._done)
-        self._job = job
+        self.destroyed.connect(job.cancel)
+        self._job, self._job_tag = job, (serial, tag)
         self.started += 1
         self._running += 1
         self.most_at_once = max(self.most_at_once, self._running)
         self.sigStarted.emit(tag)
         job.start()
 
-    def _finished(self, serial: int, tag: object, result: object) -> None:
+    def _job_finished(self, result: object) -> None:
+        serial, tag = self._job_tag
         if serial == self._serial:
             self.sigFinished.emit(tag, result)
 
-    def _failed(self, serial: int, tag: object, message: str) -> None:
+    def _job_failed(self, message: str) -> None:
+        serial, tag = self._job_tag
         if serial == self._serial:
             self.sigFailed.emit(tag, message)
 

@@ -186,6 +186,7 @@ class SaliencyOverlay(QObject):
         self._started_at = time.perf_counter()
         method, generation = self._method, self._generation
         job = CallJob(lambda checkpoint: explain(result, method), name="saliency")
+        self.destroyed.connect(job.cancel)   # no result for an owner that is gone
         job.sigFinished.connect(partial(self._finished, generation))
         job.sigFailed.connect(partial(self._failed, generation, method))
         job.sigDone.connect(partial(self._job_done, job))

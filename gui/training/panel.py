@@ -44,11 +44,17 @@ from .settings_form import TrainingSettingsForm
 from .trained_model import TrainedModel
 
 
-def starting_model(current: Model | None, preset: str, seed: int) -> tuple[Model, str]:
+def starting_model(current: Model | None, preset: str, seed: int,
+                   architecture: dict | None = None) -> tuple[Model, str]:
     """``(the model a run trains, where its weights come from)``: a copy of
     ``current`` (a new model, not the file it came from), or fresh ``preset``
-    weights drawn with ``seed`` when ``current`` is None. Raises ``ValueError``
-    if ``current`` cannot be trained on MNIST."""
+    weights drawn with ``seed`` when ``current`` is None, or fresh weights of
+    ``architecture`` (a checked ``Model.config()``, e.g. from the architecture
+    editor) when given. Raises ``ValueError`` if the model cannot be trained on MNIST."""
+    if architecture is not None:
+        model = Model.from_config(architecture, np.random.default_rng(seed))
+        check_mnist_model(model, "the edited network")
+        return model, f"fresh weights of an edited network (seed {seed})"
     if current is None:
         return presets.build(preset, np.random.default_rng(seed)), \
             f"fresh {preset} weights (seed {seed})"
@@ -111,7 +117,7 @@ class TrainingPanel(QWidget):
 
     def _connect(self) -> None:
         box = self.run_box
-        box.start_button.clicked.connect(self.start_training)
+        box.start_button.clicked.connect(lambda: self.start_training())
         box.pause_button.toggled.connect(self._pause_toggled)
         box.stop_button.clicked.connect(self.stop_training)
         box.use_button.clicked.connect(self.use_trained_model)
@@ -153,10 +159,10 @@ class TrainingPanel(QWidget):
         """Use an already loaded dataset (skips reading MNIST)."""
         self.data.set_dataset(data)
 
-    def start_training(self) -> bool:
-        """Start a run with the current settings. Returns False if it could not
-        start (a run is on, the settings or the data are not ready, or the
-        window is closing)."""
+    def start_training(self, architecture: dict | None = None) -> bool:
+        """Start a run with the current settings (fresh ``architecture`` weights if given).
+        False if it could not start (a run is on, the settings or the data are not ready,
+        or the window is closing)."""
         if self.is_training() or self._closing:
             return False
         try:
@@ -171,8 +177,9 @@ class TrainingPanel(QWidget):
             return False
         current = self.state.current_model if self.state is not None else None
         try:
-            model, self._started_from = starting_model(
-                None if self.settings.start_fresh() else current, self.settings.preset(), config.seed)
+            model, self._started_from = starting_model(None if self.settings.start_fresh() else
+                                                       current, self.settings.preset(), config.seed,
+                                                       architecture)
         except ValueError as exc:
             self.run_box.set_status("The current model cannot be trained on MNIST.", str(exc))
             return False

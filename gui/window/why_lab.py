@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject
 
+from .backprop_wiring import connect_backprop
+from .build_wiring import connect_build
 from .inspect_wiring import connect_inspect
 from .morph_wiring import connect_morph
 from .personal_wiring import connect_personal
@@ -32,6 +34,8 @@ class WhyLab(QObject):
         self.morph = connect_morph(window)
         self.inspect = connect_inspect(window)
         self.personal = connect_personal(window)
+        self.build = connect_build(window)
+        self.backprop = connect_backprop(window)
         self._controller = window.controller
         self._status = window.statusBar()
 
