@@ -1,5 +1,6 @@
 """The pretrained model shipped in assets/: accuracy, size, speed of its files,
-and that drawings preprocessed like MNIST are classified as well as MNIST."""
+its novelty statistics, that drawings preprocessed like MNIST are classified
+as well as MNIST, and that it reads the styles MNIST lacks."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,6 +8,8 @@ import pytest
 
 import engine
 from engine.data.preprocess import to_model_input
+from engine.explain.novelty import has_novelty
+from engine.tools import style_check
 from engine.training.evaluate import evaluate
 
 
@@ -20,12 +23,18 @@ def test_bundled_model_exists_is_small_and_documents_its_training(bundled):
     assert path.is_file() and path.stat().st_size < 2 * 2**20
     assert bundled.metadata["command"].startswith("python -m engine train")
     assert bundled.metadata["training"]["augment"] is True
+    assert "--pen-mix" in bundled.metadata["command"]
+    assert bundled.metadata["training"]["pen_mix"] > 0
+
+
+def test_bundled_model_has_novelty_statistics_that_fit_its_weights(bundled):
+    assert has_novelty(bundled) and bundled.novelty_stats is not None
 
 
 @pytest.mark.slow
-def test_bundled_model_reaches_99_3_percent_on_the_mnist_test_set(bundled, mnist_data):
+def test_bundled_model_reaches_99_5_percent_on_the_mnist_test_set(bundled, mnist_data):
     result = evaluate(bundled, mnist_data.test_images, mnist_data.test_labels)
-    assert result.accuracy >= 0.993
+    assert result.accuracy >= 0.995
     assert abs(result.accuracy - bundled.metadata["test_accuracy"]) < 1e-9
 
 
@@ -48,3 +57,17 @@ def test_mnist_digits_drawn_large_and_preprocessed_still_classify(bundled, mnist
 
 def test_blank_canvas_never_gets_a_prediction():
     assert to_model_input(np.zeros((280, 280), np.uint8)) is None
+
+
+@pytest.mark.slow
+def test_bundled_model_reads_the_styles_mnist_lacks(bundled, mnist_data):
+    """The styled test digits (MNIST test strokes re-written as a flagged 1, a
+    crossed 7, ...): >= 95 % pooled and >= 85 % in every style (the model
+    trained without them: 88.7 % pooled, 40.7 % on the flagged 1)."""
+    sets = style_check.build_style_test(mnist_data.test_images, mnist_data.test_labels,
+                                        n_plain=0, n_style=100, writers=0)
+    table = style_check.accuracy_table({"bundled": bundled}, sets)
+    assert table[style_check.ALL_STYLES]["bundled"] >= 0.95
+    assert min(row["bundled"] for name, row in table.items()
+               if name not in (style_check.PLAIN, style_check.WRITERS,
+                               style_check.ALL_STYLES)) >= 0.85

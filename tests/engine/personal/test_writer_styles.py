@@ -91,4 +91,6 @@ def test_the_bundled_model_finds_the_styles_hard_and_plain_writing_easy(base_mod
                 styled += acc / 3
             else:
                 plain += acc / 3
-    assert plain >= 0.9 and styled <= plain - 0.05, (plain, styled)   # measured 94 % and 84 %
+    # the bundled model was trained with these styles in its mix (see the README):
+    # both are read well (measured 94 % and 96 %; the model before the mix: 94 % and 84 %)
+    assert plain >= 0.9 and styled >= 0.9, (plain, styled)
