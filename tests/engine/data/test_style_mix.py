@@ -20,7 +20,8 @@ from engine.training.trainer import Trainer
 @pytest.fixture(scope="module")
 def small(mnist_data) -> Dataset:
     """300 training and 50 test digits."""
-    return Dataset(np.asarray(mnist_data.train_images[:300]), np.asarray(mnist_data.train_labels[:300]),
+    return Dataset(np.asarray(mnist_data.train_images[:300]),
+                   np.asarray(mnist_data.train_labels[:300]),
                    np.asarray(mnist_data.test_images[:50]), np.asarray(mnist_data.test_labels[:50]))
 
 
@@ -39,10 +40,12 @@ def test_the_mix_reads_the_training_split_only(small):
     image it was drawn from and carries that image's label."""
     mixed, extra = with_pen_digits(small, 0.1, seed=0)
     scrambled = Dataset(small.train_images, small.train_labels,
-                        np.random.default_rng(1).integers(0, 256, small.test_images.shape, np.uint8),
+                        np.random.default_rng(1).integers(0, 256, small.test_images.shape,
+                                                          np.uint8),
                         (small.test_labels + 1) % 10)
     mixed2, extra2 = with_pen_digits(scrambled, 0.1, seed=0)
-    assert np.array_equal(extra.images, extra2.images) and np.array_equal(extra.source, extra2.source)
+    assert np.array_equal(extra.images, extra2.images)
+    assert np.array_equal(extra.source, extra2.source)
     assert mixed.test_images is small.test_images and mixed.test_labels is small.test_labels
     assert len(extra.labels) == 30 and np.all(extra.source < len(small.train_labels))
     assert np.array_equal(extra.labels, small.train_labels[extra.source])
