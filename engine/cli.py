@@ -107,6 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--out", type=output_file(), default=None,
                    help="where to save the model with its statistics (default: over --model; "
                         "written atomically, the weights unchanged)")
+    n.add_argument("--pen-mix", type=float_in(0.0, 10.0), default=0.0,
+                   help="also fit on this fraction of pen-redrawn training digits, as "
+                        "train --pen-mix adds them (so their styles are not unfamiliar)")
     n.add_argument("--json", action="store_true", help="print one JSON object")
     add_data_dir_option(n)
     d = sub.add_parser("download", help="download MNIST into the data folder")
@@ -236,6 +239,9 @@ def cmd_novelty(args) -> int:
     check_mnist_model(model, "the model")
     data = load_mnist(args.data_dir, download=not args.no_download, progress=True)
     t = time.perf_counter()
+    if args.pen_mix:
+        from .data.style_mix import with_pen_digits
+        data, _ = with_pen_digits(data, args.pen_mix, seed=0)
     stats = fit_novelty(model, data.train_images, data.train_labels,
                         progress=None if args.json else
                         lambda done, total: _progress_line(f"fitting {_bar(done / total)} "

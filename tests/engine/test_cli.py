@@ -89,3 +89,10 @@ def test_bench_json_reports_training_throughput(tmp_path):
     rates = result["train_images_per_s"]
     assert set(rates) == {"64", "128"} and all(r > 0 for r in rates.values())
     assert result["forward_ms_batch1"] > 0
+
+
+def test_novelty_pen_mix_is_validated_before_work(tmp_path, capsys):
+    code = main(["novelty", "--model", "assets/model.npz", "--pen-mix", "-1",
+                 "--data-dir", str(tmp_path), "--no-download"])
+    err = capsys.readouterr().err
+    assert code == 2 and "pen-mix" in err and "Traceback" not in err
