@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 import sys
 import tempfile
 
@@ -113,6 +114,10 @@ def save_screenshot(window, path, digit: int = 3, size=SCREENSHOT_SIZE) -> bool:
     window.controller.update_now()            # warm-up: the first run pays one-off costs
     result = window.controller.update_now()
     _select_showcase_map(window, result)
+    deadline = time.perf_counter() + 10.0      # "what it wants" is computed off the GUI thread
+    while time.perf_counter() < deadline and window.why.inspect.wants.busy:
+        QApplication.processEvents()
+        time.sleep(0.005)
     for _ in range(3):
         QApplication.processEvents()
     return window.grab().save(os.fspath(path), "PNG")
