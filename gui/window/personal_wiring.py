@@ -82,8 +82,8 @@ class PersonalLab(QObject):
         tab = self.tab
         self.samples.sigChanged.connect(lambda _set: self._changed())
         self.samples.sigProblem.connect(window.show_error)
-        tab.sigDelete.connect(self.samples.remove)
-        tab.sigRelabel.connect(self.samples.relabel)
+        tab.sigDelete.connect(self.delete)
+        tab.sigRelabel.connect(self.relabel)
         tab.sigImport.connect(lambda: self.import_file())
         tab.sigExport.connect(lambda: self.export_file())
         tab.sigGuided.connect(lambda: self.start_guided())
@@ -111,6 +111,20 @@ class PersonalLab(QObject):
         window.fine_tune_action.triggered.connect(lambda _=False: self.start_fine_tune())
 
     # ------------------------------------------------------------------ API
+    def delete(self, sample_id: str) -> None:
+        """Delete a sample and say so in the status bar."""
+        label = self.samples.samples.sample(sample_id).label
+        self.samples.remove(sample_id)
+        self._status.showMessage(f"Deleted a {label} from your handwriting "
+                                 f"({len(self.samples.samples)} samples).", MESSAGE_MS)
+
+    def relabel(self, sample_id: str, digit: int) -> None:
+        """Relabel a sample and say so in the status bar."""
+        before = self.samples.samples.sample(sample_id).label
+        self.samples.relabel(sample_id, digit)
+        if before != int(digit):
+            self._status.showMessage(f"That {before} is now a {int(digit)}.", MESSAGE_MS)
+
     def show_tab(self) -> None:
         self._window.tabs.setCurrentWidget(self.tab)
 
@@ -161,7 +175,10 @@ class PersonalLab(QObject):
             return
         n, name = self._tuning_set
         note = f"personalised with {n} samples of {name}"
-        self._state.adopt(self.tuned, note)
+        report = self.report
+        measured = "" if report is None or report.mnist_after is None else \
+            f" (MNIST {report.mnist_after:.1%} on {report.mnist_count:,} test digits)"
+        self._state.adopt(self.tuned, note + measured)
         self._kept = True
         self.tab.fine_tune.show_report(self.report, kept=True)
         self.tab.fine_tune.show_idle(*self._idle_after(f"Kept: the model is {note}."))

@@ -38,10 +38,13 @@ def test_delete_and_relabel_with_real_clicks_and_keys(window, qtbot, personal_pa
     assert gallery.current == ids[0] and "Selected: a 1" in lab.tab.selection.text()
     QTest.keyClick(gallery, Qt.Key.Key_4)                       # relabel: it's a 4
     assert load_personal_set(personal_path).sample(ids[0]).label == 4
+    assert window.statusBar().currentMessage() == "That 1 is now a 4."
     assert gallery.sample_rect(ids[0]).top() > gallery.sample_rect(ids[1]).top()  # row 4 now
     window.draw_example(2)
     QTest.keyClick(gallery, Qt.Key.Key_Delete)                  # Del deletes, not clears
     assert ids[0] not in load_personal_set(personal_path)
+    assert "Deleted a 4" in window.statusBar().currentMessage()
+    assert "(2 samples)" in window.statusBar().currentMessage()
     assert not window.canvas.is_blank()
     _click(gallery, ids[2])
     QTest.mouseClick(lab.tab.delete_button, Qt.MouseButton.LeftButton)
