@@ -18,7 +18,7 @@ from ..widgets.theme import LIGHT, Theme
 
 ZOOM_BELOW = 10
 """Fields at most this many input pixels wide are shown zoomed in."""
-ZOOMED_CAPTION = "wants (zoomed in)"
+ZOOMED_CAPTION = "wants (zoom)"
 CAPTION = "what it wants"
 
 

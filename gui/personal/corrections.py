@@ -85,7 +85,7 @@ class Corrections(QObject):
             self._status.showMessage(f"Added {a} {digit} to your handwriting "
                                      f"({samples_text(n)}){verdict}.", MESSAGE_MS)
             self.row.set_title((f"Added {a} {digit} ({samples_text(n)})", f"Added {a} {digit} ({n})",
-                                f"Added ({n})"))
+                                f"Added {a} {digit}", "Added"))
         else:
             self._status.showMessage(f"This drawing is already in your handwriting, now as "
                                      f"{a} {digit} ({samples_text(n)}).", MESSAGE_MS)

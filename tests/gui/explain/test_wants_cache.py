@@ -168,7 +168,7 @@ def test_clicking_a_kernel_shows_what_its_map_wants(window, qtbot):
     # a first-layer kernel sees 5x5 pixels: they are outlined on the picture,
     # shown zoomed in (the field and a margin, not a speck in a 28x28 square)
     assert inspector.wants.field == (12, 12, 17, 17)
-    assert inspector.wants.caption.text() == "wants (zoomed in)"
+    assert inspector.wants.caption.text() == "wants (zoom)"
     assert inspector.wants.view.item.image.shape == (9, 9)       # 5x5 and 2 px around
 
 
