@@ -57,6 +57,7 @@ class AppState(QObject):
         self._live_accuracy: float | None = None
         self._previous: Model | None = None
         self._note = ""                 # what was done to the current model (adopt)
+        self._hand_steps: tuple[Model | None, int] = (None, 0)   # one-step updates, see below
         self._info = ModelInfo.of(model)
 
     # ------------------------------------------------------------------ read
@@ -173,6 +174,13 @@ class AppState(QObject):
         if model is self.shown_model:
             self.sigWeightsChanged.emit()
 
+    def set_hand_steps(self, model: Model, steps: int) -> None:
+        """``model``'s weights differ from its record by ``steps`` one-step
+        updates on a drawing (0: undone): while it is shown, the status bar says
+        so and no longer claims its recorded test accuracy."""
+        self._hand_steps = (model, int(steps)) if steps > 0 else (None, 0)
+        self._refresh_info()
+
     def metadata_changed(self, model: Model) -> None:
         """``model``'s metadata changed (e.g. its measured test accuracy)."""
         if model is self.shown_model:
@@ -187,7 +195,13 @@ class AppState(QObject):
     def _refresh_info(self) -> None:
         shown = self.shown_model
         live = shown is self._live
-        info = ModelInfo.of(shown, note=LIVE_NOTE if live else self._note,
+        stepped, steps = self._hand_steps
+        note = LIVE_NOTE if live else self._note
+        edited = shown is stepped and not live
+        if edited:
+            note = "; ".join(n for n in (note, f"changed by {steps} step{'s' * (steps != 1)} "
+                                               "on a drawing (not saved)") if n)
+        info = ModelInfo.of(shown, note=note, measured=not edited,
                             test_accuracy=self._live_accuracy if live else None)
         if info != self._info:
             self._info = info

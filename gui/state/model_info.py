@@ -48,11 +48,14 @@ class ModelInfo:
     note: str = ""
 
     @classmethod
-    def of(cls, model: Model, note: str = "", test_accuracy: float | None = None) -> "ModelInfo":
+    def of(cls, model: Model, note: str = "", test_accuracy: float | None = None,
+           measured: bool = True) -> "ModelInfo":
         """From ``model`` (its metadata read as a :class:`ModelCard`);
-        ``test_accuracy`` overrides the recorded one (e.g. a live run's)."""
+        ``test_accuracy`` overrides the recorded one (e.g. a live run's);
+        ``measured=False``: the weights changed since the recorded accuracy."""
         card = ModelCard.read(model.metadata)
-        accuracy = test_accuracy if test_accuracy is not None else card.test_accuracy
+        accuracy = test_accuracy if test_accuracy is not None else \
+            card.test_accuracy if measured else None
         return cls(model_label(model), card.preset, model.num_params(), accuracy,
                    card.untrained and accuracy is None, note)
 

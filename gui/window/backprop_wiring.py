@@ -59,6 +59,7 @@ class BackpropLab(QObject):
         self.runner = StepRunner(self)
         self.last_ms: float | None = None
         self._clicked_at = 0.0
+        self._taken, self._taken_on = 0, None      # steps (minus undos) on that model
         controls = self.tab.controls
         controls.sigTrain.connect(lambda: self.train())
         controls.sigUndo.connect(lambda: self.undo())
@@ -135,6 +136,9 @@ class BackpropLab(QObject):
         self.last_ms = (time.perf_counter() - self._clicked_at) * 1000.0
         model = self.runner.model
         self._state.weights_changed(model)
+        self._taken = self._taken + 1 if model is self._taken_on else 1
+        self._taken_on = model
+        self._state.set_hand_steps(model, self._taken)
         self.tab.show_step(trace, layer_kinds(model))
         steps = len(self.runner.steps)
         self.tab.controls.say(
@@ -147,6 +151,8 @@ class BackpropLab(QObject):
     def _undone(self, top: StepTrace | None) -> None:
         model = self.runner.model
         self._state.weights_changed(model)
+        self._taken = max(self._taken - 1, 0) if model is self._taken_on else 0
+        self._state.set_hand_steps(model, self._taken)
         self.tab.show_step(top, layer_kinds(model))
         left = len(self.runner.steps)
         self.tab.controls.say(f"Step undone: the weights are as before it ({left} step"

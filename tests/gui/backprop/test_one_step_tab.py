@@ -84,8 +84,12 @@ def test_a_drawn_7_trained_as_1_moves_towards_1_and_undo_restores_it(window, qtb
     assert not _bit_identical(model, original)
     assert np.allclose(window.current_probabilities(), trace.probs_after, atol=1e-5)
     assert tab.controls.undo_button.isEnabled()
+    status = window.statusBar().model_status.text()        # the file's accuracy no longer holds
+    assert "changed by 1 step on a drawing (not saved)" in status
+    assert "test accuracy unknown" in status
 
     _click(tab.controls.undo_button)
+    assert "changed by" not in window.statusBar().model_status.text()
     assert _bit_identical(model, original)
     assert np.array_equal(window.current_probabilities(), before_result.probabilities)
     assert not tab.controls.undo_button.isEnabled() and tab.trace is None
