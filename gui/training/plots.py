@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 
 from engine.training.reports import EpochReport, StepReport
 
+from .curve_export import install_curve_export
 from .plot_legend import CurveLegend, LegendEntry
 from .plot_parts import (GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve,
                          thin_slice)
@@ -165,6 +166,7 @@ class TrainingPlots(QWidget):
         self._timer.timeout.connect(self._redraw_next)
         self.redraws = {name: 0 for name in self._dirty}   # redraws so far, per plot
         self.start_run(1)
+        install_curve_export(self)   # right-click: PNG, SVG, the curves as CSV
 
     def _titles(self) -> None:
         set_titles(self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem(),
@@ -274,6 +276,12 @@ class TrainingPlots(QWidget):
     def loss_points(self) -> tuple[np.ndarray, np.ndarray]:
         """``(epoch position, batch loss)`` of every step so far (copies)."""
         return self._x.view().copy(), 10 ** self._log_loss.view()
+
+    def curve_points(self) -> tuple[dict[str, np.ndarray], list[EpochReport]]:
+        """Copies of the per-step curves (by name, as below) and the epoch reports (for CSV)."""
+        return {"epoch": self._x.view().copy(), "loss": 10 ** self._log_loss.view(), "lr":
+                self._lr.view().copy(), "smooth_loss": 10 ** self._smooth_log_loss.view(),
+                "smooth_accuracy": self._smooth_acc.view().copy()}, list(self._epochs)
 
     # --------------------------------------------------------------- drawing
     def _mark_dirty(self, *names: str) -> None:

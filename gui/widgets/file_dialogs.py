@@ -14,6 +14,8 @@ from .plain_text import show_message
 
 MODEL_FILTER = "Model files (*.npz);;All files (*)"
 PICTURE_FILTER = "PNG (*.png)"
+SVG_FILTER = "SVG (*.svg)"
+CSV_FILTER = "CSV (*.csv)"
 PERSONAL_FILTER = "Handwriting samples (*.npz);;All files (*)"
 
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget
 
+from .export_menu import install_export_menu
 from .fit_text import FitText
 from .plain_text import plain_label, plain_tooltip
 from .text_line import TextLine
@@ -68,6 +69,7 @@ class Panel(QFrame):
             layout.addWidget(self._line)
         if tooltip:
             self.setToolTip(plain_tooltip(tooltip))
+        install_export_menu(self, title)     # right-click: save as PNG (plots: SVG)
 
     def set_footer(self, widget: QWidget) -> None:
         """Show ``widget`` (one line high) where the read-out is, while no value
