@@ -14,9 +14,10 @@ when the running job is done, after a pause: at least :data:`MIN_GAP_MS`
 from one start to the next and at least :data:`IDLE_RATIO` times as long
 as the last job took (so while a stroke is drawn the overlay follows at
 most ~12 times a second, a slow method less often, and the worker never
-takes more than a quarter of a core from the stroke); a method slower than
-:data:`SLOW_MS` waits for the end of a stroke being drawn (``drawing()``
-tells). A map finished for a drawing that has since changed is still shown
+takes more than a quarter of a core from the stroke); the methods of
+:data:`SLOW_METHODS`, and any method whose last two jobs both took longer
+than :data:`SLOW_MS` (one cold or crowded job is not enough), wait for the
+end of a stroke being drawn (``drawing()`` tells). A map finished for a drawing that has since changed is still shown
 (the overlay lags a step while drawing); maps of a switched-off or switched
 method, of a cleared canvas or of a replaced model are dropped.
 """
@@ -44,6 +45,8 @@ MIN_GAP_MS = 80
 IDLE_RATIO = 3.0
 """After a job, wait at least this many times its duration before the next."""
 SLOW_MS = 30.0
+SLOW_METHODS = ("smoothgrad", "occlusion")
+"""Methods that always wait for the end of a stroke (~9-11 ms a map here)."""
 """A job that took longer (ms) makes the next wait while a stroke is being drawn."""
 
 
@@ -97,7 +100,8 @@ class SaliencyOverlay(QObject):
                  drawing: Callable[[], bool] = lambda: False):
         super().__init__(parent)
         self._drawing = drawing               # True while a stroke is being drawn
-        self._took_ms = 0.0                   # how long the last job took
+        self._took_ms = 0.0                   # the faster of the last two jobs (ms)
+        self._last_took = 0.0                 # how long the last job took (ms)
         self._method: str | None = None
         self._chosen = DEFAULT_METHOD         # what switching on shows
         self._last: PredictionResult | None = None
@@ -151,7 +155,7 @@ class SaliencyOverlay(QObject):
             self._chosen = method
         self._drop_running()
         self._gap.stop()                      # the user asked: no pause before this one
-        self._took_ms = 0.0
+        self._took_ms = self._last_took = 0.0
         self.sigMethodChanged.emit(method)
         if method is None:
             self._show(None)
@@ -178,7 +182,8 @@ class SaliencyOverlay(QObject):
         """Start the waiting result's job, unless a job runs or the gap since
         the last start is not over (it starts when they are)."""
         if self._job is not None or self._gap.isActive() \
-                or (self._took_ms > SLOW_MS and self._drawing()):
+                or ((self._method in SLOW_METHODS or self._took_ms > SLOW_MS)
+                    and self._drawing()):
             return
         result, self._waiting = self._waiting, None
         if result is None or self._method is None:
@@ -208,7 +213,9 @@ class SaliencyOverlay(QObject):
     def _job_done(self, job: CallJob) -> None:
         if self._job is job:
             self._job = None
-            self._took_ms = took = (time.perf_counter() - self._started_at) * 1e3
+            took = (time.perf_counter() - self._started_at) * 1e3
+            self._took_ms = min(took, self._last_took)   # the faster of the last two jobs
+            self._last_took = took
             self._gap.start(int(max(MIN_GAP_MS - took, IDLE_RATIO * took)))
 
     def _drop_running(self) -> None:

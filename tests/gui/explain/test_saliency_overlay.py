@@ -219,3 +219,32 @@ def test_a_slow_method_waits_for_the_end_of_the_stroke(window, qtbot, monkeypatc
     release(canvas, points[-1])
     smap = settled(window, qtbot, "smoothgrad")    # the stroke's end is explained
     assert overlay.jobs_started == started + 1 and smap.result is window.controller.last_result
+
+
+def test_one_slow_job_does_not_stop_a_fast_method_following_the_stroke(window, qtbot,
+                                                                         monkeypatch):
+    import time
+
+    import gui.explain.saliency_overlay as saliency_overlay
+    real, calls = saliency_overlay.saliency, []
+
+    def first_slow(*args, **kwargs):               # a cold start slower than SLOW_MS
+        calls.append(1)
+        if len(calls) == 1:
+            time.sleep(saliency_overlay.SLOW_MS * 1.5 / 1e3)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(saliency_overlay, "saliency", first_slow)
+    overlay = window.why.saliency
+    draw_digit(window.canvas, 6)
+    window.why_gradcam_action.trigger()
+    settled(window, qtbot, "gradcam")
+    started = overlay.jobs_started
+    canvas = window.canvas
+    points = to_widget(canvas, [(0.1 + 0.02 * k, 0.1) for k in range(10)])
+    press(canvas, points[0])
+    for p in points[1:]:                           # a slow stroke: the event loop runs
+        move(canvas, p)
+        window.current_result()
+        qtbot.wait(60)
+    assert overlay.jobs_started >= started + 3     # it follows the stroke
+    release(canvas, points[-1])
