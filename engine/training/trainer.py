@@ -31,6 +31,7 @@ from .evaluate import EvalResult, EvaluationStopped, Evaluator
 from .parallel import DataParallel
 from .reports import EpochReport, FinishedReport, Report, RunPlan, StepReport
 from .schedules import make_schedule
+from .watchers import RunWatcher
 
 
 class Trainer:
@@ -42,6 +43,8 @@ class Trainer:
     :param evaluator: evaluates the test set at each epoch's end (default: an
         :class:`Evaluator` of ``model`` on as many threads as the training
         slices, made and closed by :meth:`run`)
+    :param watchers: :class:`~engine.training.watchers.RunWatcher` objects
+        called between steps; the reports they return are yielded too
     """
 
     @staticmethod
@@ -53,7 +56,7 @@ class Trainer:
                             batch_size, 4 if first is None else first.itemsize)
 
     def __init__(self, model: Model, data: Dataset, config: TrainConfig = TrainConfig(),
-                 evaluator: Evaluator | None = None):
+                 evaluator: Evaluator | None = None, watchers: tuple[RunWatcher, ...] = ()):
         config.validate()
         data.check_model(model)
         self.check_batch(model, config.batch_size)
@@ -61,6 +64,7 @@ class Trainer:
         self.rng = np.random.default_rng(config.seed)
         self.optimizer = config.optimizer_config().build()
         self._evaluator = evaluator
+        self.watchers = tuple(watchers)
         self._stop = threading.Event()
         self._running = threading.Event()
         self._running.set()
@@ -105,7 +109,8 @@ class Trainer:
     # ------------------------------------------------------------------- running
     def run(self) -> Iterator[Report]:
         """Train, yielding a :class:`StepReport` per step, an :class:`EpochReport`
-        per epoch and a final :class:`FinishedReport`."""
+        per epoch and a final :class:`FinishedReport` (and, after each, what
+        the watchers return)."""
         keep_freed_memory()
         cfg = self.config
         with blas_threads(1), DataParallel(self.model, cfg.workers) as parallel:
@@ -125,6 +130,8 @@ class Trainer:
         clock = _RunClock()
         epochs_done = 0
         augment = (lambda xs, rng: augment_batch(xs, rng, cfg.augment_config)) if cfg.augment else None
+        for watcher in self.watchers:
+            yield from watcher.at_start(self.model, self.plan)
         for epoch in range(1, cfg.epochs + 1):
             order = self.rng.permutation(len(y_all))
             sum_loss = sum_correct = seen = 0.0
@@ -162,9 +169,12 @@ class Trainer:
                 seen += len(y)
                 elapsed, rate = clock.count(len(y))
                 eta = elapsed / self.step * (self.total_steps - self.step)
-                yield StepReport(self.step, self.total_steps, epoch,
-                                 epoch - 1 + (b + 1) / self.steps_per_epoch, loss,
-                                 correct / len(y), lr, rate, elapsed, eta)
+                report = StepReport(self.step, self.total_steps, epoch,
+                                    epoch - 1 + (b + 1) / self.steps_per_epoch, loss,
+                                    correct / len(y), lr, rate, elapsed, eta)
+                yield report
+                for watcher in self.watchers:
+                    yield from watcher.after_step(self.model, report)
             try:
                 result = self._evaluate(evaluator)
             except EvaluationStopped:
@@ -173,8 +183,11 @@ class Trainer:
                 return
             self.test_accuracy = result.accuracy
             epochs_done = epoch
-            yield EpochReport(epoch, cfg.epochs, sum_loss / seen, sum_correct / seen,
-                              result.loss, result.accuracy, clock.elapsed(), result)
+            report = EpochReport(epoch, cfg.epochs, sum_loss / seen, sum_correct / seen,
+                                 result.loss, result.accuracy, clock.elapsed(), result)
+            yield report
+            for watcher in self.watchers:
+                yield from watcher.after_epoch(self.model, report)
         yield self._finish("completed", f"trained {cfg.epochs} epochs", epochs_done, clock)
 
     def _evaluate(self, evaluator: Evaluator) -> EvalResult:
