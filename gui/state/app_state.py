@@ -8,7 +8,11 @@ object and listen to its signals.
 * the **live** model is a copy of the weights being trained, refreshed from the
   training thread's snapshots; while a run lasts the views follow it, unless the
   user opens another model meanwhile;
-* the **shown** model is the live one while it is followed, else the current one;
+* the **visited** model is a moment of a run the user went back to (a
+  checkpoint, through the time machine): while there is one the views show it,
+  whatever else happens; :meth:`AppState.leave_visit` returns to the present;
+* the **shown** model is the visited one if any, else the live one while it is
+  followed, else the current one;
 * the **previous** model is the one that was current before a run's trained
   model or an adopted one (:meth:`AppState.adopt`, e.g. fine-tuned on the
   user's handwriting) took its place (so the user can go back to it), or None;
@@ -58,6 +62,8 @@ class AppState(QObject):
         self._previous: Model | None = None
         self._note = ""                 # what was done to the current model (adopt)
         self._hand_steps: tuple[Model | None, int] = (None, 0)   # one-step updates, see below
+        self._visited: Model | None = None
+        self._visit_note = ""
         self._info = ModelInfo.of(model)
 
     # ------------------------------------------------------------------ read
@@ -73,8 +79,16 @@ class AppState(QObject):
 
     @property
     def shown_model(self) -> Model:
-        """The model the views show: the live one while followed, else the current one."""
+        """The model the views show: the visited one if any, else the live one
+        while followed, else the current one."""
+        if self._visited is not None:
+            return self._visited
         return self._live if self._live is not None and self._follow_live else self._current
+
+    @property
+    def visited_model(self) -> Model | None:
+        """The moment of a run the views show instead of the present, or None."""
+        return self._visited
 
     @property
     def previous_model(self) -> Model | None:
@@ -101,6 +115,7 @@ class AppState(QObject):
             self._previous = None       # going back is offered right after a run only
             self._note = ""
         self._current, self._follow_live = model, False
+        self._visited, self._visit_note = None, ""
         self._announce(before)
 
     def adopt(self, model: Model, note: str = "") -> None:
@@ -116,6 +131,7 @@ class AppState(QObject):
         before = self.shown_model
         self._previous, self._current, self._follow_live = self._current, model, False
         self._note = str(note)
+        self._visited, self._visit_note = None, ""
         self._announce(before)
 
     @property
@@ -128,6 +144,7 @@ class AppState(QObject):
         check_model(live)
         before = self.shown_model
         self._live, self._follow_live, self._live_accuracy = live, True, None
+        self._visited, self._visit_note = None, ""
         self._announce(before)
 
     def update_live_weights(self, weights: dict) -> None:
@@ -166,8 +183,30 @@ class AppState(QObject):
             return False
         before = self.shown_model
         self._current, self._previous, self._note = self._previous, None, ""
+        self._visited, self._visit_note = None, ""
         self._announce(before)
         return True
+
+    def visit(self, model: Model, note: str) -> None:
+        """Show ``model`` (e.g. a run's checkpoint) until :meth:`leave_visit`;
+        ``note`` (e.g. "checkpoint: step 200 of a bench run") is shown in the
+        status bar, which claims no test accuracy for it. Visiting the same
+        model object again after its weights changed in place (the time
+        machine reuses one model per run) emits ``sigWeightsChanged`` only."""
+        check_model(model)
+        before = self.shown_model
+        self._visited, self._visit_note = model, str(note)
+        if model is before:
+            self.sigWeightsChanged.emit()
+        self._announce(before)
+
+    def leave_visit(self) -> None:
+        """Back to the present: the live or the current model."""
+        if self._visited is None:
+            return
+        before = self.shown_model
+        self._visited, self._visit_note = None, ""
+        self._announce(before)
 
     def weights_changed(self, model: Model) -> None:
         """``model``'s weights were changed in place (e.g. by a training step)."""
@@ -193,7 +232,14 @@ class AppState(QObject):
         self._refresh_info()
 
     def _refresh_info(self) -> None:
-        shown = self.shown_model
+        info = self._describe(self.shown_model)
+        if info != self._info:
+            self._info = info
+            self.sigInfoChanged.emit(info)
+
+    def _describe(self, shown: Model) -> ModelInfo:
+        if shown is self._visited:
+            return ModelInfo.of(shown, note=self._visit_note, measured=False)
         live = shown is self._live
         stepped, steps = self._hand_steps
         note = LIVE_NOTE if live else self._note
@@ -201,8 +247,5 @@ class AppState(QObject):
         if edited:
             note = "; ".join(n for n in (note, f"changed by {steps} step{'s' * (steps != 1)} "
                                                "on a drawing (not saved)") if n)
-        info = ModelInfo.of(shown, note=note, measured=not edited,
+        return ModelInfo.of(shown, note=note, measured=not edited,
                             test_accuracy=self._live_accuracy if live else None)
-        if info != self._info:
-            self._info = info
-            self.sigInfoChanged.emit(info)

@@ -25,7 +25,7 @@ from engine.nn.model import Model
 from engine.training.config import TrainConfig
 from engine.training.reports import EpochReport, FinishedReport, RunPlan, StepReport
 
-from ..workers.training_worker import DataSource, TrainingWorker
+from ..workers.training_worker import DataSource, TrainingWorker, WatcherFactory
 from ..workers.worker_thread import WorkerThread
 
 #: Training threads' OS priority decrease (Linux nice) and the GIL switch interval
@@ -62,6 +62,8 @@ class RunController(QObject):
     * ``sigStarted(RunPlan)``; ``sigProgress(list[StepReport])``;
     * ``sigWeights(dict)`` - a snapshot of the training weights (~5 per second);
     * ``sigEpochFinished(EpochReport)``;
+    * ``sigWatched(object)`` - what the run's watchers report (checkpoints,
+      training dynamics; see :meth:`set_watchers`);
     * ``sigFinished(FinishedReport)`` or ``sigFailed(str)`` - the run is over
       (its thread may still be ending: do not read :attr:`model` yet);
     * ``sigEnded()`` - the run's thread has ended: :attr:`model` may be read.
@@ -73,6 +75,7 @@ class RunController(QObject):
     sigProgress = Signal(object)
     sigWeights = Signal(object)
     sigEpochFinished = Signal(object)
+    sigWatched = Signal(object)
     sigFinished = Signal(object)
     sigFailed = Signal(str)
     sigEnded = Signal()
@@ -85,6 +88,7 @@ class RunController(QObject):
         self._stop_clicked_at: float | None = None
         self.worker_nice = WORKER_NICE
         self.switch_interval_s: float | None = SWITCH_INTERVAL_S
+        self._watchers: WatcherFactory | None = None
         self.model: Model | None = None          # the model being (or last) trained
         self.config: TrainConfig | None = None
         self.plan: RunPlan | None = None
@@ -117,6 +121,11 @@ class RunController(QObject):
         interval for the next runs (benchmarks compare settings)."""
         self.worker_nice, self.switch_interval_s = int(nice), switch_interval_s
 
+    def set_watchers(self, factory: WatcherFactory | None) -> None:
+        """What watches the next runs: ``factory(model, dataset)`` returns the
+        trainer's watchers, called in the training thread once the data is loaded."""
+        self._watchers = factory
+
     def start(self, model: Model, config: TrainConfig, data: DataSource) -> bool:
         """Train ``model`` in place (pass a copy) on ``data`` (a :class:`Dataset`,
         or a callable loading one in the worker thread). False while a run is active."""
@@ -127,7 +136,7 @@ class RunController(QObject):
         self.progress_batches = self.steps_received = 0
         self._stop_clicked_at = self.last_stop_latency_s = self.worker_stop_latency_s = None
         worker = TrainingWorker(model, data, config, nice=self.worker_nice,
-                                switch_interval_s=self.switch_interval_s)
+                                switch_interval_s=self.switch_interval_s, watchers=self._watchers)
         thread = WorkerThread(worker, "training")
         # Only bound methods of this GUI-thread object: Qt queues them to the GUI thread.
         worker.sigDataLoaded.connect(self._data_loaded)
@@ -135,6 +144,7 @@ class RunController(QObject):
         worker.sigProgress.connect(self._progress)
         worker.sigWeightsSnapshot.connect(self._weights)
         worker.sigEpochFinished.connect(self._epoch_finished)
+        worker.sigWatched.connect(self._watched)
         worker.sigFinished.connect(self._finished)
         worker.sigFailed.connect(self._failed)
         thread.sigDone.connect(self._thread_done)
@@ -194,6 +204,9 @@ class RunController(QObject):
     def _epoch_finished(self, report: EpochReport) -> None:
         self.last_epoch = report
         self.sigEpochFinished.emit(report)
+
+    def _watched(self, report: object) -> None:
+        self.sigWatched.emit(report)
 
     def _finished(self, report: FinishedReport) -> None:
         if self._stop_clicked_at is not None:

@@ -170,6 +170,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(digit.caption, 10000)
         self.tabs.setCurrentWidget(self.activations_view)
 
+    def add_bottom_bar(self, widget: QWidget) -> None:
+        """Add a bar under the canvas and the tabs, across the window (e.g.
+        the time machine); it follows the theme if it has ``apply_theme``."""
+        self.centralWidget().layout().addWidget(widget)
+        if hasattr(widget, "apply_theme"):
+            widget.apply_theme(self._theme)
+
     def add_tab(self, widget: QWidget, title: str, tooltip: str = "") -> int:
         """Add a panel to the right-hand tabs."""
         index = self.tabs.addTab(widget, title)

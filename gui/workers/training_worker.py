@@ -29,7 +29,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -38,6 +38,7 @@ from engine.nn.model import Model
 from engine.training.config import TrainConfig
 from engine.training.reports import EpochReport, FinishedReport, StepReport
 from engine.training.trainer import Trainer
+from engine.training.watchers import RunWatcher
 
 #: Progress batches are emitted at most this often (s): 10 Hz, the rate the
 #: loss curve is redrawn at (gui.training.plots.REDRAW_PERIOD_S); <= 30 Hz.
@@ -46,6 +47,9 @@ PROGRESS_INTERVAL_S = 0.1
 SNAPSHOT_INTERVAL_S = 0.2
 
 DataSource = Dataset | Callable[[], Dataset]
+#: Makes the run's watchers (checkpoints, dynamics) in the worker thread, once
+#: the data is loaded: ``factory(model, dataset) -> watchers``.
+WatcherFactory = Callable[[Model, Dataset], Sequence[RunWatcher]]
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class TrainingWorker(QObject):
     :param switch_interval_s: if given, ``sys.setswitchinterval`` during the run
         (restored after): how long the GUI thread may wait for the GIL while
         training threads run Python code between NumPy kernels (default 5 ms)
+    :param watchers: makes the trainer's watchers once the data is loaded
+        (:data:`WatcherFactory`); what they report is emitted with ``sigWatched``
 
     Signals (emitted from the worker thread):
 
@@ -88,6 +94,8 @@ class TrainingWorker(QObject):
     * ``sigWeightsSnapshot(dict)`` - ``{name: array copy}`` taken between two
       steps, at most every ~200 ms, and once more at the end;
     * ``sigEpochFinished(EpochReport)`` - with the epoch's test-set evaluation;
+    * ``sigWatched(object)`` - a report of a watcher (e.g. a checkpoint or the
+      training dynamics), as the trainer yields it (they are rare: a few a second);
     * ``sigFinished(FinishedReport)`` or ``sigFailed(str)``, then always ``sigDone()``.
     """
 
@@ -96,6 +104,7 @@ class TrainingWorker(QObject):
     sigProgress = Signal(object)
     sigWeightsSnapshot = Signal(object)
     sigEpochFinished = Signal(object)
+    sigWatched = Signal(object)
     sigFinished = Signal(object)
     sigFailed = Signal(str)
     sigDone = Signal()
@@ -103,7 +112,8 @@ class TrainingWorker(QObject):
     def __init__(self, model: Model, data: DataSource, config: TrainConfig, *, nice: int = 0,
                  switch_interval_s: float | None = None,
                  progress_interval_s: float = PROGRESS_INTERVAL_S,
-                 snapshot_interval_s: float = SNAPSHOT_INTERVAL_S):
+                 snapshot_interval_s: float = SNAPSHOT_INTERVAL_S,
+                 watchers: WatcherFactory | None = None):
         super().__init__()
         config.validate()
         self.model, self.config = model, config
@@ -112,6 +122,7 @@ class TrainingWorker(QObject):
         self._switch_interval = switch_interval_s
         self._progress_interval = progress_interval_s
         self._snapshot_interval = snapshot_interval_s
+        self._watchers = watchers
         self._lock = threading.Lock()
         self._trainer: Trainer | None = None
         self._stop = threading.Event()
@@ -187,7 +198,8 @@ class TrainingWorker(QObject):
             self.sigFinished.emit(FinishedReport("stopped", "stopped before training started",
                                                  0, 0, None, time.perf_counter() - t_start))
             return
-        trainer = Trainer(self.model, data, self.config)
+        watchers = tuple(self._watchers(self.model, data)) if self._watchers else ()
+        trainer = Trainer(self.model, data, self.config, watchers=watchers)
         with self._lock:
             self._trainer = trainer
             if self._stop.is_set():
@@ -220,11 +232,14 @@ class TrainingWorker(QObject):
                     self.sigWeightsSnapshot.emit(self.model.get_weights())
                     last_snap = time.perf_counter()
                 continue
+            if not isinstance(report, (EpochReport, FinishedReport)):
+                self.sigWatched.emit(report)
+                continue
             if pending:
                 self.sigProgress.emit(pending)
                 pending = []
             if isinstance(report, EpochReport):
                 self.sigEpochFinished.emit(report)
-            elif isinstance(report, FinishedReport):
+            else:
                 self.sigWeightsSnapshot.emit(self.model.get_weights())
                 self.sigFinished.emit(report)

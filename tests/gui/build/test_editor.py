@@ -181,3 +181,43 @@ def test_caps_are_shown_as_an_edit_approaches_them(qtbot, editor):
     type_value(qtbot, maps, "128")                  # over the cap: refused, with the reason
     assert not editor.check.valid and not editor.summary.train_button.isEnabled()
     assert "more than 10000000 parameters" in editor.summary.problem.text()
+
+
+def _drop(editor, source: int, target_row: int, mime_text: bytes | None = None):
+    """Deliver the drag-enter, drag-move and drop events a drag of row
+    ``source`` onto row ``target_row`` makes (the system drag loop itself
+    cannot run offscreen)."""
+    from PySide6.QtCore import QMimeData, QPointF
+    from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+    from gui.build.layer_list import MIME
+
+    lst = editor.list
+    row = lst.rows[target_row]
+    pos = row.mapTo(lst, row.rect().center())
+    mime = QMimeData()
+    mime.setData(MIME, str(source).encode() if mime_text is None else mime_text)
+    buttons, mods = Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    action = Qt.DropAction.MoveAction
+    enter = QDragEnterEvent(pos, action, mime, buttons, mods)
+    QApplication.sendEvent(lst, enter)
+    assert enter.isAccepted()
+    QApplication.sendEvent(lst, QDragMoveEvent(pos, action, mime, buttons, mods))
+    QApplication.sendEvent(lst, QDropEvent(QPointF(pos), action, mime, buttons, mods))
+
+
+def test_dropping_a_dragged_row_on_another_moves_it_there_as_one_undo_step(qtbot, editor):
+    assert names(editor)[:4] == ["conv1", "relu1", "pool1", "conv2"]
+    count = editor.undo_stack.count()
+    _drop(editor, source=1, target_row=3)
+    assert names(editor)[:4] == ["conv1", "pool1", "conv2", "relu1"]
+    assert editor.undo_stack.count() == count + 1
+    editor.undo_stack.undo()
+    assert names(editor)[:4] == ["conv1", "relu1", "pool1", "conv2"]
+
+
+def test_a_drop_of_foreign_or_broken_data_changes_nothing(qtbot, editor):
+    before = names(editor)
+    _drop(editor, source=0, target_row=2, mime_text=b"not a number")
+    _drop(editor, source=0, target_row=2, mime_text=b"999")
+    _drop(editor, source=2, target_row=2)          # onto itself
+    assert names(editor) == before

@@ -1,0 +1,1 @@
+"""The time machine: scrub through the checkpoints a run kept."""
