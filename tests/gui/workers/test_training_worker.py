@@ -18,6 +18,7 @@ from engine.nn import presets
 from engine.training.config import TrainConfig
 from engine.training.reports import FinishedReport, RunPlan, StepReport
 from engine.training.trainer import Trainer
+from engine.training.watchers import RunWatcher
 from gui.workers.training_worker import MnistSource, TrainingWorker
 from gui.workers.worker_thread import WorkerThread
 
@@ -232,3 +233,59 @@ def test_stop_before_the_data_is_loaded(qtbot, small_data):
     finish(qtbot, job)
     qtbot.waitUntil(lambda: len(rec.finished) == 1)
     assert rec.finished[0].reason == "stopped" and rec.finished[0].steps == 0
+
+
+class _Marker:
+    def __init__(self, step):
+        self.step = step
+
+
+class _EveryTenth(RunWatcher):
+    """Reports every tenth step; remembers the thread it was made in."""
+
+    def __init__(self):
+        self.made_in = threading.get_ident()
+
+    def after_step(self, model, report):
+        return [_Marker(report.step)] if report.step % 10 == 0 else []
+
+
+class WatchedRecorder(QObject):
+    def __init__(self, worker):
+        super().__init__()
+        self.watched, self.last_step_seen = [], []
+        self.steps = 0
+        worker.sigWatched.connect(self.on_watched)
+        worker.sigProgress.connect(self.on_progress)
+
+    def on_watched(self, report):
+        self.watched.append(report)
+        self.last_step_seen.append(self.steps)
+
+    def on_progress(self, reports):
+        self.steps = reports[-1].step
+
+
+def test_watchers_are_made_in_the_training_thread_and_their_reports_relayed_in_order(
+        qtbot, small_data):
+    model = presets.build("tiny", np.random.default_rng(0))
+    config = TrainConfig(epochs=1, batch_size=32, lr=0.05, augment=False, seed=0, subset=1600,
+                         eval_subset=500)
+    made = []
+
+    def factory(m, data):
+        assert m is model and data is small_data
+        made.append(_EveryTenth())
+        return made[-1:]
+
+    worker = TrainingWorker(model, small_data, config, watchers=factory)
+    rec = WatchedRecorder(worker)
+    job = WorkerThread(worker, "test-training")
+    _JOBS.append(job)
+    job.start()
+    finish(qtbot, job)
+    qtbot.waitUntil(lambda: len(rec.watched) == 5)
+    assert [r.step for r in rec.watched] == [10, 20, 30, 40, 50]
+    assert made[0].made_in != threading.get_ident()      # built in the worker thread
+    # progress is not flushed by a watcher's report: steps keep arriving in batches
+    assert all(seen <= r.step for seen, r in zip(rec.last_step_seen, rec.watched))
