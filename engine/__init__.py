@@ -8,7 +8,8 @@ Where things are:
   (:mod:`engine.nn.functional`), layers, the model, architectures, model files;
 * :mod:`engine.data` - MNIST, datasets, drawing preprocessing, augmentation;
 * :mod:`engine.training` - configuration, reports, optimisers, schedules,
-  data parallelism, evaluation, the trainer;
+  data parallelism, evaluation, the trainer, its watchers, checkpoints and
+  run records / run files;
 * :mod:`engine.system` - BLAS threads, the allocator, atomic writes;
 * :mod:`engine.cli` (``python -m engine``), :mod:`engine.bench`
   (``python -m engine.bench``), :mod:`engine.tools` (offline experiments).
@@ -20,6 +21,11 @@ Public API::
     logits, acts = model.forward(x, keep_activations=True)
     summary = engine.describe_architecture(model.config())   # per-layer shapes, costs;
     print(model.summary())                                    # ValueError saying why if invalid
+
+    run = engine.load_run("model.run.npz")  # a run saved by ``train --checkpoints``
+    for checkpoint in run.checkpoints:     # steps 0, 1, 2, 5, 10, ... and every epoch's end
+        print(checkpoint.step, checkpoint.model.predict_proba(x).argmax(axis=1))
+    engine.save_run(run, "copy.run.npz")   # a TrainingRun: settings, curves, checkpoints
 """
 from __future__ import annotations
 
@@ -31,9 +37,12 @@ from .nn.model_file import ModelFileError, save_model
 from .nn.model_load import load_model as _load_model_file
 from .system.moved_modules import install as _keep_old_import_paths
 from .training.one_step import StepTrace, one_step
+from .training.run_file import RunFileError, load_run, save_run
+from .training.run_record import TrainingRun
 
-__all__ = ["Model", "ModelFileError", "StepTrace", "bundled_model_path", "describe_architecture",
-           "load_model", "one_step", "save_model"]
+__all__ = ["Model", "ModelFileError", "RunFileError", "StepTrace", "TrainingRun",
+           "bundled_model_path", "describe_architecture", "load_model", "load_run", "one_step",
+           "save_model", "save_run"]
 
 _keep_old_import_paths({
     "engine.functional": "engine.nn.functional", "engine.im2col": "engine.nn.im2col",

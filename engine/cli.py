@@ -2,8 +2,9 @@
 summary | export-onnx``.
 
 Exit status: 0 done; 2 a usage error (the parser checks every argument, and
-``train`` checks its output file, its starting model and its batch size
-against the network before loading any data); 1 any failure at run time
+``train`` checks its output file (and with ``--checkpoints`` the run file
+beside it), its starting model and its batch size against the network
+before loading any data); 1 any failure at run time
 (one line on stderr, never a traceback); 3 training diverged; 130
 interrupted.
 """
@@ -26,12 +27,16 @@ from .nn import presets
 from .export.onnx_export import DEFAULT_OPSET, export_onnx, onnxruntime_difference
 from .nn.architecture import describe_architecture, format_table
 from .nn.metadata import record_test_accuracy, record_training
+from .system.atomic import writable_target
 from .system.command_line import (UsageError, existing_file, float_in, folder_path, int_in,
                                   output_file, run_command, strict_json)
 from .training.config import LIMITS, MAX_CLI_LR, TrainConfig
+from .training.checkpoints import CheckpointWatcher
 from .training.evaluate import evaluate
 from .training.optim import OPTIMIZERS, default_lr
 from .training.reports import EpochReport, FinishedReport, StepReport
+from .training.run_file import run_path_for, save_run
+from .training.run_record import RunRecorder
 from .training.schedules import SCHEDULES
 from .training.trainer import Trainer
 
@@ -94,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="threads (default: cores)")
     t.add_argument("--out", type=output_file(), default=Path("model.npz"),
                    help="where to save the model (written atomically after every epoch)")
+    t.add_argument("--checkpoints", action="store_true",
+                   help="also save the run (curves, settings and checkpoints of the weights at "
+                        "steps 0, 1, 2, 5, 10, 20, 50, ... and every epoch's end; at most 100 MB "
+                        "of them) beside --out as OUT-STEM.run.npz (engine.load_run reads it)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     add_data_dir_option(t)
     e = sub.add_parser("evaluate", help="accuracy, per-class accuracy and confusion matrix")
@@ -159,14 +168,19 @@ def cmd_train(args, command: str) -> int:
         Trainer.check_batch(model, args.batch_size)
     except ValueError as exc:
         raise UsageError(f"argument --batch-size: {exc}") from None
+    run_path = _checked_run_path(args.out) if args.checkpoints else None
     data = Dataset.from_mnist(load_mnist(args.data_dir, download=not args.no_download,
                                          progress=True))
     if args.pen_mix:
         from .data.style_mix import with_pen_digits
         data, _ = with_pen_digits(data, args.pen_mix, seed=args.seed)
-    trainer = Trainer(model, data, config)
+    recorder = RunRecorder(model, config, _run_label(args, lr), CheckpointWatcher(),
+                           pen_mix=args.pen_mix) if run_path is not None else None
+    trainer = Trainer(model, data, config, watchers=recorder.watchers if recorder else ())
     history, finished, last_print = [], None, 0.0
     for report in trainer.run():
+        if recorder is not None:
+            recorder.observe(report)
         if isinstance(report, StepReport):
             now = time.perf_counter()
             if not args.quiet and (now - last_print > 0.25 or report.step == report.total_steps):
@@ -190,11 +204,36 @@ def cmd_train(args, command: str) -> int:
             model.save(args.out)  # checkpoint: atomic, a valid model after every epoch
         elif isinstance(report, FinishedReport):
             finished = report
-    print(strict_json(_summary(finished, history, model, config, args.out), indent=2))
+    summary = _summary(finished, history, model, config, args.out)
+    if recorder is not None:
+        run = recorder.result()
+        save_run(run, run_path)
+        summary.update(run=str(run_path), checkpoints=len(run.checkpoints))
+        if not args.quiet:
+            sys.stderr.write(f"saved the run with {len(run.checkpoints)} checkpoints to "
+                             f"{run_path}\n")
+    print(strict_json(summary, indent=2))
     if finished.reason == "diverged":
         print(f"error: {finished.message}", file=sys.stderr)
         return 3
     return 0
+
+
+def _checked_run_path(out: Path) -> Path:
+    """Where ``--checkpoints`` saves the run (:func:`run_path_for`), checked like ``--out``."""
+    path = run_path_for(out)
+    try:
+        writable_target(path)
+    except OSError as exc:
+        raise UsageError(f"argument --checkpoints: cannot write {str(path)!r}: "
+                         f"{exc.strerror or exc}") from None
+    return path
+
+
+def _run_label(args, lr: float) -> str:
+    """E.g. ``"tiny, sgd lr 0.05, seed 0"`` (the file name for ``--init``)."""
+    start = args.init.name if args.init else args.preset
+    return f"{start}, {args.optimizer} lr {lr:g}, seed {args.seed}"
 
 
 def _summary(finished, history, model, config, out) -> dict:
