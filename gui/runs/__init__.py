@@ -1,0 +1,1 @@
+"""Runs of this session and saved run files: compare two, save, reopen."""
