@@ -11,10 +11,17 @@ weights also shows each weight array's gradient and the update the step
 applied (:class:`~gui.backprop.param_panel.ParamPanel`), and how large the
 update was next to the weights (``||update|| / ||weights||``; around 1e-3 is
 the usual rule of thumb for a training step).
+
+For the step walk (:mod:`gui.backprop.step_walk`) a row can be outlined as
+the walk's current layer or as the layer whose value the formula computes
+(:meth:`LayerRow.set_role`), mark the selected position (:meth:`LayerRow.mark`)
+and reports clicks on its values (``sigPositionClicked(layer, position)``).
 """
 from __future__ import annotations
 
 import numpy as np
+from PySide6.QtCore import QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from engine import StepTrace
@@ -22,7 +29,7 @@ from engine import StepTrace
 from ..inspect.layer_panels import FeatureMapPanel, VectorPanel
 from ..widgets.colour_bar import short_number
 from ..widgets.fit_text import FitText
-from ..widgets.theme import Theme
+from ..widgets.theme import LIGHT, Theme
 from .param_panel import ParamPanel
 
 #: Height (px) of a row whose gradient is a stack of maps.
@@ -56,8 +63,12 @@ class LayerRow(QWidget):
     :param output: the network's last layer (its gradient is softmax − one-hot)
 
     ``grad_panel``, ``param_panels`` (``{"conv1.K": (gradient, update)}``, weight
-    arrays of two or more dimensions) and ``ratios`` (the text line) are public.
+    arrays of two or more dimensions), ``ratios`` (the text line), ``role`` and
+    ``marked`` (see :meth:`set_role`, :meth:`mark`) are public.
+    Signal: ``sigPositionClicked(layer name, position tuple)``.
     """
+
+    sigPositionClicked = Signal(str, object)
 
     def __init__(self, name: str, kind: str, shape: tuple[int, ...],
                  params: dict[str, tuple[int, ...]], output: bool = False,
@@ -66,8 +77,11 @@ class LayerRow(QWidget):
         self.name, self.kind, self.shape = name, kind, tuple(shape)
         self.output = output
         self.params = dict(params)
+        self.role: str | None = None
+        self.marked: tuple[int, ...] | None = None
+        self._theme = LIGHT
         column = QVBoxLayout(self)
-        column.setContentsMargins(0, 0, 0, 0)
+        column.setContentsMargins(3, 3, 3, 3)
         column.setSpacing(2)
         row = QHBoxLayout()
         row.setSpacing(6)
@@ -75,8 +89,12 @@ class LayerRow(QWidget):
         tip = f"{name} ({kind}): {GRAD_TIP}"
         if maps:
             self.grad_panel = FeatureMapPanel(name, self.shape, True, tip)
+            self.grad_panel.view.sigClicked.connect(self._map_clicked)
+            self.grad_panel.view.sigResized.connect(self._show_mark)   # after its own re-tiling
         else:
             self.grad_panel = VectorPanel(name, int(np.prod(self.shape)), True, tip)
+            self.grad_panel.sigUnitClicked.connect(
+                lambda _name, unit: self.sigPositionClicked.emit(self.name, (int(unit),)))
         row.addWidget(self.grad_panel, 2)
         self.param_panels: dict[str, tuple[ParamPanel, ParamPanel]] = {}
         for pname, pshape in self.params.items():
@@ -100,10 +118,62 @@ class LayerRow(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
 
     def apply_theme(self, theme: Theme) -> None:
+        self._theme = theme
         self.grad_panel.apply_theme(theme)
         for pair in self.param_panels.values():
             for panel in pair:
                 panel.apply_theme(theme)
+        self._show_mark()
+        self.update()
+
+    # ------------------------------------------------------------ the walk
+    def set_role(self, role: str | None) -> None:
+        """Outline the row: ``"current"`` (the walk's layer: a solid accent
+        frame), ``"target"`` (where the formula's value is: a dashed one), None."""
+        if role != self.role:
+            self.role = role
+            self.update()
+
+    def mark(self, position: tuple[int, ...] | None) -> None:
+        """Outline the value at ``position`` of the gradient shown (None: none)."""
+        self.marked = None if position is None else tuple(int(v) for v in position)
+        self._show_mark()
+
+    def _show_mark(self) -> None:
+        panel, where = self.grad_panel, self.marked
+        if where is None or panel.array is None:
+            panel.view.set_highlight(None)
+            return
+        if isinstance(panel, VectorPanel):
+            y, x = panel.unit_origin(where[0])
+            rect = QRectF(x, y, 1, 1)
+        else:
+            y, x = panel.tiles.origin(where[0])
+            rect = QRectF(x + where[2], y + where[1], 1, 1)
+        # the text colour: the accent is as blue as the gradient's negative values
+        panel.view.set_highlight(rect, self._theme.qcolor("text"))
+
+    def _map_clicked(self, y: float, x: float) -> None:
+        hit = self.grad_panel.tiles.locate(y, x)
+        if hit is not None:
+            self.sigPositionClicked.emit(self.name, tuple(int(v) for v in hit))
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.role is None:
+            return
+        accent = self._theme.qcolor("accent")
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        current = self.role == "current"
+        pen = QPen(accent, 2.0 if current else 1.5)
+        pen.setStyle(Qt.PenStyle.SolidLine if current else Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        fill = QColor(accent)
+        fill.setAlpha(28 if current else 0)
+        p.setBrush(fill)
+        p.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 6, 6)
+        p.end()
 
     def show_step(self, trace: StepTrace | None) -> None:
         """Show this layer's part of ``trace`` (None: nothing)."""
@@ -120,6 +190,7 @@ class LayerRow(QWidget):
             else:
                 self.grad_panel.set_note(f"dL/d output · largest |value| {peak}",
                                          f"max |dL/da| {peak}", peak)
+        self._show_mark()
         for pname, (grad_panel, update_panel) in self.param_panels.items():
             grad_panel.set_array(None if trace is None else trace.param_grads[pname])
             update_panel.set_array(None if trace is None else trace.updates[pname])

@@ -1,13 +1,15 @@
 """The controls of the "One step" tab::
 
     Train on this drawing as  [0][1]…[9]
-    [Train one step]  [Undo the step]   learning rate [0.01]  momentum [0]
+    [Train one step]  [Undo the step]  [Step through]  learning rate [0.01]  momentum [0]
     what happened, or why it cannot train
 
 The digit the drawing is trained as follows the network's runner-up (the
 answer a learner most likely wants to push it towards) until a digit button
-is clicked; clearing the drawing goes back to following. The widget only
-shows and reports (``sigTrain()``, ``sigUndo()``); the wiring decides.
+is clicked; clearing the drawing goes back to following. "Step through"
+(checkable) turns the layer-by-layer walk of the step on and off. The widget
+only shows and reports (``sigTrain()``, ``sigUndo()``, ``sigStepThrough(bool)``);
+the wiring decides.
 """
 from __future__ import annotations
 
@@ -30,17 +32,24 @@ _STYLE = """
 QToolButton#stepDigit { min-width: 14px; padding: 1px 3px; }
 QToolButton#stepDigit:checked { border: 2px solid palette(highlight); border-radius: 3px;
                                 font-weight: bold; }
+QPushButton#stepThrough:checked { border: 2px solid palette(highlight); border-radius: 3px;
+                                  font-weight: bold; }
 """
 UNDO_TIP = "Put the weights back as they were before the last step (one step at a time)."
+WALK_TIP = ("Walk through the step one layer at a time: forward through every layer, the loss, "
+            "then backward, with each layer's formula written with the step's own numbers "
+            "(◀ ▶ or the Left and Right keys). Without a step yet, it takes one first.")
 
 
 class StepControls(QFrame):
     """See the module docstring. ``digit_buttons``, ``lr_spin``,
     ``momentum_spin``, ``train_button``, ``undo_button`` and ``status`` are
-    public for tests. Signals: ``sigTrain()``, ``sigUndo()``."""
+    public for tests, and ``walk_button`` ("Step through"). Signals:
+    ``sigTrain()``, ``sigUndo()``, ``sigStepThrough(on)``."""
 
     sigTrain = Signal()
     sigUndo = Signal()
+    sigStepThrough = Signal(bool)
 
     def __init__(self, classes: int = 10, parent: QWidget | None = None):
         super().__init__(parent)
@@ -73,8 +82,14 @@ class StepControls(QFrame):
         self.undo_button.setToolTip(UNDO_TIP)
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(lambda _=False: self.sigUndo.emit())
+        self.walk_button = QPushButton("Step through")
+        self.walk_button.setObjectName("stepThrough")
+        self.walk_button.setCheckable(True)
+        self.walk_button.setToolTip(WALK_TIP)
+        self.walk_button.toggled.connect(self.sigStepThrough.emit)
         middle.addWidget(self.train_button)
         middle.addWidget(self.undo_button)
+        middle.addWidget(self.walk_button)
         middle.addSpacing(10)
         middle.addWidget(plain_label("learning rate"))
         self.lr_spin = self._spin(DEFAULT_LR, 0.0001, 10.0, 4, LR_TIP)
@@ -130,6 +145,10 @@ class StepControls(QFrame):
     def hold(self) -> None:
         """Keep the digit shown (a step was taken with it) until the drawing is cleared."""
         self.chosen = self.label() is not None
+
+    def request_train(self) -> None:
+        """Ask for one step, as "Train one step" does (``sigTrain``)."""
+        self.sigTrain.emit()
 
     def lr(self) -> float:
         return float(self.lr_spin.value())

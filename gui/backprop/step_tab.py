@@ -7,15 +7,26 @@ see what backpropagation did, layer by layer::
     :class:`~gui.backprop.layer_row.LayerRow`: dL/d output, and for layers
     with weights their gradient, the update and update size / weight size.
 
+"Step through" adds the walk (:class:`~gui.backprop.step_walk.StepWalk`) under
+the controls: ◀ / ▶ (or the Left / Right keys) go forward through the layers,
+the loss and backward; the current layer's row is outlined and scrolled to,
+the row of the value the formula computes is outlined dashed with that value
+marked, and clicking a value there writes the formula for it. The walk needs
+the model and the input of the step: the wiring announces them with
+:meth:`OneStepTab.expect_step` before it runs the step (or passes them to
+:meth:`OneStepTab.show_step`).
+
 The tab only shows a :class:`engine.StepTrace`; :mod:`gui.window.backprop_wiring`
 runs the step.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
-from engine import StepTrace
+from engine import Model, StepTrace
 
 from ..inspect.layer_panels import BarsPanel
 from ..widgets.fit_text import FitText
@@ -23,6 +34,7 @@ from ..widgets.plain_text import plain_label
 from ..widgets.theme import LIGHT, Theme
 from .layer_row import LayerRow
 from .step_controls import StepControls
+from .step_walk import StepWalk
 
 INTRO = ("Choose what the drawing should be and train one step: the gradient of the loss "
          "flows back from the answer through every layer, and every weight moves a little "
@@ -30,6 +42,8 @@ INTRO = ("Choose what the drawing should be and train one step: the gradient of 
 FLOW = "From the answer back to the input: the gradient flows backwards."
 BEFORE_TIP = "The probabilities the model gave the drawing before the step."
 AFTER_TIP = "The probabilities the same model gives the drawing after the step."
+#: Steps whose model and input the tab remembers (for walking them after an undo).
+KEEP_SOURCES = 25
 
 
 def loss_texts(trace: StepTrace) -> tuple[str, ...]:
@@ -44,8 +58,8 @@ def loss_texts(trace: StepTrace) -> tuple[str, ...]:
 class OneStepTab(QWidget):
     """The tab (see the module docstring). ``controls``, ``before``, ``after``
     (:class:`~gui.inspect.layer_panels.BarsPanel`), ``loss`` and ``rows``
-    (``{layer name: LayerRow}``) are public for tests; ``trace`` is the
-    step shown (None: none)."""
+    (``{layer name: LayerRow}``) and ``walk`` (:class:`StepWalk`) are public
+    for tests; ``trace`` is the step shown (None: none)."""
 
     def __init__(self, classes: int = 10, parent: QWidget | None = None):
         super().__init__(parent)
@@ -57,6 +71,20 @@ class OneStepTab(QWidget):
         column.setSpacing(6)
         self.controls = StepControls(classes)
         column.addWidget(self.controls)
+        self.walk = StepWalk()
+        self.walk.setVisible(False)
+        column.addWidget(self.walk)
+        self._sources: list[tuple[StepTrace, Model, np.ndarray]] = []
+        self._expected: tuple[Model, np.ndarray] | None = None
+        self.controls.sigStepThrough.connect(self._step_through)
+        self.walk.sigChanged.connect(self._follow_walk)
+        self._keys: list[QShortcut] = []           # Left / Right, while walking
+        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.setEnabled(False)
+            shortcut.activated.connect(lambda step=step: self.walk.go(step))
+            self._keys.append(shortcut)
         self.intro = plain_label(INTRO, word_wrap=True)
         column.addWidget(self.intro)
         self.rows: dict[str, LayerRow] = {}
@@ -95,17 +123,28 @@ class OneStepTab(QWidget):
         for panel in (self.before, self.after, *self.rows.values()):
             panel.apply_theme(theme)
 
-    def show_step(self, trace: StepTrace | None, kinds: dict[str, str] | None = None) -> None:
+    def expect_step(self, model: Model, image: np.ndarray) -> None:
+        """The next step shown (:meth:`show_step`) is one of ``model`` on
+        ``image`` (the network input): the walk needs both."""
+        self._expected = (model, np.array(image, copy=True))
+
+    def show_step(self, trace: StepTrace | None, kinds: dict[str, str] | None = None,
+                  model: Model | None = None, image: np.ndarray | None = None) -> None:
         """Show ``trace`` (None: no step yet). ``kinds``: ``{layer name: type
-        name}`` for the row tooltips (the rows are rebuilt when the layers differ)."""
+        name}`` for the row tooltips (the rows are rebuilt when the layers differ);
+        ``model`` and ``image``: the step's model and input, for the walk
+        (default: those announced by :meth:`expect_step`, or remembered for ``trace``)."""
         self.trace = trace
         shown = trace is not None
         for widget in (self.before, self.after, self.loss, self.flow, *self.rows.values()):
             widget.setVisible(shown)
         self.intro.setVisible(not shown)
-        if trace is None:
+        if trace is None:                 # another model, or every step undone
             self.loss.set_variants(())
+            self._sources.clear()
+            self.walk.clear()
             return
+        self._remember(trace, model, image)
         self._build_rows(trace, kinds or {})
         for row in self.rows.values():
             row.setVisible(True)
@@ -114,6 +153,58 @@ class OneStepTab(QWidget):
         self.loss.set_variants(loss_texts(trace))
         for row in self.rows.values():
             row.show_step(trace)
+        if self.walk.isVisibleTo(self):
+            self._walk_trace()
+
+    # ------------------------------------------------------------ the walk
+    def _remember(self, trace: StepTrace, model: Model | None, image: np.ndarray | None) -> None:
+        known = any(t is trace for t, _, _ in self._sources)
+        if model is None and image is None and self._expected is not None and not known:
+            model, image = self._expected
+        if model is not None and image is not None:
+            self._expected = None
+            self._sources = [s for s in self._sources if s[0] is not trace][-KEEP_SOURCES + 1:]
+            self._sources.append((trace, model, np.asarray(image)))
+
+    def _walk_trace(self) -> None:
+        source = next(((m, x) for t, m, x in self._sources if t is self.trace), (None, None))
+        if self.trace is None:
+            self.walk.clear()
+        else:
+            self.walk.set_step(self.trace, *source)
+
+    def _step_through(self, on: bool) -> None:
+        self.walk.setVisible(on)
+        for shortcut in self._keys:
+            shortcut.setEnabled(on)
+        if on and self.trace is None:
+            self.walk.clear()
+            self.controls.request_train()        # the step arrives in show_step
+        elif on:
+            self._walk_trace()
+        self._follow_walk()
+
+    def _position_clicked(self, name: str, position: tuple[int, ...]) -> None:
+        if self.walk.isVisibleTo(self):
+            self.walk.select(name, position)
+
+    def _follow_walk(self) -> None:
+        """Outline the walk's rows, mark its position, scroll to them."""
+        walking = self.walk.isVisibleTo(self)
+        phase, target = self.walk.phase(), self.walk.target()
+        current = self.rows.get(phase.layer) if walking and phase is not None else None
+        marked = self.rows.get(target[0]) if walking and target is not None else None
+        for row in self.rows.values():
+            row.set_role("current" if row is current else "target" if row is marked else None)
+            row.mark(self.walk.position() if row is marked else None)
+        QTimer.singleShot(0, self, self._scroll_to_walk)     # once new rows are laid out
+
+    def _scroll_to_walk(self) -> None:
+        """Scroll the target row, then the current one (it wins if both do not fit), into view."""
+        for role in ("target", "current"):
+            row = next((r for r in self.rows.values() if r.role == role), None)
+            if row is not None and row.isVisible():
+                self.scroll.ensureWidgetVisible(row, 0, 10)
 
     def _build_rows(self, trace: StepTrace, kinds: dict[str, str]) -> None:
         wanted = [(name, tuple(g.shape)) for name, g in trace.activation_grads.items()]
@@ -128,5 +219,6 @@ class OneStepTab(QWidget):
                       if p.split(".", 1)[0] == name}
             row = LayerRow(name, kinds.get(name, "layer"), shape, params, output=i == 0)
             row.apply_theme(self._theme)
+            row.sigPositionClicked.connect(self._position_clicked)
             self._list_layout.insertWidget(self._first_row + i, row)
             self.rows[name] = row

@@ -106,6 +106,7 @@ class BackpropLab(QObject):
                                          dtype=np.float32),
                               controls.label(), controls.lr(), controls.momentum())
         self._clicked_at = time.perf_counter()
+        self.tab.expect_step(self._state.shown_model, request.image)
         return self.runner.step(self._state.shown_model, request)
 
     def undo(self) -> bool:
