@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--time-to-accuracy 0.99]``.
+"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--dynamics] [--time-to-accuracy 0.99]``.
 
 * training throughput (forward + backward + SGD-momentum update, float32) of
   the benchmark network at batch 64 and 128, in images/s;
@@ -8,7 +8,9 @@
 * with ``--explain``, the time of each explanation (:mod:`engine.explain`) of
   one drawing on the bundled model;
 * with ``--personal``, the time of fine-tuning on 50 personal samples and
-  its effect (:mod:`engine.bench.personal`).
+  its effect (:mod:`engine.bench.personal`);
+* with ``--dynamics``, what collecting the training dynamics costs in
+  training throughput (:mod:`engine.bench.dynamics`).
 
 Times are medians over several repeats: machines here are shared and noisy.
 """
@@ -23,6 +25,7 @@ import numpy as np
 from ..nn.presets import PRESETS
 from ..system.command_line import float_in, folder_path, run_command, strict_json
 from ..training.parallel import default_workers
+from .dynamics import dynamics_cost, format_dynamics
 from .explain import explain_ms
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
 from .personal import format_personal, personal_numbers
@@ -32,7 +35,7 @@ from .torch_twin import torch_numbers
 
 __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
            "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "explain_ms",
-           "personal_numbers"]
+           "personal_numbers", "dynamics_cost"]
 
 
 def run(include_torch: bool = True, repeats: int = 7) -> dict:
@@ -85,6 +88,8 @@ def format_table(r: dict) -> str:
             lines.append(f"{'  ' + name.replace('_', ' '):<34}{ex[name]:>14.2f}{target:>10.0f}")
     if r.get("personal"):
         lines += format_personal(r["personal"])
+    if r.get("dynamics"):
+        lines += format_dynamics(r["dynamics"])
     tta = r.get("time_to_accuracy")
     if tta:
         if tta["reached"]:
@@ -110,6 +115,9 @@ def main(argv=None) -> int:
                    help="also time the explanations (saliency, morph, unit pictures, novelty)")
     p.add_argument("--personal", action="store_true",
                    help="also time fine-tuning on 50 personal samples (needs MNIST)")
+    p.add_argument("--dynamics", action="store_true",
+                   help="also measure what collecting the training dynamics costs "
+                        "(bench and playground presets, batch 64; a few minutes)")
     p.add_argument("--quick", action="store_true",
                    help="one timing per measurement instead of medians of 7 (a smoke run)")
     try:
@@ -123,6 +131,8 @@ def main(argv=None) -> int:
             result["explain"] = explain_ms(repeats=1 if args.quick else 7)
         if args.personal:
             result["personal"] = personal_numbers(repeats=1 if args.quick else 2)
+        if args.dynamics:
+            result["dynamics"] = dynamics_cost(steps=30, pairs=1) if args.quick else dynamics_cost()
         if args.time_to_accuracy is not None:
             result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir,
                                                           args.preset)

@@ -42,16 +42,18 @@ from ..state.settings import AppSettings
 from ..state.startup import initial_model
 from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import PICTURE_FILTER, ask_save_path, show_error
-from ..widgets.plain_text import plain_label, plain_title, plain_tooltip, show_message
+from ..widgets.plain_text import plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from ..workers.call_job import CallJob
 from .actions import build_actions, build_menus
+from .banner import make_banner, show_banner
 from .column_policy import ColumnPolicy
 from .guide import about_html
 from .guide_window import QuickGuide
 from .left_column import LeftColumn
 from .model_files import ModelFiles
 from .status_bar import PlaygroundStatusBar
+from .runs_wiring import RunsLab
 from .toolbar import DrawingToolbar
 from .view_refresh import ViewRefresher
 from .why_lab import WhyLab
@@ -74,10 +76,12 @@ class MainWindow(QMainWindow):
     :param theme: ``"light"`` / ``"dark"``; default: the saved preference
 
     Signals: ``sigPanelsUpdated(result)`` (all views show ``result``; the
-    :class:`~gui.window.view_refresh.ViewRefresher`'s), ``sigErrorShown(title, message)``.
+    :class:`~gui.window.view_refresh.ViewRefresher`'s), ``sigErrorShown(title, message)``,
+    ``sigThemeChanged(Theme)`` (after :meth:`set_theme`).
     """
 
     sigErrorShown = Signal(str, str)
+    sigThemeChanged = Signal(object)
 
     def __init__(self, model_path=None, *, model: Model | None = None,
                  settings: AppSettings | None = None, theme: str | None = None,
@@ -113,13 +117,14 @@ class MainWindow(QMainWindow):
         self.sigPanelsUpdated = self.views.sigPanelsUpdated
         self._connect()
         self.why = WhyLab(self)   # saliency overlay, morphs, what units want
+        self.runs = RunsLab(self)  # run recording, time machine, Dynamics and Runs tabs
         self.set_theme(self._theme.name)
         self.views.model_changed(self.model)
         self._info_changed(self.state.info)
         restore_geometry(self, self.splitter, self.settings)
         problems = [p for p in (self.startup_problem, self.settings.problem) if p]
         if problems:
-            self._show_banner("\n".join(problems))
+            show_banner(self.banner, "\n".join(problems))
         app = QApplication.instance()
         if app is not None:  # a backstop: quitting without closing the window
             app.aboutToQuit.connect(self.training_panel.shutdown)
@@ -134,7 +139,7 @@ class MainWindow(QMainWindow):
         """Open ``model`` (panels follow its architecture). Raises
         :class:`IncompatibleModelError` if it cannot read 28x28 drawings."""
         self.state.open_model(model)
-        self._hide_banner()
+        self.banner.setVisible(False)
 
     def current_probabilities(self) -> np.ndarray | None:
         """``(classes,)`` probabilities for the current drawing, None when empty."""
@@ -217,6 +222,7 @@ class MainWindow(QMainWindow):
                 widget.apply_theme(self._theme)
         self.guide.apply_theme(self._theme)
         self.dark_action.setChecked(self._theme.dark)
+        self.sigThemeChanged.emit(self._theme)
 
     def show_error(self, title: str, message: str) -> None:
         """Report a problem with a dialog (and ``sigErrorShown``); never fatal."""
@@ -262,10 +268,7 @@ class MainWindow(QMainWindow):
         self.splitter.setStretchFactor(1, 2)
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([400, 840])
-        self.banner = plain_label()
-        self.banner.setObjectName("banner")
-        self.banner.setWordWrap(True)
-        self.banner.setVisible(False)
+        self.banner = make_banner()
         central = QWidget()
         column = QVBoxLayout(central)
         column.setContentsMargins(0, 0, 0, 0)
@@ -358,14 +361,6 @@ class MainWindow(QMainWindow):
 
     def _show_about(self) -> None:
         show_message(self, "about", f"About {APP_NAME}", about_html(APP_NAME), markup=True)
-
-    def _show_banner(self, text: str) -> None:
-        """A startup problem, said once: in the banner (the status bar keeps the model's facts)."""
-        self.banner.setText(text)
-        self.banner.setVisible(True)
-
-    def _hide_banner(self) -> None:
-        self.banner.setVisible(False)
 
 
 __all__ = ["MainWindow", "APP_NAME"]
