@@ -8,7 +8,8 @@ describes and builds. The "Why?" overlay's actions (:data:`WHY_KEYS`) are
 *external*: the part that owns the overlay connects them
 (:mod:`gui.window.saliency_wiring`), not the window's slot table; so are the
 handwriting actions (``personal``, ``guided``, ``fine_tune``, ``teach0`` ...
-``teach9``; :mod:`gui.window.personal_wiring`).
+``teach9``; :mod:`gui.window.personal_wiring`) and the ONNX export
+(``export_onnx``; :mod:`gui.window.onnx_wiring`).
 """
 from __future__ import annotations
 
@@ -82,6 +83,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("reset", "&Reset to bundled model", ("Ctrl+R",),
                "Go back to the pretrained model shipped with the app", "Model", "Reset",
                keys="go back to the bundled model"),
+    ActionSpec("export_onnx", "&Export to ONNX…", (),
+               "Save the shown model as an ONNX file that other tools (ONNX Runtime, Netron, "
+               "PyTorch) can read", "Model", external=True),
     ActionSpec("personal", "My &handwriting", ("Ctrl+Shift+H",),
                "Show your handwriting samples: the gallery per digit, import, export and "
                "fine-tuning", "Model", keys="show my handwriting samples", separated=True,

@@ -14,6 +14,7 @@ from .backprop_wiring import connect_backprop
 from .build_wiring import connect_build
 from .inspect_wiring import connect_inspect
 from .morph_wiring import connect_morph
+from .onnx_wiring import connect_onnx_export
 from .personal_wiring import connect_personal
 from .saliency_wiring import connect_saliency
 
@@ -36,6 +37,7 @@ class WhyLab(QObject):
         self.personal = connect_personal(window)
         self.build = connect_build(window)
         self.backprop = connect_backprop(window)
+        self.onnx = connect_onnx_export(window)
         self._controller = window.controller
         self._status = window.statusBar()
 
