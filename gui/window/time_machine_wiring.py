@@ -48,6 +48,7 @@ class TimeMachineLab(QObject):
         recording.sigCheckpoint.connect(self.add_checkpoint)
         self.bar.sigMoment.connect(self.show_moment)
         self.bar.sigPresent.connect(self.show_present)
+        self._state.sigModelChanged.connect(self._shown_model_changed)
 
     def on_moment(self, listener) -> None:
         """Call ``listener(step | None)`` whenever the shown moment changes
@@ -86,6 +87,11 @@ class TimeMachineLab(QObject):
             listener(None)
 
     # ------------------------------------------------------------ internals
+    def _shown_model_changed(self, _model=None) -> None:
+        """A model was opened, adopted or a run started: the visit is over, so
+        the bar returns to now too."""
+        if self._state.visited_model is None and not self.bar.at_now:
+            self.bar.go_to_now()
     def _forget(self, total_steps: int | None) -> None:
         self.checkpoints, self._moment, self._total_steps = [], None, total_steps
         self.bar.clear(total_steps)

@@ -121,3 +121,15 @@ def test_a_broken_run_file_is_refused_with_a_message(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
     assert shown[0][0] == "Could not open the run" and "bad.run.npz" in shown[0][1]
     assert window.runs.history.runs == ()
+
+
+def test_opening_another_model_while_back_in_time_returns_the_bar_to_now(qtbot, window,
+                                                                           playground_model):
+    train(qtbot, window, lr=0.05)
+    bar = window.runs.time_machine.bar
+    bar.go_to(1)
+    assert window.state.visited_model is not None and not bar.at_now
+    window.set_model(playground_model)
+    assert window.state.visited_model is None and bar.at_now
+    assert window.state.shown_model is playground_model
+    assert window.runs.time_machine.cursor.position is None
