@@ -13,7 +13,7 @@ from engine.training.run_record import TrainingRun
 from ..widgets.plain_text import plain_tooltip
 
 DIFFERS_MARK = "\u25cf "        # a dot before the names of the rows that differ
-MIN_WIDTH = 300               # px: long values wrap onto more lines below this
+MIN_WIDTH = 180               # px: long values wrap onto more lines below this
 HIGHLIGHT = {"light": "#fff1c2", "dark": "#4a3f1c"}
 
 
