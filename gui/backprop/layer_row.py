@@ -111,8 +111,8 @@ class LayerRow(QWidget):
         column.addLayout(row, 1)
         self.ratios = FitText()
         self.ratios.setObjectName("panelNote")
-        self.ratios.setVisible(bool(self.params))
         column.addWidget(self.ratios)
+        self.ratios.setVisible(bool(self.params))     # (in the layout first: never a window)
         if maps:
             self.setFixedHeight(MAP_ROW_HEIGHT)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)

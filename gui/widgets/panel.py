@@ -53,7 +53,8 @@ class Panel(QFrame):
         self.readout = TextLine(mono=True, align=Qt.AlignmentFlag.AlignRight if readout_in_header
                                 else Qt.AlignmentFlag.AlignLeft)
         self.footer: QWidget | None = None
-        self._line = QStackedWidget()          # the read-out, or the footer while it is empty
+        self._line = QStackedWidget(self)      # the read-out, or the footer while it is empty
+        #                                        (a parent: never shown as a window of its own)
         self._line.addWidget(self.readout)
         self._line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self._line.setFixedHeight(self.readout.height())
