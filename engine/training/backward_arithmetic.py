@@ -5,14 +5,11 @@
     for phase in walk.phases:                   # forward ..., the loss, backward ...
         record = walk.arithmetic(phase, walk.default_position(phase))
 
-A phase's *target* (:meth:`StepArithmetic.target`) is the array its formula
-computes one value of: a forward phase's layer output, the loss phase's scores
-(their gradient ``p - one-hot``), a backward phase's layer *input* gradient
-(``"input"``: the image's). Forward convolution, max-pool and dense records come
-from :func:`engine.explain.arithmetic.unit_arithmetic`. Kernels: ``K[c, d, u, v]``
-(``(C_in, D_out, k1, k2)``). Sums are taken in float64 and equal the trace's
-gradients (the layers' own ``backward``) to float32 rounding; element-wise values
-come from ``pure_forward`` / ``pure_backward``. The model is not changed.
+A phase's *target* (:meth:`StepArithmetic.target`) is the array its formula computes
+one value of: a forward layer's output, the loss phase's scores (gradient ``p - one-hot``),
+a backward layer's *input* gradient (``"input"``: the image's). Forward records come from
+:func:`engine.explain.arithmetic.unit_arithmetic`. Kernels: ``K[c, d, u, v]`` (C_in, D_out,
+k1, k2). Sums (float64) equal the trace's gradients to float32 rounding; the model is not changed.
 """
 from __future__ import annotations
 
@@ -222,7 +219,8 @@ def _terms(where: np.ndarray, a, b, top: int) -> Terms:
     a, b = np.asarray(a, np.float64).ravel(), np.asarray(b, np.float64).ravel()
     products = a * b
     order = np.argsort(-np.abs(products), kind="stable")
-    shown, others = order[:top], order[top:]
+    nonzero = int(np.count_nonzero(products[order[:top]]))
+    shown, others = order[:max(1, nonzero)], order[max(1, nonzero):]   # zero terms: not "largest"
     return Terms(np.asarray(where, np.int64).reshape(len(a), -1)[shown], a[shown], b[shown],
                  products[shown], len(a), int(np.count_nonzero(products)),
                  float(products[others].sum()), float(products.sum()))
@@ -347,9 +345,11 @@ class StepArithmetic:
         inp, source = self._input(index)
         g = self.trace.activation_grads[layer.name]             # (out,)
         terms = _terms(np.arange(len(g))[:, None], layer.params["W"][unit], g, self.top)
-        i, k = (int(weight[0]), int(weight[1])) if weight is not None else \
-            (unit, int(terms.where[0, 0]) if len(terms.where) else 0)
-        x_i = np.asarray(inp).reshape(-1)[i]
+        x = np.asarray(inp).reshape(-1)   # default weight: the chosen input's (or, if it was 0,
+        i, k = (int(weight[0]), int(weight[1])) if weight is not None else (  # the largest |x|)
+            unit if x[unit] != 0 else int(np.argmax(np.abs(x))),
+            int(terms.where[0, 0]) if len(terms.where) else 0)
+        x_i = x[i]
         return DenseGradArithmetic(layer.name, source, unit, terms, self._weight(
             layer.name, "W", (i, k), [[k]], [x_i], [g[k]], k, float(g[k])))
 

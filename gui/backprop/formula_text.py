@@ -54,7 +54,7 @@ def cell(value: float, mark: str = "", exact: bool = False) -> str:
     if value == 0:
         text = "0"
     else:
-        text = num(value) if exact else f"{value:.2f}".replace("-", MINUS)
+        text = num(value) if exact else f"{float(value) + 0.0:.2f}".replace("-0.00", "0.00").replace("-", MINUS)
     return text.rjust(8 if exact else 5) + mark.ljust(2)
 
 

@@ -168,7 +168,8 @@ class StepWalk(QFrame):
         self.counter.setText(f"{self.index + 1} / {len(self.phases)}")
         self.title.setText(phase.title)
         self.title.setToolTip(plain_tooltip(phase.title))
-        self.formula.show_formula(phase.description, written, hint)
+        note = " (with the weights before the step)" if phase.direction == "forward" else ""
+        self.formula.show_formula(phase.description + note, written, hint)
         self.prev_button.setEnabled(self.index > 0)
         self.next_button.setEnabled(self.index < len(self.phases) - 1)
         self.sigChanged.emit()

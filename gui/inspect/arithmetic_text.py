@@ -24,6 +24,7 @@ NAME_CHARS = 14        # a layer name longer than this is shortened with an elli
 def num(value: float, signed: bool = False, digits: int = 3) -> str:
     """``value`` with ``digits`` significant digits and a real minus sign
     (``signed``: a plus sign for positive values)."""
+    value = float(value) + 0.0          # never "-0"
     text = f"{value:+.{digits}g}" if signed else f"{value:.{digits}g}"
     return text.replace("-", MINUS)
 

@@ -17,11 +17,12 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSlider, QStyle, QStyleO
 from ..widgets.plain_text import plain_label, plain_tooltip
 
 #: Time each checkpoint is shown while playing (ms).
-PLAY_INTERVAL_MS = 450
+PLAY_INTERVAL_MS = 700
 SLIDER_TIP = ("Go back through the run: the prediction for your drawing, the activations, the "
               "kernels and the curves' cursor show the network as it was at that step. "
               "Arrow keys step through the checkpoints; End returns to now.")
-PLAY_TIP = "Play the run from its first checkpoint: watch the kernels form and the answer change."
+PLAY_TIP = ("Play the run's checkpoints one after another (from the first one, or from where the "
+            "slider is): watch the kernels and the answer change.")
 NOW_TIP = "Back to the present: the network in use (or the live weights of a run)."
 NOW_TEXT = "Now"
 

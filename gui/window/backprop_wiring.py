@@ -6,7 +6,9 @@ happened layer by layer and undoes steps one at a time. After a step or an
 undo every view refreshes (:meth:`gui.state.app_state.AppState.weights_changed`).
 
 Refused, with the reason on the disabled button and in the tab: while a
-training run is going, with nothing drawn, while a preview is shown. Only
+training run is going, while the time machine shows an earlier moment of a
+run (the step would be lost at the next scrub), with nothing drawn, while
+a preview is shown. Only
 the window's public parts are used.
 """
 from __future__ import annotations
@@ -29,6 +31,8 @@ TRAINING = "Training is running: one step waits until the run has ended."
 EMPTY = "Draw a digit first: there is nothing to train on."
 PREVIEW = "A preview is shown: draw, or let the preview end, to train on your drawing."
 BUSY = "Computing the step…"
+PAST = ("The time machine shows an earlier moment of a run: press Now (under the window) to "
+        "train the model in use.")
 NO_LABEL = "Choose the digit to train the drawing as."
 MESSAGE_MS = 8000
 
@@ -84,6 +88,8 @@ class BackpropLab(QObject):
             return TRAINING
         if self.runner.busy:
             return BUSY
+        if self._state.visited_model is not None:
+            return PAST
         if result.preview:
             return PREVIEW
         if result.empty or result.image is None:

@@ -23,8 +23,10 @@ MESSAGE_MS = 8000
 
 
 def suggested_onnx_name(label: str) -> str:
-    """``"bench-trained-here.onnx"`` from a model label."""
-    stem = re.sub(r"\.npz$", "", label)
+    """``"model.onnx"`` from a model label (a file name, or e.g. "bench trained
+    here (not saved)" -> "bench-trained.onnx")."""
+    stem = re.sub(r"\.npz$", "", label).replace(" trained here (not saved)", " trained")
+    stem = stem.replace(" (in memory)", "")
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")[:48] or "model"
     return f"{stem}.onnx"
 

@@ -8,6 +8,7 @@ run's). Runs are saved and opened as ``.run.npz`` files
 """
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -129,6 +130,7 @@ class RunsLab(QObject):
         job.start()
 
     def _opened(self, run: TrainingRun, name: str) -> None:
+        run = dataclasses.replace(run, label=f"{name}: {run.label}" if run.label else name)
         self.history.add(run)
         n = len(self.history.runs)
         self.runs_view.choose(n - 1, max(0, n - 2))

@@ -296,3 +296,24 @@ def test_unknown_layers_are_named_but_not_written_out_and_foreign_inputs_are_ref
         StepArithmetic(model, x + 1.0, trace)
     with pytest.raises(ValueError, match="architecture"):
         StepArithmetic(small_net(), batch(1)[0][0], trace)
+
+
+def test_written_out_terms_and_default_weights_are_telling_examples(preset_walk):
+    """The listed "largest" terms are never zero products (unless all are), and a
+    dense layer's default weight example has a non-zero input (its gradient
+    x_i · dL/dy_k is then not a trivial 0)."""
+    model, x, trace = preset_walk
+    walk = StepArithmetic(model, x, trace)
+    seen_dense = 0
+    for phase in walk.phases:
+        if phase.direction != "backward":
+            continue
+        record = walk.arithmetic(phase, walk.default_position(phase))
+        for terms in [getattr(record, name) for name in ("input_grad",) if hasattr(record, name)]:
+            if terms.nonzero:
+                assert np.all(terms.products != 0)
+        if isinstance(record, DenseGradArithmetic):
+            seen_dense += 1
+            assert record.weight.terms.a[0] != 0 or not np.any(trace.activations.get(
+                record.source, x) if record.source != "input" else x)
+    assert seen_dense >= 1

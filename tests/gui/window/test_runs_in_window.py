@@ -133,3 +133,18 @@ def test_opening_another_model_while_back_in_time_returns_the_bar_to_now(qtbot, 
     assert window.state.visited_model is None and bar.at_now
     assert window.state.shown_model is playground_model
     assert window.runs.time_machine.cursor.position is None
+
+
+def test_one_step_waits_while_the_time_machine_shows_the_past(qtbot, window):
+    from gui.window.backprop_wiring import PAST
+    window.draw_example(7)
+    train(qtbot, window, lr=0.05)
+    bar = window.runs.time_machine.bar
+    bar.go_to(2)
+    lab = window.why.backprop
+    window.tabs.setCurrentWidget(lab.tab)
+    controls = lab.tab.controls
+    QTest.mouseClick(controls.digit_buttons[1], Qt.MouseButton.LeftButton)
+    assert lab.why_not() == PAST and not controls.train_button.isEnabled()
+    QTest.mouseClick(bar.now_button, Qt.MouseButton.LeftButton)
+    assert lab.why_not() is None and controls.train_button.isEnabled()
