@@ -78,7 +78,6 @@ class LayerSeries:
     def extend(self, layers: Sequence[LayerDynamics]) -> None:
         """Append one sample per item of ``layers`` (this layer at successive
         steps, with this series' bins)."""
-        n = len(layers)
         self.weight_counts.extend(np.concatenate([d.weight_counts for d in layers]))
         self.grad_counts.extend(np.concatenate([d.grad_counts for d in layers]))
         self.log_ratio.extend(_log10(np.array([d.update_ratio for d in layers], float)))
