@@ -25,7 +25,7 @@ EMPTY = ("Train a network twice (say with two learning rates, or after removing 
 ONE_RUN = "One run so far: train another one to compare it with."
 OPEN_TIP = "Open a run saved with its checkpoints (.run.npz): its curves, settings and time machine."
 SAVE_TIP = "Save run A with its curves, settings and checkpoints as one file."
-REPLAY_TIP = "Scrub through run A's checkpoints with the time machine under the window."
+REPLAY_TIP = "Scrub through run A's checkpoints with the time machine under the tabs."
 MAX_ITEM_CHARS = 80
 
 

@@ -31,7 +31,7 @@ TRAINING = "Training is running: one step waits until the run has ended."
 EMPTY = "Draw a digit first: there is nothing to train on."
 PREVIEW = "A preview is shown: draw, or let the preview end, to train on your drawing."
 BUSY = "Computing the step…"
-PAST = ("The time machine shows an earlier moment of a run: press Now (under the window) to "
+PAST = ("The time machine shows an earlier moment of a run: press Now (under the tabs) to "
         "train the model in use.")
 NO_LABEL = "Choose the digit to train the drawing as."
 MESSAGE_MS = 8000

@@ -176,9 +176,9 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.activations_view)
 
     def add_bottom_bar(self, widget: QWidget) -> None:
-        """Add a bar under the canvas and the tabs, across the window (e.g.
-        the time machine); it follows the theme if it has ``apply_theme``."""
-        self.centralWidget().layout().addWidget(widget)
+        """Add a bar under the tabs (e.g. the time machine; the canvas column
+        keeps its height); it follows the theme if it has ``apply_theme``."""
+        self.tabs.parentWidget().layout().addWidget(widget)
         if hasattr(widget, "apply_theme"):
             widget.apply_theme(self._theme)
 

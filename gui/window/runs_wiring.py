@@ -108,7 +108,7 @@ class RunsLab(QObject):
         """Scrub through ``run``'s checkpoints with the time machine."""
         self.time_machine.load(list(run.checkpoints), run.total_steps or None)
         self.time_machine.bar.go_to(0)
-        self._status.showMessage(f"Time machine: {run.label} - drag the slider under the window, "
+        self._status.showMessage(f"Time machine: {run.label} - drag the slider under the tabs, "
                                  "or press Play.", MESSAGE_MS)
 
     # ------------------------------------------------------------ internals

@@ -1,4 +1,4 @@
-"""The time machine in the window: the bar under the canvas and the tabs
+"""The time machine in the window: the bar under the tabs
 (:class:`~gui.timeline.time_machine.TimeMachine`) scrubs through the
 checkpoints the training run keeps (step 0, 10, 20, 50, ... and every
 epoch's end; :mod:`engine.training.checkpoints`). At a checkpoint the
