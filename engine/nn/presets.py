@@ -58,3 +58,22 @@ def build(name: str, rng: np.random.Generator) -> Model:
     model = factory(rng)
     mark_preset(model.metadata, name)
     return model
+
+
+def preset_of(config: dict) -> str | None:
+    """The preset whose layers ``config`` (a :meth:`Model.config`) has exactly
+    (names, types and settings; a dropout's seed aside), e.g. a preset
+    rebuilt in the architecture editor; None for any other network."""
+    layers = config.get("layers") if isinstance(config, dict) else None
+    if not isinstance(layers, list):
+        return None
+    for name, factory in PRESETS.items():
+        if _settings(factory(np.random.default_rng(0)).config()["layers"]) == _settings(layers):
+            return name
+    return None
+
+
+def _settings(layers: list) -> list:
+    """The layers without what only seeds them (dropout's random stream)."""
+    return [{k: v for k, v in layer.items() if k != "seed"} if isinstance(layer, dict) else layer
+            for layer in layers]

@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, Signal
 from engine import Model
 from engine.data.dataset import Dataset
 from engine.nn.metadata import ModelCard
+from engine.nn.presets import preset_of
 from engine.training.checkpoints import CheckpointReport, CheckpointWatcher
 from engine.training.config import TrainConfig
 from engine.training.dynamics import DynamicsConfig, DynamicsWatcher
@@ -46,7 +47,7 @@ def dynamics_config(total_steps: int) -> DynamicsConfig:
 
 def run_label(number: int, model: Model, config: TrainConfig) -> str:
     """``"2. bench · sgd lr 0.05 · batch 64 · 2 epochs"``."""
-    preset = ModelCard.read(model.metadata).preset or "custom"
+    preset = ModelCard.read(model.metadata).preset or preset_of(model.config()) or "custom"
     epochs = f"{config.epochs} epoch{'s' * (config.epochs != 1)}"
     return f"{number}. {preset} · {config.optimizer} lr {config.lr:g} · batch {config.batch_size} · {epochs}"
 

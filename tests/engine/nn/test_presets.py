@@ -62,3 +62,15 @@ def test_preset_registry_notes_and_card():
         assert ModelCard.read(presets.build(name, np.random.default_rng(0)).metadata).preset == name
     with pytest.raises(ValueError, match=r"choose from \['bench', 'playground', 'tiny'\]"):
         presets.build("Tiny", np.random.default_rng(0))
+
+
+def test_preset_of_recognises_a_preset_rebuilt_layer_by_layer():
+    from engine.nn.presets import PRESETS, build, preset_of
+    for name in PRESETS:
+        config = build(name, np.random.default_rng(7)).config()
+        config["metadata"] = {}                       # e.g. built in the editor: no preset mark
+        assert preset_of(config) == name
+    edited = build("bench", np.random.default_rng(0)).config()
+    edited["layers"] = [layer for layer in edited["layers"] if layer["name"] != "conv2"]
+    assert preset_of(edited) is None
+    assert preset_of({"layers": "nonsense"}) is None and preset_of("not a dict") is None

@@ -122,3 +122,18 @@ def test_history_forgets_the_oldest_beyond_the_limit(qtbot):
     for i in range(MAX_RUNS + 3):
         history.add(make_run(str(i), checkpoints=0, epochs=1, steps_per_epoch=5))
     assert len(history.runs) == MAX_RUNS and history.runs[0].label == "3"
+
+
+def test_a_run_of_a_preset_rebuilt_in_the_editor_is_named_by_the_preset():
+    from engine.nn import presets
+    from engine.nn.model import Model
+    from engine.training.config import TrainConfig
+    from gui.window.run_recording import run_label
+    config = presets.build("bench", np.random.default_rng(0)).config()
+    config["metadata"] = {}
+    rebuilt = Model.from_config(config)
+    assert run_label(2, rebuilt, TrainConfig(epochs=1, lr=0.05)) == \
+        "2. bench · sgd lr 0.05 · batch 64 · 1 epoch"
+    config["layers"][0]["out_channels"] = 8                             # an edited conv1
+    config["layers"][3]["in_channels"] = 8
+    assert run_label(3, Model.from_config(config), TrainConfig()).startswith("3. custom ·")
