@@ -40,7 +40,8 @@ from __future__ import annotations
 import numpy as np
 
 from . import pooling as pooling_kernels
-from .im2col import col2im, im2col, pad_spatial
+from .gemm import wide_product, wide_product_t
+from .im2col import col2im, col2im_full_width, im2col, pad_spatial
 from .shapes import as_pair, conv_output_size
 
 __all__ = [
@@ -49,6 +50,11 @@ __all__ = [
     "fullyconnected_backward", "relu_forward", "relu_backward", "cross_entropy_loss",
     "kernel_matrix", "conv_forward_cols", "conv_backward_cols", "log_softmax", "softmax",
 ]
+
+
+#: Below this many values per output row (``Wo*N``), a stride-1 input gradient
+#: is computed on full-width rows (:func:`engine.nn.im2col.col2im_full_width`).
+SHORT_RUN = 128
 
 
 def _float_type(*arrays) -> np.dtype:
@@ -75,8 +81,7 @@ def conv_forward_cols(z, K, b, padding, strides, col_buf=None):
     ho = conv_output_size(h, k1, padding[0], strides[0])
     wo = conv_output_size(w, k2, padding[1], strides[1])
     cols = im2col(z, k1, k2, padding, strides, out=col_buf)           # (C*k1*k2, Ho*Wo*N)
-    out = kernel_matrix(K) @ cols                                       # (D, Ho*Wo*N)
-    out += b.reshape(d, 1)
+    out = wide_product(kernel_matrix(K), cols, bias=b)                  # (D, Ho*Wo*N)
     return out.reshape(d, ho, wo, n).transpose(3, 0, 1, 2), cols
 
 
@@ -88,8 +93,8 @@ def conv_backward_cols(next_dz, K, cols, z_shape, padding, strides, need_dz=True
     """
     c, d, k1, k2 = K.shape
     dout = output_gradient_matrix(next_dz)                                       # (D, Ho*Wo*N)
-    dk = (cols @ dout.T).reshape(c, k1, k2, d).transpose(0, 3, 1, 2)           # (C, D, k1, k2)
-    db = dout.sum(axis=1)
+    dk = wide_product_t(cols, dout).reshape(c, k1, k2, d).transpose(0, 3, 1, 2)  # (C, D, k1, k2)
+    db = dout @ np.ones(dout.shape[1], dtype=dout.dtype)     # a GEMV: ~2x faster than sum(axis=1)
     dz = conv_input_gradient(dout, K, z_shape, padding, strides) if need_dz else None
     return dk, db, dz
 
@@ -104,7 +109,11 @@ def conv_input_gradient(dout, K, z_shape, padding, strides):
     """The gradient w.r.t. a convolution's input ``z_shape`` ``(N, C, H, W)``
     from ``dout = output_gradient_matrix(next_dz)``."""
     _, _, k1, k2 = K.shape
-    dcols = kernel_matrix(K).T @ dout                                           # (C*k1*k2, Ho*Wo*N)
+    n, _, _, w = z_shape
+    wo = conv_output_size(w, k2, padding[1], strides[1])
+    if tuple(strides) == (1, 1) and wo * n < SHORT_RUN:    # one or a few images
+        return col2im_full_width(dout, kernel_matrix(K).T, z_shape, k1, k2, padding)
+    dcols = wide_product(kernel_matrix(K).T, dout)                              # (C*k1*k2, Ho*Wo*N)
     return col2im(dcols, z_shape, k1, k2, padding, strides)
 
 
@@ -224,7 +233,8 @@ def fullyconnected_backward(next_dX, W, X):
     dt = _float_type(next_dX, W, X)
     g, W, X = (a.astype(dt, copy=False) for a in (next_dX, W, X))
     n = X.shape[0]
-    delta = g @ W.T
+    # in the memory order of X (a flattened batch-innermost map is column-major)
+    delta = (W @ g.T).T if X.flags.f_contiguous and not X.flags.c_contiguous else g @ W.T
     dw = X.T @ g
     db = g.sum(axis=0)
     return dw / n, db / n, delta
@@ -232,8 +242,13 @@ def fullyconnected_backward(next_dX, W, X):
 
 # ------------------------------------------------------------------------ relu
 def relu_forward(X):
-    """``max(0, X)``, same shape and dtype."""
-    return np.maximum(X, 0)
+    """``max(0, X)``, same shape, dtype and memory layout.
+
+    Compared with an array of zeros rather than the scalar 0: NumPy's loop
+    for two arrays is ~2x faster than its array-scalar loop.
+    """
+    X = np.asarray(X)
+    return np.maximum(X, np.zeros_like(X))
 
 
 def relu_backward(next_dX, X):

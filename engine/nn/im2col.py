@@ -105,3 +105,34 @@ def col2im(dcols: np.ndarray, x_shape: tuple[int, int, int, int], k1: int, k2: i
         for j in range(k2):
             dx_pad[:, i:i + s1 * (ho - 1) + 1:s1, j:j + s2 * (wo - 1) + 1:s2] += d6[:, i, j]
     return dx_pad[:, p1:p1 + h, p2:p2 + w].transpose(3, 0, 1, 2)
+
+
+def col2im_full_width(dout: np.ndarray, kernel_t: np.ndarray, x_shape: tuple[int, int, int, int],
+                      k1: int, k2: int, padding: tuple[int, int]) -> np.ndarray:
+    """The input gradient of a stride-1 convolution for a *small batch*:
+    ``kernel_t (C*k1*k2, D) @ dout (D, Ho*Wo*N)`` scattered back like :func:`col2im`,
+    but computed on "full-width" rows: ``dout`` is widened with zero columns
+    to the padded input's width ``Wp``, so every tap's contribution is one
+    contiguous run of ``Ho*Wp*N`` values per channel (the zero columns land
+    on positions they leave unchanged). :func:`col2im` adds ``C*Ho`` runs of
+    ``Wo*N`` values per tap, which for one image are a few values each and
+    cost NumPy more in loop overhead than in arithmetic; here the product is
+    ``Wp/Wo`` times larger instead. Returns ``dx: (N, C, H, W)`` (CHWN memory).
+    """
+    n, c, h, w = x_shape
+    p1, p2 = padding
+    hp, wp = h + 2 * p1, w + 2 * p2
+    ho, wo = hp - k1 + 1, wp - k2 + 1
+    d = dout.shape[0]
+    wide = np.zeros((d, ho, wp, n), dtype=dout.dtype)
+    wide[:, :, :wo] = dout.reshape(d, ho, wo, n)
+    run = ho * wp * n
+    dcols = (kernel_t @ wide.reshape(d, run)).reshape(c, k1, k2, run)
+    # the last tap's run ends (k2 - 1) * N past the map: zeros spill there
+    dx_pad = np.zeros((c, (hp * wp + k2 - 1) * n), dtype=dcols.dtype)
+    for i in range(k1):
+        for j in range(k2):
+            start = (i * wp + j) * n
+            dx_pad[:, start:start + run] += dcols[:, i, j]
+    dx_pad = dx_pad[:, :hp * wp * n].reshape(c, hp, wp, n)
+    return dx_pad[:, p1:p1 + h, p2:p2 + w].transpose(3, 0, 1, 2)

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import functional as F
 from .architecture import FORMAT_NAME, FORMAT_VERSION, describe_architecture, format_table
+from .fused_run import backward_after, forward_fused
 from .layers import LAYER_TYPES, Layer
 from .model_file import save_model
 from .novelty_stats import NoveltyStats, expected_shapes
@@ -239,20 +240,23 @@ class Model:
 
         :return: ``logits (N, classes)``, or with ``keep_activations=True``
             ``(logits, {layer name: output})`` in layer order.
+
+        Without ``keep_activations`` a ReLU right before a max pool with
+        non-overlapping windows runs fused into the pool (on the pooled
+        array; same values and gradients, see :mod:`engine.nn.fused_run`).
         """
         x = self._check_input(x)
+        if not keep_activations:
+            return forward_fused(self.layers, x)
         acts = {}
         for layer in self.layers:
             x = layer.forward(x)
-            if keep_activations:
-                acts[layer.name] = x
-        return (x, acts) if keep_activations else x
+            acts[layer.name] = x
+        return x, acts
 
     def backward(self, dlogits: np.ndarray) -> None:
         """Back-propagate ``dlogits: (N, classes)`` (per-sample gradient) and fill grads."""
-        g = dlogits
-        for layer in reversed(self.layers):
-            g = layer.backward(g)
+        backward_after(self.layers, dlogits)
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """``x: (N, 1, 28, 28)`` float32 in [0, 1] -> class probabilities ``(N, 10)``."""

@@ -27,22 +27,36 @@ def _tap(zp, i, j, k1, k2, ho, wo):
     return zp[:, :, i:i + k1 * (ho - 1) + 1:k1, j:j + k2 * (wo - 1) + 1:k2]
 
 
-def tiled_forward(zp: np.ndarray, k1: int, k2: int):
+def tiled_forward(zp: np.ndarray, k1: int, k2: int, relu: bool = False):
     """Non-overlapping max pool of the (already padded) ``zp: (N, C, Hp, Wp)``.
 
+    :param relu: pool ``max(zp, 0)`` instead of ``zp`` (a ReLU before the
+        pool, fused: ``max`` commutes with it, so this is ``relu(pool(zp))``
+        computed on the 4x smaller pooled array)
     :return: ``(out, first)``, both ``(N, C, Ho, Wo)``, ``Ho = Hp // k1``;
-        ``first`` is the row-major index of the first maximum in each window.
+        ``first`` is the row-major index of the first maximum in each window;
+        with ``relu``, windows whose maximum is not positive get an index of
+        at least ``k1*k2`` (no tap: the ReLU passes them no gradient).
     """
     ho, wo = zp.shape[2] // k1, zp.shape[3] // k2
+    taps = k1 * k2
     out = np.array(_tap(zp, 0, 0, k1, k2, ho, wo), order="K")
-    first = np.zeros_like(out, dtype=np.uint8 if k1 * k2 <= 256 else np.int32)
+    first = np.zeros_like(out, dtype=np.uint8 if 2 * taps <= 256 else np.int32)
     better = np.empty_like(out, dtype=bool)
-    for t in range(1, k1 * k2):
+    # same-dtype arithmetic only (a bool operand would make NumPy cast element by element)
+    better_int = better.view(np.uint8) if first.dtype == np.uint8 else better
+    step = np.empty_like(first)
+    for t in range(1, taps):
         tap = _tap(zp, t // k2, t % k2, k1, k2, ho, wo)
         np.greater(tap, out, out=better)   # strictly greater: ties keep the earlier tap
         np.maximum(out, tap, out=out)
-        first *= ~better                   # first = t where better (cheaper than copyto/where)
-        first += better * first.dtype.type(t)
+        np.multiply(better_int, first.dtype.type(t), out=step)   # t where better, else 0
+        np.maximum(first, step, out=first)  # taps come in increasing order: first = t there
+    if relu:
+        np.less_equal(out, 0, out=better)  # the ReLU zeroes these windows and their gradient
+        np.multiply(better_int, first.dtype.type(taps), out=step)
+        first += step
+        np.maximum(out, np.zeros_like(out), out=out)   # an array, not 0: a faster NumPy loop
     return out, first
 
 

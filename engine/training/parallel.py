@@ -67,10 +67,11 @@ class DataParallel:
         results += [f.result() for f in futures]
         weights = [(s.stop - s.start) / n for s in slices]
         grads = self.model.named_grads()
+        others = [(rep.named_grads(), w) for rep, w in zip(self.replicas[1:k], weights[1:])]
         for name, g in grads.items():
             g *= weights[0]
-            for rep, w in zip(self.replicas[1:k], weights[1:]):
-                g += w * rep.named_grads()[name]
+            for rep_grads, w in others:
+                g += w * rep_grads[name]
         loss = float(sum(w * r[0] for w, r in zip(weights, results)))
         return loss, int(sum(r[1] for r in results))
 

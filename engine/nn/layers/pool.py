@@ -40,6 +40,7 @@ class MaxPool2D(PoolingLayer):
     def __init__(self, pool_size=2, stride=None, padding=0, name: str | None = None):
         super().__init__(pool_size, stride, padding, name)
         self._x = None
+        self.took_relu = False   # the last forward pass was forward_relu
 
     @classmethod
     def infer(cls, settings, input_shape, where):
@@ -61,11 +62,33 @@ class MaxPool2D(PoolingLayer):
 
     def forward(self, x):
         (k1, k2), (s1, s2) = self.pool_size, self.stride
+        self.took_relu = False
         if not self.training or (k1, k2) != (s1, s2):
             self._x = x if self.training else None
             return F.max_pooling_forward(x, self.pool_size, self.stride, self.padding)
         zp = pad_spatial(x, self.padding)
         out, first = pooling_kernels.tiled_forward(zp, k1, k2)
+        self._x = (first, zp.shape, x.shape)
+        return out
+
+    def can_take_relu(self) -> bool:
+        """True if :meth:`forward_relu` applies (non-overlapping windows)."""
+        return self.pool_size == self.stride
+
+    def forward_relu(self, x):
+        """``forward(relu(x))`` in one pass over ``x: (N, C, H, W)``, for a ReLU
+        layer right before this one: max pooling commutes with the ReLU, so
+        the ReLU runs on the pooled array, and :meth:`backward` then returns
+        the gradient w.r.t. the ReLU's *input* (the ReLU's backward pass is
+        folded in: windows whose maximum is not positive pass no gradient).
+        Exactly the values and gradients of the two layers run one by one."""
+        k1, k2 = self.pool_size
+        zp = pad_spatial(x, self.padding)
+        self.took_relu = True
+        if not self.training:                  # no bookkeeping for a backward pass
+            self._x = None
+            return F.relu_forward(pooling_kernels.tiled_max(zp, k1, k2))
+        out, first = pooling_kernels.tiled_forward(zp, k1, k2, relu=True)
         self._x = (first, zp.shape, x.shape)
         return out
 
