@@ -31,6 +31,8 @@ from ..training.trainer import Trainer
 
 #: The dynamics may slow training down by at most this much (percent).
 TARGET_PERCENT = 3.0
+#: A budgeted sampling needs this many steps to reach its steady spacing (for a verdict).
+MIN_BUDGET_STEPS = 200
 #: The presets timed.
 PRESETS = ("bench", "playground")
 
@@ -59,16 +61,20 @@ def timed_run(preset: str, data: Dataset, config: TrainConfig, watched: bool,
 
 def dynamics_cost(steps: int = 600, pairs: int = 3, batch: int = 64,
                   names: tuple[str, ...] = PRESETS,
-                  dynamics: DynamicsConfig = DynamicsConfig()) -> dict:
+                  dynamics: DynamicsConfig | None = None) -> dict:
     """Per preset: the wall and CPU times of the runs without and with the
     watcher (seconds, in order), their medians, images/s, the cost in percent
     and whether it is under :data:`TARGET_PERCENT` (None for runs shorter
-    than ``dynamics.every`` steps: a smoke run); see the module docstring."""
+    than ``dynamics.every`` steps: a smoke run); see the module docstring.
+    ``dynamics`` None: what the app uses (:meth:`DynamicsConfig.budgeted`)."""
+    dynamics = dynamics if dynamics is not None else DynamicsConfig.budgeted(steps)
+    enough = steps >= (max(dynamics.every, MIN_BUDGET_STEPS) if dynamics.budget else dynamics.every)
     data = random_data(steps, batch)
     config = TrainConfig(epochs=1, batch_size=batch, lr=0.01, schedule="constant",
                          augment=False, seed=0)
     out = {"steps": steps, "batch": batch, "pairs": pairs, "every": dynamics.every,
            "first_steps": dynamics.first_steps, "probe_size": dynamics.probe_size,
+           "budget": dynamics.budget,
            "target_percent": TARGET_PERCENT, "presets": {}}
     for name in names:
         timed_run(name, random_data(min(steps, 20), batch, seed=1), config, True, dynamics)
@@ -76,10 +82,8 @@ def dynamics_cost(steps: int = 600, pairs: int = 3, batch: int = 64,
         for _ in range(max(1, pairs)):
             for watched in (False, True):
                 runs[watched].append(timed_run(name, data, config, watched, dynamics))
-        out["presets"][name] = _compare(runs[False], runs[True], steps * batch,
-                                        steps >= dynamics.every)
-    out["passed"] = all(p["passed"] for p in out["presets"].values()) \
-        if steps >= dynamics.every else None
+        out["presets"][name] = _compare(runs[False], runs[True], steps * batch, enough)
+    out["passed"] = all(p["passed"] for p in out["presets"].values()) if enough else None
     return out
 
 
@@ -106,8 +110,10 @@ def _compare(plain: list[tuple[float, float, int]], watched: list[tuple[float, f
 
 def format_dynamics(d: dict) -> list[str]:
     """Lines for the bench table."""
+    spacing = (f"then within {d['budget']:.1%} of the training time (>= {d['every']} steps apart)"
+               if d.get("budget") else f"then every {d['every']}")
     lines = [f"training dynamics: {d['steps']} steps at batch {d['batch']}, sampled steps "
-             f"1..{d['first_steps']} then every {d['every']} (probe {d['probe_size']} images), "
+             f"1..{d['first_steps']} {spacing} and the last (probe {d['probe_size']} images), "
              f"{d['pairs']} interleaved pair(s)",
              f"{'  preset':<13}{'without s':>10}{'with s':>8}{'img/s without':>14}"
              f"{'with':>6}{'samples':>8}{'cost %':>8}{'paired %':>9}{'fastest %':>10}"
@@ -123,7 +129,7 @@ def format_dynamics(d: dict) -> list[str]:
             lines.append(f"    (runs without the watcher differed by {spread:.0%}: "
                          f"the machine was busy, the cost is uncertain)")
     if d["passed"] is None:
-        lines.append(f"  no verdict: a run shorter than {d['every']} steps is all first samples")
+        lines.append("  no verdict: the run is too short (mostly first samples)")
     else:
         verdict = "PASS" if d["passed"] else "FAIL"
         cpu = all(p["cpu_cost_percent"] < d["target_percent"] for p in d["presets"].values())

@@ -37,6 +37,7 @@ proportionally more. ``python -m engine.bench --dynamics`` measures it.
 """
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterable
@@ -66,6 +67,12 @@ class DynamicsConfig:
     :ivar grad_log10_range: ``(lo, hi)`` edges of the ``log10 |g|`` histogram
     :ivar workers: threads the probe's chunks are spread over (None: the
         trainer's default, one per core up to 4)
+    :ivar budget: if set, a time budget instead of a fixed period: after the
+        first steps a step is sampled once the training time since the last
+        sample is at least that sample's cost / ``budget`` (and ``every``
+        steps have passed), so the sampling costs at most ``budget`` of the
+        training time whatever the network and the machine (the sampled steps
+        then depend on timing; the training does not)
     """
 
     every: int = 200
@@ -77,6 +84,7 @@ class DynamicsConfig:
     weight_span: float = 3.0
     grad_log10_range: tuple[float, float] = (-10.0, 0.0)
     workers: int | None = None
+    budget: float | None = None
 
     def validate(self) -> None:
         """Raise ``ValueError`` for settings that cannot work."""
@@ -86,8 +94,19 @@ class DynamicsConfig:
         if self.probe_size < 1 or self.probe_chunk < 1 or self.bins < 1:
             raise ValueError("probe_size, probe_chunk and bins must be >= 1")
         lo, hi = self.grad_log10_range
+        if self.budget is not None and not 0 < self.budget <= 1:
+            raise ValueError(f"budget must be in (0, 1], got {self.budget}")
         if not (self.weight_span > 0 and lo < hi):
             raise ValueError("weight_span must be > 0 and grad_log10_range increasing")
+
+    @classmethod
+    def budgeted(cls, total_steps: int, budget: float = 0.025,
+                 probe_size: int = 128) -> "DynamicsConfig":
+        """What the app samples a run of ``total_steps`` with: the first three
+        steps, the last, and in between at most ~200 samples within ``budget``
+        of the training time (2.5 %: under the 3 % the dynamics may cost)."""
+        return cls(every=max(5, total_steps // 200), first_steps=3, budget=budget,
+                   probe_size=probe_size)
 
     def is_sampled(self, step: int, total_steps: int | None = None) -> bool:
         """Whether the step ``step`` (1-based) of a run of ``total_steps`` is sampled."""
@@ -218,20 +237,37 @@ class DynamicsWatcher(RunWatcher):
         self._before = {t.param: params[t.param].copy() for t in self._tracked}
         self._total = plan.total_steps
         self._reports, self._losses = [], []
+        self._due = self.config.is_sampled(1, self._total)
+        self._last = (0, 0.0, 0.0)          # (step, training time, cost s) of the last sample
         return ()
 
     def after_step(self, model: Model, report: StepReport) -> Iterable[object]:
         self._losses.append(float(report.loss))
         out = []
-        if self.config.is_sampled(report.step, self._total):
+        if self._due:
+            t0 = time.perf_counter()
             sample = self.sample(model, report)
             self._reports.append(sample)
             out.append(sample)
-        if self.config.is_sampled(report.step + 1, self._total):
+            self._last = (report.step, report.elapsed_s, time.perf_counter() - t0)
+        self._due = self._sampled_next(report)
+        if self._due:
+            t0 = time.perf_counter()
             params = model.named_params()
             for name, before in self._before.items():
                 np.copyto(before, params[name])
+            step, at, cost = self._last
+            self._last = (step, at, cost + time.perf_counter() - t0)
         return out
+
+    def _sampled_next(self, report: StepReport) -> bool:
+        """Whether the step after ``report``'s is sampled."""
+        cfg, nxt = self.config, report.step + 1
+        if cfg.budget is None or nxt <= cfg.first_steps or (cfg.sample_last and nxt == self._total):
+            return cfg.is_sampled(nxt, self._total)
+        step, at, cost = self._last
+        trained = report.elapsed_s - at - cost        # training time since the last sample
+        return nxt - step >= cfg.every and trained >= cost / cfg.budget
 
     # ---------------------------------------------------------------- measuring
     def sample(self, model: Model, report: StepReport) -> DynamicsReport:

@@ -24,7 +24,7 @@ def test_bench_dynamics_flag_reports_both_presets(tmp_path):
     assert d["batch"] == 64 and set(d["presets"]) == {"bench", "playground"}
     for p in d["presets"].values():
         assert p["median_without_s"] > 0 and p["median_with_s"] > 0
-        assert p["samples"] == 4            # 30 steps: steps 1, 2, 3 and the last
+        assert p["samples"] >= 4            # 30 steps: steps 1, 2, 3, the last (and the budget's)
         assert p["passed"] is None          # too short for a verdict
     assert d["passed"] is None
 

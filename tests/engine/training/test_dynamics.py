@@ -230,3 +230,38 @@ def test_bad_settings_and_probes_are_refused():
     with pytest.raises(ValueError, match="probe"):
         watcher.at_start(presets.build("tiny", np.random.default_rng(0)),
                          RunPlan(4, 4, 1, 256, 100, 64))
+
+
+def _budget_run(tiny_data, budget: float, every: int = 2):
+    model = presets.build("tiny", np.random.default_rng(0))
+    probe = np.asarray(tiny_data.train_images[:64], np.float32)[:, None] / 255.0
+    watcher = DynamicsWatcher(probe, DynamicsConfig(every=every, first_steps=2, budget=budget))
+    recorder = Recorder()
+    list(Trainer(model, tiny_data, _sgd(epochs=6, batch_size=16), watchers=[watcher, recorder]).run())
+    return model, watcher, recorder
+
+
+def test_a_time_budget_spaces_samples_by_their_cost_and_keeps_them_exact(tiny_data):
+    """With a budget the sampled steps follow the time the samples cost (a
+    tiny budget samples little beyond the first and the last steps, a whole
+    one samples every ``every`` steps); each sample is still exact."""
+    _, lavish, recorder = _budget_run(tiny_data, budget=1.0)
+    _, frugal, _ = _budget_run(tiny_data, budget=1e-6)
+    total = 6 * 16
+    for watcher in (lavish, frugal):
+        steps = [r.step for r in watcher.reports]
+        assert steps[:2] == [1, 2] and steps[-1] == total
+        assert all(b - a >= 2 for a, b in zip(steps[1:-2], steps[2:-1]))
+    assert len(frugal.reports) <= 4 < len(lavish.reports)
+    for report in lavish.reports[2:-1]:          # exact like the fixed schedule's
+        before, after = recorder.weights[report.step - 1], recorder.weights[report.step]
+        for layer in report.layers:
+            want = np.linalg.norm(after[layer.param] - before[layer.param]) / \
+                np.linalg.norm(before[layer.param])
+            assert layer.update_ratio == pytest.approx(want, rel=1e-5)
+
+
+def test_a_budget_outside_0_to_1_is_refused():
+    for bad in (0.0, -0.1, 1.5):
+        with pytest.raises(ValueError, match="budget"):
+            DynamicsConfig(budget=bad).validate()
