@@ -188,7 +188,7 @@ class Trainer:
             yield report
             for watcher in self.watchers:
                 yield from watcher.after_epoch(self.model, report)
-        yield self._finish("completed", f"trained {cfg.epochs} epochs", epochs_done, clock)
+        yield self._finish("completed", f"trained {cfg.epochs} epoch{'s' * (cfg.epochs != 1)}", epochs_done, clock)
 
     def _evaluate(self, evaluator: Evaluator) -> EvalResult:
         """The end-of-epoch evaluation on ``config.eval_subset`` test images,

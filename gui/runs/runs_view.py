@@ -17,7 +17,7 @@ from engine.training.run_record import TrainingRun
 
 from ..widgets.export_menu import install_export_menu
 from ..widgets.plain_text import plain_label, plain_tooltip
-from .compare_curves import CompareCurves
+from .compare_curves import COLOURS, CompareCurves
 from .settings_table import SettingsTable
 
 EMPTY = ("Train a network twice (say with two learning rates, or after removing a layer in "
@@ -27,6 +27,8 @@ OPEN_TIP = "Open a run saved with its checkpoints (.run.npz): its curves, settin
 SAVE_TIP = "Save run A with its curves, settings and checkpoints as one file."
 REPLAY_TIP = "Scrub through run A's checkpoints with the time machine under the tabs."
 MAX_ITEM_CHARS = 80
+#: The pickers' keys: the run's letter and its line as drawn (solid, dashed).
+KEYS = {"A": "A \u2501\u2501", "B": "B \u2505\u2505"}
 
 
 def run_title(run: TrainingRun) -> str:
@@ -67,10 +69,12 @@ class RunsView(QWidget):
         self.table = SettingsTable()
         top = QHBoxLayout()
         top.setContentsMargins(6, 4, 6, 0)
-        top.addWidget(plain_label("A"))
-        top.addWidget(self.pick_a, 1)
-        top.addWidget(plain_label("B"))
-        top.addWidget(self.pick_b, 1)
+        for key, pick in (("A", self.pick_a), ("B", self.pick_b)):
+            key_label = plain_label(KEYS[key], object_name=f"runKey{key}")
+            key_label.setStyleSheet("color: rgb({}, {}, {}); font-weight: bold;".format(*COLOURS[key]))
+            key_label.setToolTip(plain_tooltip(pick.toolTip()))
+            top.addWidget(key_label)
+            top.addWidget(pick, 1)
         buttons = QHBoxLayout()
         buttons.setContentsMargins(6, 0, 6, 0)
         buttons.addWidget(self.open_button)
