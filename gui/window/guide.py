@@ -1,5 +1,6 @@
 """The quick guide's text (F1): one section per part of the window - drawing,
-activations, kernels, training, evaluation - and the keys (generated from
+activations, kernels, training, evaluation, watching it learn, handwriting,
+building - and the keys (generated from
 the action table, so they always match the menus and the README).
 
 Everything here is the app's own text; the few values that come from
@@ -18,12 +19,13 @@ from .actions import ACTIONS, key_table_html, native
 #: ``(anchor, heading)`` of the guide's sections, in order.
 SECTIONS = (("drawing", "Drawing"), ("activations", "Activations"), ("kernels", "Kernels"),
             ("training", "Training"), ("evaluation", "Evaluation"),
-            ("handwriting", "My handwriting"), ("keys", "Keys"))
+            ("learn", "Watch it learn"), ("handwriting", "My handwriting"),
+            ("build", "Build your own"), ("keys", "Keys"))
 
 #: The section shown first when the guide opens over a tab (tab title -> anchor);
 #: other tabs (the first one) open the guide at its top.
 TAB_SECTIONS = {"Kernels": "kernels", "Training": "training", "Evaluation": "evaluation",
-                "My handwriting": "handwriting"}
+                "My handwriting": "handwriting", "One step": "learn", "Build": "build"}
 
 
 def _keys(key: str) -> str:
@@ -188,6 +190,41 @@ def _evaluation() -> str:
             "and every layer then show how the network reads it.</li></ul>")
 
 
+def _learn() -> str:
+    return (_heading("learn") +
+            "<p>How a network learns, step by step.</p><ul>"
+            "<li><b>One step</b> tab: pick a digit and <b>Train one step</b>: one step of "
+            "gradient descent on your drawing. Every layer shows the gradient flowing back "
+            "into it and how its weights moved; the answer before and after. <b>Undo the "
+            "step</b> restores the weights exactly.</li>"
+            "<li><b>Step through</b> walks that step: forward through the layers one at a "
+            "time, the loss, then backward, with the current layer's formula written with "
+            "its real numbers. ◀ ▶ or the arrow keys move; click a value in the outlined "
+            "row to see the formula for it.</li>"
+            "<li>The <b>time machine</b> under the tabs (after a run): drag the slider, use "
+            "the arrow keys or <b>Play</b> to see the network as it was at each kept step "
+            "(0, 1, 2, 5, 10, 20, 50, … and each epoch's end): the prediction, the "
+            "activations, the kernels and a cursor on the curves. <b>Now</b> (or End) comes "
+            "back.</li>"
+            "<li><b>Dynamics</b> (in the Training tab): per layer, its weights and gradients "
+            "over the run as heat maps, the size of each update against its weights (about "
+            "a thousandth is healthy), gradient sizes and dead units, with a warning when "
+            "something goes wrong (e.g. a learning rate too high).</li>"
+            "<li><b>Runs</b> (in the Training tab): two runs side by side: their curves "
+            "overlaid and their settings, the differences marked. <b>Save run A…</b> and "
+            "<b>Open run…</b> keep runs with their checkpoints.</li></ul>")
+
+
+def _build() -> str:
+    return (_heading("build") +
+            "<p>The <b>Build</b> tab edits a network: add, remove, move (drag, or Alt+Up/"
+            "Down) and change layers. Every layer shows its output shape, parameters and "
+            "cost; the totals and a measured time per epoch follow each edit, and a network "
+            "that cannot work says why and how to fix it. <b>Train it</b> trains it with the "
+            "Training tab's settings; compare it with another run in <b>Runs</b>. "
+            "<b>Model ▸ Export to ONNX…</b> saves the shown model for other tools.</p>")
+
+
 def _handwriting() -> str:
     return (_heading("handwriting") +
             "<p>Teach the network your own way of writing digits. Under the network input, "
@@ -230,7 +267,7 @@ def quick_guide_html(theme: Theme | None = None) -> str:
     ``theme`` colours the words "blue" and "red" as the maps show them."""
     theme = theme or LIGHT
     return "".join((_contents(), _drawing(), _activations(theme), _kernels(theme), _training(),
-                    _evaluation(), _handwriting(), _keys_section()))
+                    _evaluation(), _learn(), _handwriting(), _build(), _keys_section()))
 
 
 def section_for_tab(tab_title: str) -> str:

@@ -74,7 +74,9 @@ def test_the_guide_covers_every_tab_and_lists_the_generated_keys(window, qtbot):
                    "one slice per input channel", "output map", "Epochs", "Learning rate",
                    "average over that epoch", "end of the epoch", "double-click",
                    "stays in use", "Back to previous model", "Confusion matrix",
-                   "Click a cell", "most confident mistakes", "Click a thumbnail"):
+                   "Click a cell", "most confident mistakes", "Click a thumbnail",
+                   "Train one step", "Step through", "time machine", "Dynamics", "Runs",
+                   "Train it", "Export to ONNX"):
         assert phrase in text, phrase
     for r in RECIPES:
         assert f"{r.title}" in text and r.expected in text, r.key
@@ -103,6 +105,10 @@ def test_the_guide_opens_at_the_section_of_the_tab_in_view(window, qtbot):
     _press_f1(window, qtbot)
     _press_f1(window, qtbot)
     qtbot.waitUntil(lambda: _top_heading(guide.browser) == "Kernels")
+    window.tabs.setCurrentWidget(window.why.backprop.tab)
+    _press_f1(window, qtbot)
+    _press_f1(window, qtbot)
+    qtbot.waitUntil(lambda: _top_heading(guide.browser) == "Watch it learn")
 
 
 def test_a_contents_link_scrolls_to_its_section(window, qtbot):
