@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import copy
 import math
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -163,7 +162,6 @@ class CheckpointWatcher(RunWatcher):
         self._pending: set[int] = set()
         self._architecture: dict = {}
         self._capacity = 0
-        self._fingerprint: tuple[int, int] = (0, 0)   # (step, crc32 of the parameters)
 
     @property
     def nbytes(self) -> int:
@@ -183,11 +181,9 @@ class CheckpointWatcher(RunWatcher):
         self.schedule = thin_steps(full, self._capacity, plan.steps_per_epoch)
         self.thinned = len(self.schedule) < len(full)
         self._pending = set(self.schedule)
-        self._fingerprint = (0, _fingerprint(model))
         return self._take(model, 0, 0.0) if 0 in self._pending else []
 
     def after_step(self, model: Model, report: StepReport) -> list[CheckpointReport]:
-        self._fingerprint = (report.step, _fingerprint(model))
         if report.step not in self._pending:
             return []
         return self._take(model, report.step, report.epoch_fraction)
@@ -204,30 +200,14 @@ class CheckpointWatcher(RunWatcher):
 
     def after_finish(self, model: Model, report: FinishedReport) -> CheckpointReport | None:
         """:meth:`final` at the step whose weights ``model`` holds after the run
-        of ``report`` (a diverged run may have restored those of the step before)."""
-        step = self.weights_step(model, report.steps)
+        of ``report`` (its ``weights_step``: a diverged run may have restored
+        those of the step before)."""
+        step = report.steps if report.weights_step is None else report.weights_step
         per_epoch = self.plan.steps_per_epoch if self.plan is not None else 1
         return self.final(model, step, step / per_epoch)
-
-    def weights_step(self, model: Model, steps: int) -> int:
-        """The step whose parameters ``model`` holds after a run that did
-        ``steps`` steps: ``steps``, or ``steps - 1`` when the trainer restored
-        the weights before the last step (divergence)."""
-        if steps <= 0:
-            return 0
-        last, crc = self._fingerprint
-        return steps if last == steps and crc == _fingerprint(model) else steps - 1
 
     # ------------------------------------------------------------- internals
     def _take(self, model: Model, step: int, epoch_fraction: float) -> list[CheckpointReport]:
         checkpoint = Checkpoint.of(model, step, epoch_fraction, self._architecture)
         self.checkpoints.append(checkpoint)
         return [CheckpointReport(checkpoint)]
-
-
-def _fingerprint(model: Model) -> int:
-    """CRC-32 of every parameter's bytes (~0.25 ms for 1 MB of weights)."""
-    crc = 0
-    for array in model.named_params().values():
-        crc = zlib.crc32(np.ascontiguousarray(array), crc)
-    return crc

@@ -56,13 +56,16 @@ class EpochReport:
 
 @dataclass(frozen=True)
 class FinishedReport:
-    """Last report of a run. ``reason``: "completed", "stopped" or "diverged"."""
+    """Last report of a run. ``reason``: "completed", "stopped" or "diverged";
+    ``weights_step``: the step whose weights the model holds at the end
+    (``steps``, or an earlier one a divergence restored; None: not said)."""
     reason: str
     message: str
     steps: int
     epochs_completed: int
     test_accuracy: float | None
     elapsed_s: float
+    weights_step: int | None = None
 
 
 Report = StepReport | EpochReport | FinishedReport

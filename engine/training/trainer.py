@@ -152,7 +152,7 @@ class Trainer:
                     msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
                            f"restored the weights of step {max(self.step - 1, 0)}, the last with a "
                            f"sane loss - try a lower learning rate (it was {lr:g})")
-                    yield self._finish("diverged", msg, epochs_done, clock)
+                    yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
                 for k, v in params.items():
                     np.copyto(backup[k], v)
@@ -201,10 +201,13 @@ class Trainer:
         if self._stop.is_set():
             raise EvaluationStopped
 
-    def _finish(self, reason: str, message: str, epochs_done: int, clock: "_RunClock") -> FinishedReport:
+    def _finish(self, reason: str, message: str, epochs_done: int, clock: "_RunClock",
+                weights_step: int | None = None) -> FinishedReport:
+        """``weights_step``: the step whose weights the model holds now (default:
+        the last one done; a divergence may have restored an earlier one)."""
         self.model.eval()
         return FinishedReport(reason, message, self.step, epochs_done, self.test_accuracy,
-                              clock.elapsed())
+                              clock.elapsed(), self.step if weights_step is None else weights_step)
 
 
 class _RunClock:

@@ -248,7 +248,7 @@ def test_a_diverged_run_adds_the_restored_weights_under_their_own_step(tiny_data
     finished = reports[-1]
     assert finished.reason == "diverged" and finished.steps == 7
     assert _same_weights(model.get_weights(), log.weights[6])
-    assert watcher.weights_step(model, finished.steps) == 6
+    assert finished.weights_step == 6                        # the report says which
     added = watcher.after_finish(model, finished)
     assert added is not None and added.checkpoint.step == 6
     assert _same_weights(added.checkpoint.weights, log.weights[6])

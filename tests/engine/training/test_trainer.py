@@ -376,3 +376,18 @@ def test_divergence_is_detected_for_each_optimizer(mnist_data, optimizer, lr):
     assert len(steps) == s and all(r.loss <= config.max_loss for r in steps)
     _assert_weights_equal(model, snaps[s - 1])  # the weights that computed step s's sane loss
     assert all(np.isfinite(v).all() for v in model.named_params().values())
+
+
+def test_the_finished_report_names_the_step_whose_weights_the_model_holds(small_data):
+    """Completed or stopped: the last step; a loss that explodes restores the
+    weights of the step before the last one done."""
+    model = presets.build("tiny", np.random.default_rng(0))
+    config = TrainConfig(epochs=1, batch_size=64, lr=0.05, augment=False, workers=1, subset=640,
+                         eval_subset=200)
+    done = list(Trainer(model, small_data, config).run())[-1]
+    assert done.reason == "completed" and done.weights_step == done.steps == 10
+    trainer = Trainer(presets.build("tiny", np.random.default_rng(0)), small_data, config)
+    for report in trainer.run():
+        if isinstance(report, StepReport) and report.step == 4:
+            trainer.request_stop()
+    assert report.reason == "stopped" and report.weights_step == 4
