@@ -41,6 +41,25 @@ def numpy_forward_ms(repeats: int = 7, inner: int = 200) -> float:
         return 1e3 * median_time(lambda: model.forward(x, keep_activations=True), repeats, inner)
 
 
+def numpy_input_grad_ms(repeats: int = 7, inner: int = 200) -> float:
+    """Milliseconds for one image's backward pass to the input through the
+    benchmark net (the gradient of one logit w.r.t. the pixels, as the
+    explanations run it: :class:`engine.explain.input_gradients.ForwardTrace`'s
+    ``backward`` after one forward pass; the forward pass not included)."""
+    from ..explain.input_gradients import ForwardTrace
+    rng = np.random.default_rng(0)
+    model = presets.build("bench", rng).eval()
+    x = rng.random((1, 1, 28, 28), dtype=np.float32)
+    dlogits = np.zeros((1, model.num_classes), np.float32)
+    dlogits[0, 3] = 1.0
+    last = len(model.layers) - 1
+    with blas_threads(1):
+        trace = ForwardTrace(model, x)
+        for _ in range(20):
+            trace.backward(last, dlogits)
+        return 1e3 * median_time(lambda: trace.backward(last, dlogits), repeats, inner)
+
+
 def input_pipeline_ms(repeats: int = 7) -> dict:
     """Milliseconds for ``to_model_input`` on a 560x560 drawing and for one
     augmented batch of 128 (both run on every prediction / training step)."""

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..nn import functional as F
-from ..nn.model import Model
+from ..nn.model import Model, param_dtype
 
 SCORES = ("logit", "log_prob", "prob")
 
@@ -41,8 +41,7 @@ def as_batch(model: Model, x: np.ndarray) -> np.ndarray:
         x = x[None]
     if x.ndim != 4 or tuple(x.shape[1:]) != model.input_shape:
         raise ValueError(f"input shape {x.shape} does not match the model's {model.input_shape}")
-    first = next(iter(model.named_params().values()), None)
-    return x.astype(np.float32 if first is None else first.dtype, copy=False)
+    return x.astype(param_dtype(model.layers), copy=False)
 
 
 def layer_index(model: Model, layer: str | int) -> int:

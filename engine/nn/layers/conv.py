@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import functional as F
+from .. import one_image
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
@@ -44,6 +45,7 @@ class Conv2D(Layer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._cols_buf: np.ndarray | None = None
         self._cache = None
+        self._one_plan: tuple | None = None     # (input shape, one_image.ConvPlan or None)
 
     def settings(self) -> dict:
         return {"in_channels": self.in_channels, "out_channels": self.out_channels,
@@ -91,8 +93,24 @@ class Conv2D(Layer):
             buf = self._cols_buf = np.empty(size, dtype=x.dtype)
         return buf
 
+    def _plan_one(self, shape: tuple[int, ...], dtype) -> one_image.ConvPlan | None:
+        """The one-image plan for an input of ``shape`` (cached per shape), or None
+        when the one-image path does not apply (a batch, a stride, another dtype)."""
+        K, b = self.params["K"], self.params["b"]
+        if dtype != K.dtype or b.dtype != K.dtype or len(shape) != 4 or shape[0] != 1:
+            return None
+        cached = self._one_plan
+        if cached is None or cached[0] != shape:
+            cached = self._one_plan = (shape, one_image.conv_plan(shape, K.shape, self.padding,
+                                                                  self.stride))
+        return cached[1]
+
     def forward(self, x):
         K, b = self.params["K"], self.params["b"]
+        plan = None if self.training else self._plan_one(x.shape, x.dtype)
+        if plan is not None:
+            self._cache = None
+            return one_image.conv_forward_one(x, K, b, plan)
         buf = self._buffer(x) if self.training else None
         out, cols = F.conv_forward_cols(x, K, b, self.padding, self.stride, col_buf=buf)
         self._cache = (cols, x.shape) if self.training else None
@@ -108,11 +126,17 @@ class Conv2D(Layer):
         return dx
 
     def pure_forward(self, x):
+        plan = self._plan_one(x.shape, x.dtype)
+        if plan is not None:
+            return one_image.conv_forward_one(x, self.params["K"], self.params["b"], plan), x.shape
         out, _ = F.conv_forward_cols(x, self.params["K"], self.params["b"], self.padding,
                                      self.stride)
         return out, x.shape
 
     def pure_backward(self, dout, memo):
         """Always the input gradient (``set_input_gradient`` is for training only)."""
+        plan = self._plan_one(memo, dout.dtype)
+        if plan is not None:
+            return one_image.conv_input_gradient_one(dout, self.params["K"], plan)
         return F.conv_input_gradient(F.output_gradient_matrix(dout), self.params["K"], memo,
                                      self.padding, self.stride)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from .. import functional as F
+from .. import one_image
 from .. import pooling as pooling_kernels
 from ..im2col import pad_spatial
 from ..limits import MAX_KERNEL
@@ -41,6 +42,7 @@ class MaxPool2D(PoolingLayer):
         super().__init__(pool_size, stride, padding, name)
         self._x = None
         self.took_relu = False   # the last forward pass was forward_relu
+        self._one_plan: tuple | None = None     # (input shape, one_image.PoolPlan or None)
 
     @classmethod
     def infer(cls, settings, input_shape, where):
@@ -60,9 +62,24 @@ class MaxPool2D(PoolingLayer):
                 f"from {input_shape[1]}×{input_shape[2]} to {output_shape[1]}×{output_shape[2]}, "
                 f"so the next layer sees larger patterns and small shifts matter less.")
 
+    def _plan_one(self, shape: tuple[int, ...]) -> one_image.PoolPlan | None:
+        """The one-image plan for an input of ``shape`` (cached per shape), or None
+        when the one-image path does not apply (a batch, padding, overlapping windows)."""
+        if len(shape) != 4 or shape[0] != 1:
+            return None
+        cached = self._one_plan
+        if cached is None or cached[0] != shape:
+            cached = self._one_plan = (shape, one_image.pool_plan(shape, self.pool_size,
+                                                                  self.stride, self.padding))
+        return cached[1]
+
     def forward(self, x):
         (k1, k2), (s1, s2) = self.pool_size, self.stride
         self.took_relu = False
+        plan = None if self.training else self._plan_one(x.shape)
+        if plan is not None:
+            self._x = None
+            return one_image.pool_forward_one(x, plan)
         if not self.training or (k1, k2) != (s1, s2):
             self._x = x if self.training else None
             return F.max_pooling_forward(x, self.pool_size, self.stride, self.padding)
@@ -87,7 +104,10 @@ class MaxPool2D(PoolingLayer):
         self.took_relu = True
         if not self.training:                  # no bookkeeping for a backward pass
             self._x = None
-            return F.relu_forward(pooling_kernels.tiled_max(zp, k1, k2))
+            plan = self._plan_one(x.shape)
+            pooled = pooling_kernels.tiled_max(zp, k1, k2) if plan is None else \
+                one_image.pool_forward_one(x, plan)
+            return F.relu_forward(pooled)
         out, first = pooling_kernels.tiled_forward(zp, k1, k2, relu=True)
         self._x = (first, zp.shape, x.shape)
         return out
@@ -102,6 +122,9 @@ class MaxPool2D(PoolingLayer):
 
     def pure_forward(self, x):
         (k1, k2), (s1, s2) = self.pool_size, self.stride
+        plan = self._plan_one(x.shape)
+        if plan is not None:
+            return one_image.pool_forward_one_tracked(x, plan)
         if (k1, k2) != (s1, s2):
             return F.max_pooling_forward(x, self.pool_size, self.stride, self.padding), x
         zp = pad_spatial(x, self.padding)
@@ -110,6 +133,8 @@ class MaxPool2D(PoolingLayer):
 
     def pure_backward(self, dout, memo):
         (k1, k2), (p1, p2) = self.pool_size, self.padding
+        if isinstance(memo, one_image.PoolMemo):
+            return one_image.pool_backward_one(dout, memo)
         if (k1, k2) != self.stride:
             return F.max_pooling_backward(dout, memo, self.pool_size, self.stride, self.padding)
         first, padded_shape, x_shape = memo
