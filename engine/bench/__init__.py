@@ -1,10 +1,12 @@
-"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--dynamics] [--time-to-accuracy 0.99]``.
+"""Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--dynamics] [--time-to-accuracy 0.99 [--tta-repeats N]]``.
 
 * training throughput (forward + backward + SGD-momentum update, float32) of
   the benchmark network at batch 64 and 128, in images/s;
 * single-image forward latency with every activation kept, in ms;
 * the same for PyTorch if it is importable (never a dependency), and ratios;
-* optionally the wall time to reach a test accuracy on MNIST from scratch;
+* optionally the wall time to reach a test accuracy on MNIST from scratch,
+  beside PyTorch's on the same recipe when it is importable
+  (:mod:`engine.bench.tta_compare`);
 * with ``--explain``, the time of each explanation (:mod:`engine.explain`) of
   one drawing on the bundled model;
 * with ``--personal``, the time of fine-tuning on 50 personal samples and
@@ -23,19 +25,21 @@ import platform
 import numpy as np
 
 from ..nn.presets import PRESETS
-from ..system.command_line import float_in, folder_path, run_command, strict_json
+from ..system.command_line import float_in, folder_path, int_in, run_command, strict_json
 from ..training.parallel import default_workers
 from .dynamics import dynamics_cost, format_dynamics
 from .explain import explain_ms
 from .numpy_engine import input_pipeline_ms, numpy_forward_ms, numpy_train_throughput
+from .numpy_engine import numpy_input_grad_ms
 from .personal import format_personal, personal_numbers
 from .time_to_accuracy import time_to_accuracy
+from .tta_compare import compare_time_to_accuracy, format_time_to_accuracy
 from .timing import BATCHES
 from .torch_twin import torch_numbers
 
 __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
-           "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "explain_ms",
-           "personal_numbers", "dynamics_cost"]
+           "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "compare_time_to_accuracy",
+           "explain_ms", "personal_numbers", "dynamics_cost"]
 
 
 def run(include_torch: bool = True, repeats: int = 7) -> dict:
@@ -50,6 +54,7 @@ def run(include_torch: bool = True, repeats: int = 7) -> dict:
         "train_images_per_s": {str(b): numpy_train_throughput(b, repeats=repeats)
                                for b in BATCHES},
         "forward_ms_batch1": numpy_forward_ms(repeats=repeats),
+        "input_grad_ms_batch1": numpy_input_grad_ms(repeats=repeats),
         "input_pipeline": input_pipeline_ms(repeats=repeats),
     }
     torch_result = torch_numbers(repeats=repeats) if include_torch else None
@@ -76,6 +81,8 @@ def format_table(r: dict) -> str:
     if t:
         row += f"{t['forward_ms_batch1']:>18.3f}{r['ratio_vs_torch']['forward_batch1_speedup']:>8.2f}"
     lines.append(row)
+    if "input_grad_ms_batch1" in r:
+        lines.append(f"{'backward to the input ms, batch 1':<34}{r['input_grad_ms_batch1']:>14.3f}")
     if t:
         lines.append("(ratio: numpy / torch throughput; for latency, torch ms / numpy ms)")
     ip = r["input_pipeline"]
@@ -90,13 +97,8 @@ def format_table(r: dict) -> str:
         lines += format_personal(r["personal"])
     if r.get("dynamics"):
         lines += format_dynamics(r["dynamics"])
-    tta = r.get("time_to_accuracy")
-    if tta:
-        if tta["reached"]:
-            lines.append(f"time to {tta['target']:.2%} test accuracy: {tta['train_seconds']:.1f} s of training "
-                         f"({tta['epochs']:.2f} epochs, {tta['wall_seconds_with_evaluation']:.1f} s with evaluations)")
-        else:
-            lines.append(f"did not reach {tta['target']:.2%} (last {tta['test_accuracy']})")
+    if r.get("time_to_accuracy"):
+        lines += format_time_to_accuracy(r["time_to_accuracy"])
     return "\n".join(lines)
 
 
@@ -107,7 +109,11 @@ def main(argv=None) -> int:
     p.add_argument("--no-torch", action="store_true", help="skip the PyTorch comparison")
     p.add_argument("--time-to-accuracy", type=float_in(0.0, 1.0, lo_open=True), metavar="ACC",
                    default=None,
-                   help="also train from scratch on MNIST until this test accuracy (e.g. 0.99)")
+                   help="also train from scratch on MNIST until this test accuracy (e.g. 0.99), "
+                        "and PyTorch on the same recipe when it is importable (not with --no-torch)")
+    p.add_argument("--tta-repeats", type=int_in(1, 100), default=1, metavar="N",
+                   help="with --time-to-accuracy: N runs of each, alternating ours and "
+                        "PyTorch's, reported as medians (default 1)")
     p.add_argument("--data-dir", type=folder_path, default=None, help="MNIST folder (default: $CNN_PLAYGROUND_DATA or cache)")
     p.add_argument("--preset", default="bench", choices=sorted(PRESETS),
                    help="architecture for --time-to-accuracy")
@@ -134,8 +140,9 @@ def main(argv=None) -> int:
         if args.dynamics:
             result["dynamics"] = dynamics_cost(steps=30, pairs=1) if args.quick else dynamics_cost()
         if args.time_to_accuracy is not None:
-            result["time_to_accuracy"] = time_to_accuracy(args.time_to_accuracy, args.data_dir,
-                                                          args.preset)
+            result["time_to_accuracy"] = compare_time_to_accuracy(
+                args.time_to_accuracy, args.data_dir, args.preset, repeats=args.tta_repeats,
+                include_torch=not args.no_torch)
         print(strict_json(result) if args.json else format_table(result))
         return 0
     return run_command(bench, p)

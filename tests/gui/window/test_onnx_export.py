@@ -8,7 +8,7 @@ import importlib.util
 import numpy as np
 import pytest
 
-from gui.window.onnx_wiring import MISSING, suggested_onnx_name
+from gui.window.onnx_wiring import suggested_onnx_name
 
 HAVE_ONNX = importlib.util.find_spec("onnx") is not None
 
