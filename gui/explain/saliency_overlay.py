@@ -216,7 +216,10 @@ class SaliencyOverlay(QObject):
             took = (time.perf_counter() - self._started_at) * 1e3
             self._took_ms = min(took, self._last_took)   # the faster of the last two jobs
             self._last_took = took
-            self._gap.start(int(max(MIN_GAP_MS - took, IDLE_RATIO * took)))
+            try:
+                self._gap.start(int(max(MIN_GAP_MS - took, IDLE_RATIO * took)))
+            except RuntimeError:      # the window closed while the job ran: its timer is gone
+                pass
 
     def _drop_running(self) -> None:
         """Maps being computed, or waiting, are no longer wanted."""
