@@ -17,35 +17,13 @@ Prints the files written.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from engine.system.command_line import folder_path, run_command
-
-from .session import click, click_tab, data_folder, pump, wait_until
-
-SIZE = (1240, 760)
-
-
-def _window(theme: str, folder: str):
-    from ..state.settings import AppSettings
-    from ..window.main_window import MainWindow
-    window = MainWindow(settings=AppSettings(os.path.join(folder, f"{theme}.ini")), theme=theme)
-    window.resize(*SIZE)
-    window.show()
-    pump(0.3)
-    return window
-
-
-def _save(window, path: Path) -> Path:
-    pump(0.5)
-    if not window.grab().save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
-    return path
-
+from .pictures import mnist_dataset, picture_window, pictures_main, save_picture
+from .session import click, click_tab, pump, wait_until
 
 def _train(window, lr: float) -> None:
     from engine.training.config import TrainConfig
@@ -60,7 +38,7 @@ def _train(window, lr: float) -> None:
 def _runs(out: Path, folder: str, data) -> list[Path]:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    window = _window("light", folder)
+    window = picture_window("light", folder)
     try:
         window.training_panel.set_data(data)
         window.draw_example(7)
@@ -73,15 +51,15 @@ def _runs(out: Path, folder: str, data) -> list[Path]:
         for _ in range(steps.index(20) if 20 in steps else 3):
             QTest.keyClick(bar.slider, Qt.Key.Key_Right)
         click_tab(window.tabs, window.kernel_view)
-        written = [_save(window, out / "timemachine-light.png")]
+        written = [save_picture(window, out / "timemachine-light.png", 0.5)]
         click(bar.now_button)
         _train(window, 0.3)
         panel = window.training_panel
         click_tab(panel.view_tabs, lab.runs_view)
-        written.append(_save(window, out / "runs-light.png"))
+        written.append(save_picture(window, out / "runs-light.png", 0.5))
         window.set_theme("dark")
         click_tab(panel.view_tabs, lab.dynamics_view)
-        written.append(_save(window, out / "dynamics-dark.png"))
+        written.append(save_picture(window, out / "dynamics-dark.png", 0.5))
         return written
     finally:
         window.close()
@@ -90,7 +68,7 @@ def _runs(out: Path, folder: str, data) -> list[Path]:
 def _step_mode(out: Path, folder: str) -> Path:
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    window = _window("dark", folder)
+    window = picture_window("dark", folder)
     try:
         lab = window.why.backprop
         window.draw_example(7)
@@ -108,17 +86,14 @@ def _step_mode(out: Path, folder: str) -> Path:
                 break
             QTest.mouseClick(walk.next_button, Qt.MouseButton.LeftButton)
             pump(0.02)
-        return _save(window, out / "stepmode-dark.png")
+        return save_picture(window, out / "stepmode-dark.png", 0.5)
     finally:
         window.close()
 
 
 def render(out: Path, data_dir: str | None) -> list[Path]:
     """Write the four pictures into ``out``; return their paths."""
-    from engine.data.dataset import Dataset
-    from engine.data.mnist import load_mnist
-    mnist = load_mnist(data_dir, download=False, progress=False)
-    data = Dataset(mnist.train_images, mnist.train_labels, mnist.test_images, mnist.test_labels)
+    data = mnist_dataset(data_dir)
     with tempfile.TemporaryDirectory(prefix="learn-pictures-") as folder:
         os.environ["CNN_PLAYGROUND_PERSONAL"] = os.path.join(folder, "personal-set.npz")
         written = _runs(out, folder, data) + [_step_mode(out, folder)]
@@ -127,25 +102,7 @@ def render(out: Path, data_dir: str | None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=folder_path, default=Path("assets/screenshots"),
-                        help="folder for the PNG files (default: assets/screenshots)")
-    parser.add_argument("--data", default=None, help="folder of the MNIST IDX files")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-
-    def work() -> int:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtWidgets import QApplication
-        app = QApplication.instance() or QApplication(["cnn-playground"])
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        for path in render(Path(args.out), data_folder(args.data)):
-            print(path)
-        app.processEvents()
-        return 0
-    return run_command(work, parser)
+    return pictures_main(argv, __doc__.split("\n\n")[0], render)
 
 
 if __name__ == "__main__":

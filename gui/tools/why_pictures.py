@@ -22,27 +22,10 @@ from pathlib import Path
 
 from engine.system.command_line import folder_path, run_command
 
+from .pictures import picture_window, save_picture
 from .session import click, pump, wait_until
 
-SIZE = (1240, 760)
 LETTER_W = [(.1, .15), (.3, .85), (.5, .4), (.7, .85), (.9, .15)]
-
-
-def _window(theme: str, folder: str):
-    from ..state.settings import AppSettings
-    from ..window.main_window import MainWindow
-    window = MainWindow(settings=AppSettings(os.path.join(folder, f"{theme}.ini")), theme=theme)
-    window.resize(*SIZE)
-    window.show()
-    pump(0.3)
-    return window
-
-
-def _save(window, path: Path) -> Path:
-    pump(0.4)
-    if not window.grab().save(str(path), "PNG"):
-        raise OSError(f"could not write {path}")
-    return path
 
 
 def _inspect_and_hover(window, layer: str, channel: int) -> None:
@@ -68,17 +51,17 @@ def render(out: Path, folder: str) -> list[Path]:
 
     from .mouse import draw_digit, drag, to_widget
     written = []
-    window = _window("light", folder)
+    window = picture_window("light", folder)
     try:
         draw_digit(window.canvas, 4)
         window.activateWindow()
         QTest.keyClick(window, Qt.Key.Key_W)                  # the overlay: Grad-CAM
         wait_until(lambda: window.why.saliency.current is not None, 30, "the overlay")
         _inspect_and_hover(window, "relu1", 3)
-        written.append(_save(window, out / "why-light.png"))
+        written.append(save_picture(window, out / "why-light.png"))
     finally:
         window.close()
-    window = _window("dark", folder)
+    window = picture_window("dark", folder)
     try:
         draw_digit(window.canvas, 4)
         row = window.left_column.morph_row
@@ -86,10 +69,10 @@ def render(out: Path, folder: str) -> list[Path]:
         click(row.digit_buttons[9])
         morph = window.why.morph
         wait_until(lambda: not morph.busy and window.controller.previewing, 60, "the morph")
-        written.append(_save(window, out / "morph-dark.png"))
+        written.append(save_picture(window, out / "morph-dark.png"))
     finally:
         window.close()
-    window = _window("light", folder)
+    window = picture_window("light", folder)
     try:
         points = [(LETTER_W[i][0] + (LETTER_W[i + 1][0] - LETTER_W[i][0]) * t / 10,
                    LETTER_W[i][1] + (LETTER_W[i + 1][1] - LETTER_W[i][1]) * t / 10)
@@ -98,7 +81,7 @@ def render(out: Path, folder: str) -> list[Path]:
         result = window.current_result()
         window.activations_view.select_map("fc2", int(result.top_class))
         wait_until(lambda: not window.why.inspect.wants.busy, 60, "what the class wants")
-        written.append(_save(window, out / "unfamiliar-light.png"))
+        written.append(save_picture(window, out / "unfamiliar-light.png"))
     finally:
         window.close()
     pump(0.1)
