@@ -57,21 +57,31 @@ class SGD(Optimizer):
         super().__init__(lr)
         self.momentum, self.weight_decay = float(momentum), float(weight_decay)
         self._velocity: dict[str, np.ndarray] = {}
+        self._scratch: dict[str, np.ndarray] = {}   # -lr * (g + wd * w), never handed out
 
     def _update(self, params, grads):
+        # In place, without temporaries: the update runs between the parallel
+        # parts of every training step, so each pass over memory counts.
         for name, w in params.items():
             g = grads[name]
+            step = self._scratch.get(name)
+            if step is None or step.shape != w.shape or step.dtype != w.dtype:
+                step = self._scratch[name] = np.empty_like(w)
             if self.weight_decay and w.ndim > 1:
-                g = g + self.weight_decay * w
+                np.multiply(w, self.weight_decay, out=step)
+                step += g
+                step *= -self.lr
+            else:
+                np.multiply(g, -self.lr, out=step)
             if self.momentum:
                 v = self._velocity.get(name)
                 if v is None:
                     v = self._velocity[name] = np.zeros_like(w)
                 v *= self.momentum
-                v -= self.lr * g
+                v += step
                 w += v
             else:
-                w -= self.lr * g
+                w += step
 
     def state(self):
         return {f"velocity.{k}": v for k, v in self._velocity.items()}

@@ -68,7 +68,13 @@ class DataParallel:
         weights = [(s.stop - s.start) / n for s in slices]
         grads = self.model.named_grads()
         others = [(rep.named_grads(), w) for rep, w in zip(self.replicas[1:k], weights[1:])]
+        equal = all(w == weights[0] for w in weights)
         for name, g in grads.items():
+            if equal:       # the usual case: add up, scale once, no temporaries
+                for rep_grads, _ in others:
+                    np.add(g, rep_grads[name], out=g)
+                g *= weights[0]
+                continue
             g *= weights[0]
             for rep_grads, w in others:
                 g += w * rep_grads[name]
