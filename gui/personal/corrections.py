@@ -17,7 +17,7 @@ from engine.personal import PersonalSetError
 
 from ..drawing.canvas import DrawingCanvas
 from ..state.prediction import PredictionController, PredictionResult
-from .drawing_sample import drawing_sample, sample_problem
+from .drawing_sample import drawing_sample, foreign_ink, sample_problem
 from .personal_samples import PersonalSamples
 from .teach_row import IDLE, READY, TeachRow
 
@@ -48,6 +48,9 @@ class Corrections(QObject):
         self.row, self._canvas, self._controller = row, canvas, controller
         self._samples, self._status = samples, status
         self._just_added = False          # the title says "Added ..." until the drawing changes
+        #: (canvas image side, foreign ink?) of the current drawing: the check repaints
+        #: every stroke, and each weight snapshot of a training run re-predicts it
+        self._ink_checked: tuple[int, bool] | None = None
         row.sigDigit.connect(self.add)
         row.sigUndo.connect(self.undo)
         controller.sigPredictionUpdated.connect(self._predicted)
@@ -58,13 +61,13 @@ class Corrections(QObject):
     # ------------------------------------------------------------------ API
     def problem(self) -> str | None:
         """Why the drawing cannot be added now (None: it can)."""
-        return sample_problem(self._controller.flush(), self._canvas)
+        return sample_problem(self._controller.flush(), self._canvas, self._foreign_ink)
 
     def add(self, digit: int) -> bool:
         """Add the drawing as a sample of ``digit``; True if it went in (or was
         relabelled). Says why not in the status bar otherwise."""
         result = self._controller.flush()
-        why = sample_problem(result, self._canvas)
+        why = sample_problem(result, self._canvas, self._foreign_ink)
         if why is not None:
             self._status.showMessage(why, MESSAGE_MS)
             return False
@@ -112,7 +115,14 @@ class Corrections(QObject):
     def _show_undo(self) -> None:
         self.row.show_undo(self._just_added and self._samples.last_added is not None)
 
+    def _foreign_ink(self, canvas: DrawingCanvas) -> bool:
+        side = canvas.image_side()
+        if self._ink_checked is None or self._ink_checked[0] != side:
+            self._ink_checked = (side, foreign_ink(canvas))
+        return self._ink_checked[1]
+
     def _drawing_changed(self) -> None:
+        self._ink_checked = None
         if self._just_added and not self._canvas.is_drawing():
             self._just_added = False
             self._show_undo()
@@ -120,7 +130,7 @@ class Corrections(QObject):
     def _predicted(self, result: PredictionResult) -> None:
         if self._canvas.is_drawing():
             return                        # decided when the stroke ends
-        why = sample_problem(result, self._canvas)
+        why = sample_problem(result, self._canvas, self._foreign_ink)
         self.row.set_ready(result.top_class, why)
         if not self._just_added:
             self.row.set_title(READY if why is None else IDLE)

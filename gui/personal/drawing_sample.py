@@ -13,6 +13,8 @@ clipped to the square; eraser strokes are not kept).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 from PySide6.QtGui import QImage, QPainter
 
@@ -30,8 +32,13 @@ DRAWING = "Finish the stroke first."
 FOREIGN_INK = 0.002
 
 
-def sample_problem(result: PredictionResult, canvas: DrawingCanvas) -> str | None:
-    """Why ``result`` (the newest prediction) cannot be added as a sample, or None."""
+def sample_problem(result: PredictionResult, canvas: DrawingCanvas,
+                   has_foreign_ink: Callable[[DrawingCanvas], bool] | None = None) -> str | None:
+    """Why ``result`` (the newest prediction) cannot be added as a sample, or None.
+
+    ``has_foreign_ink`` answers :func:`foreign_ink` for the canvas (default:
+    that function; an owner of the drawing may answer it from a cache, as it
+    costs a repaint of every stroke)."""
     if result.preview:
         return PREVIEW
     if result.framing == "exact":
@@ -42,7 +49,7 @@ def sample_problem(result: PredictionResult, canvas: DrawingCanvas) -> str | Non
         return result.problem or EMPTY
     if result.framing != "mnist":
         return PLAIN
-    if _foreign_ink(canvas):
+    if (foreign_ink if has_foreign_ink is None else has_foreign_ink)(canvas):
         return PLACED
     return None
 
@@ -65,7 +72,7 @@ def drawing_sample(result: PredictionResult, canvas: DrawingCanvas) -> tuple[np.
     return image, ink_strokes(canvas)
 
 
-def _foreign_ink(canvas: DrawingCanvas) -> bool:
+def foreign_ink(canvas: DrawingCanvas) -> bool:
     """True when the canvas shows ink its strokes do not paint (a placed image
     under them): the strokes are painted alone, exactly as the canvas paints
     them, and compared."""

@@ -106,3 +106,27 @@ def test_an_unwritable_folder_is_one_clear_message_and_nothing_is_lost(
         assert len(load_personal_set(tmp_path / "copy.npz")) == 2
     finally:
         folder.chmod(0o700)
+
+
+def test_the_placed_ink_check_runs_once_per_drawing_not_per_prediction(window, qtbot, monkeypatch):
+    """Every weight snapshot of a training run re-predicts the drawing; the
+    check for placed ink under the strokes (a repaint of every stroke) is
+    answered from the drawing's last check until the drawing changes."""
+    import gui.personal.corrections as corrections_module
+    calls = []
+    real = corrections_module.foreign_ink
+    monkeypatch.setattr(corrections_module, "foreign_ink", lambda c: calls.append(1) or real(c))
+    row = window.left_column.teach_row
+    draw_digit(window.canvas, 2, qtbot)
+    _settled(window, qtbot)
+    assert row.is_ready() and len(calls) == 1
+    for _ in range(5):                       # what the weight snapshots do
+        window.controller.update_now()
+    assert len(calls) == 1 and row.is_ready()
+    pixels = np.zeros((28, 28), np.uint8)
+    pixels[6:22, 12:16] = 255
+    window.place_test_digit(MnistDigit(pixels, 0, 1))
+    draw_digit(window.canvas, 1, qtbot)      # strokes over the placed digit: checked again
+    _settled(window, qtbot)
+    assert len(calls) >= 2 and not row.is_ready()
+    assert PLACED in row.digit_buttons[1].toolTip()
