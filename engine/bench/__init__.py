@@ -1,7 +1,9 @@
 """Benchmarks: ``python -m engine.bench [--json] [--explain] [--personal] [--dynamics] [--time-to-accuracy 0.99 [--tta-repeats N]]``.
 
 * training throughput (forward + backward + SGD-momentum update, float32) of
-  the benchmark network at batch 64 and 128, in images/s;
+  the benchmark and the playground network at batch 64 and 128, in images/s,
+  and the share of it the real training loop keeps;
+* seconds to score 10,000 images;
 * single-image forward latency with every activation kept, in ms;
 * the same for PyTorch if it is importable (never a dependency), and ratios;
 * optionally the wall time to reach a test accuracy on MNIST from scratch,
@@ -34,65 +36,101 @@ from .numpy_engine import numpy_input_grad_ms
 from .personal import format_personal, personal_numbers
 from .time_to_accuracy import time_to_accuracy
 from .tta_compare import compare_time_to_accuracy, format_time_to_accuracy
+from .side_by_side import evaluation_pair, trainer_loop_share, training_pair
 from .timing import BATCHES
 from .torch_twin import torch_numbers
 
 __all__ = ["run", "format_table", "main", "numpy_train_throughput", "numpy_forward_ms",
            "input_pipeline_ms", "torch_numbers", "time_to_accuracy", "compare_time_to_accuracy",
-           "explain_ms", "personal_numbers", "dynamics_cost"]
+           "explain_ms", "personal_numbers", "dynamics_cost", "training_pair", "evaluation_pair",
+           "trainer_loop_share"]
 
 
 def run(include_torch: bool = True, repeats: int = 7) -> dict:
     """Every measurement as one JSON-able dict; ``repeats``: medians over this
-    many timings (1 for a quick smoke run)."""
+    many timings (1 for a quick smoke run). Training and evaluation are timed
+    interleaved with PyTorch's (:mod:`engine.bench.side_by_side`)."""
     result = {
         "network": "conv(1->16,5x5,pad2)-relu-pool2-conv(16->32,5x5)-relu-pool2-fc(800->128)-relu-fc(128->10)",
         "dtype": "float32",
         "workers": default_workers(),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "numpy": np.__version__, "processor": platform.processor() or platform.machine()},
-        "train_images_per_s": {str(b): numpy_train_throughput(b, repeats=repeats)
-                               for b in BATCHES},
-        "forward_ms_batch1": numpy_forward_ms(repeats=repeats),
-        "input_grad_ms_batch1": numpy_input_grad_ms(repeats=repeats),
-        "input_pipeline": input_pipeline_ms(repeats=repeats),
     }
-    torch_result = torch_numbers(repeats=repeats) if include_torch else None
-    if torch_result:
+    theirs: dict = {}
+    for preset, key in (("bench", "train_images_per_s"),
+                        ("playground", "playground_train_images_per_s")):
+        pairs = {str(b): training_pair(preset, b, repeats, include_torch=include_torch)
+                 for b in BATCHES}
+        result[key] = {b: p["numpy"] for b, p in pairs.items()}
+        if all(p["torch"] for p in pairs.values()):
+            theirs[key] = {b: p["torch"] for b, p in pairs.items()}
+    scoring = evaluation_pair(max(1, min(repeats, 3)), include_torch)
+    result["evaluate_10000_s"] = scoring["numpy"]
+    if scoring["torch"]:
+        theirs["evaluate_10000_s"] = scoring["torch"]
+    result["forward_ms_batch1"] = numpy_forward_ms(repeats=repeats)
+    result["input_grad_ms_batch1"] = numpy_input_grad_ms(repeats=repeats)
+    result["input_pipeline"] = input_pipeline_ms(repeats=repeats)
+    result["trainer_loop"] = trainer_loop_share(steps=150 if repeats > 1 else 20,
+                                                repeats=3 if repeats > 1 else 1)
+    torch_result = torch_numbers(repeats=repeats, train=False) if include_torch else None
+    if torch_result and "train_images_per_s" in theirs:
+        torch_result.update(theirs)
         result["torch"] = torch_result
-        result["ratio_vs_torch"] = {
-            "train_" + b: result["train_images_per_s"][b] / torch_result["train_images_per_s"][b]
-            for b in result["train_images_per_s"]}
-        result["ratio_vs_torch"]["forward_batch1_speedup"] = \
-            torch_result["forward_ms_batch1"] / result["forward_ms_batch1"]
+        ratio = {}
+        for key, prefix in (("train_images_per_s", "train_"),
+                            ("playground_train_images_per_s", "playground_train_")):
+            for b, v in result[key].items():
+                if key in torch_result:
+                    ratio[prefix + b] = v / torch_result[key][b]
+        ratio["forward_batch1_speedup"] = torch_result["forward_ms_batch1"] / result["forward_ms_batch1"]
+        if "evaluate_10000_s" in torch_result:
+            ratio["evaluate_speedup"] = torch_result["evaluate_10000_s"] / result["evaluate_10000_s"]
+        result["ratio_vs_torch"] = ratio
     return result
+
+
+def _row(label: str, ours: float, fmt: str, t: dict | None, theirs=None, ratio=None) -> str:
+    row = f"{label:<44}{ours:>14{fmt}}"
+    if t and theirs is not None:
+        row += f"{theirs:>18{fmt}}" + (f"{ratio:>8.2f}" if ratio is not None else "")
+    return row
 
 
 def format_table(r: dict) -> str:
     t = r.get("torch")
-    lines = [f"benchmark net, float32, {r['workers']} worker thread(s), numpy {r['machine']['numpy']}",
-             f"{'measurement':<34}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
-    for b, v in r["train_images_per_s"].items():
-        row = f"{'train images/s, batch ' + b:<34}{v:>14.0f}"
-        if t:
-            row += f"{t['train_images_per_s'][b]:>18.0f}{r['ratio_vs_torch']['train_' + b]:>8.2f}"
-        lines.append(row)
-    row = f"{'forward ms, batch 1, activations':<34}{r['forward_ms_batch1']:>14.3f}"
-    if t:
-        row += f"{t['forward_ms_batch1']:>18.3f}{r['ratio_vs_torch']['forward_batch1_speedup']:>8.2f}"
-    lines.append(row)
+    ratios = r.get("ratio_vs_torch", {})
+    lines = [f"float32, {r['workers']} worker thread(s), numpy {r['machine']['numpy']}; "
+             f"training and evaluation timed interleaved with PyTorch's",
+             f"{'measurement':<44}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
+    for key, prefix, net in (("train_images_per_s", "train_", "bench"),
+                             ("playground_train_images_per_s", "playground_train_", "playground")):
+        for b, v in r.get(key, {}).items():
+            lines.append(_row(f"{net} net: train images/s, batch {b}", v, ".0f", t,
+                              (t or {}).get(key, {}).get(b), ratios.get(prefix + b)))
+    if "evaluate_10000_s" in r:
+        lines.append(_row("evaluate 10,000 images, s", r["evaluate_10000_s"], ".3f", t,
+                          (t or {}).get("evaluate_10000_s"), ratios.get("evaluate_speedup")))
+    lines.append(_row("forward ms, batch 1, activations", r["forward_ms_batch1"], ".3f", t,
+                      (t or {}).get("forward_ms_batch1"), ratios.get("forward_batch1_speedup")))
     if "input_grad_ms_batch1" in r:
-        lines.append(f"{'backward to the input ms, batch 1':<34}{r['input_grad_ms_batch1']:>14.3f}")
+        lines.append(f"{'backward to the input ms, batch 1':<44}{r['input_grad_ms_batch1']:>14.3f}")
     if t:
-        lines.append("(ratio: numpy / torch throughput; for latency, torch ms / numpy ms)")
+        lines.append("(ratio: numpy / torch throughput; for times, torch / numpy: above 1 = numpy faster)")
+    loop = r.get("trainer_loop")
+    if loop:
+        lines.append(f"the training loop (Trainer.run, {loop['preset']} net, batch {loop['batch']}): "
+                     f"{loop['loop_images_per_s']:.0f} images/s = {loop['share']:.0%} of the bare "
+                     f"step's {loop['step_images_per_s']:.0f}")
     ip = r["input_pipeline"]
-    lines.append(f"{'preprocess a 560x560 drawing, ms':<34}{ip['preprocess_560_ms']:>14.3f}")
-    lines.append(f"{'augment a batch of 128, ms':<34}{ip['augment_batch128_ms']:>14.3f}")
+    lines.append(f"{'preprocess a 560x560 drawing, ms':<44}{ip['preprocess_560_ms']:>14.3f}")
+    lines.append(f"{'augment a batch of 128, ms':<44}{ip['augment_batch128_ms']:>14.3f}")
     ex = r.get("explain")
     if ex:
-        lines.append(f"{'explanations of one drawing, ms':<34}{'numpy engine':>14}{'target':>10}")
+        lines.append(f"{'explanations of one drawing, ms':<44}{'numpy engine':>14}{'target':>10}")
         for name, target in ex["targets"].items():
-            lines.append(f"{'  ' + name.replace('_', ' '):<34}{ex[name]:>14.2f}{target:>10.0f}")
+            lines.append(f"{'  ' + name.replace('_', ' '):<44}{ex[name]:>14.2f}{target:>10.0f}")
     if r.get("personal"):
         lines += format_personal(r["personal"])
     if r.get("dynamics"):

@@ -58,12 +58,12 @@ def personal_numbers(repeats: int = 2) -> dict:
 def format_personal(p: dict) -> list[str]:
     """Lines for the bench table."""
     times = ", ".join(f"{t:.2f}" for t in p["fine_tune_seconds"])
-    return [f"{'fine-tune on ' + str(p['samples']) + ' samples, s':<34}{times:>14}"
+    return [f"{'fine-tune on ' + str(p['samples']) + ' samples, s':<44}{times:>14}"
             f"{p['target_seconds']:>10.1f}",
-            f"{'  (' + str(p['steps']) + ' steps; MNIST replay loaded in':<34}"
+            f"{'  (' + str(p['steps']) + ' steps; MNIST replay loaded in':<44}"
             f"{p['replay_load_seconds']:>13.2f}s)",
-            f"{'  held-out same writer, %':<34}{p['held_out_before_pct']:>7.1f} -> "
+            f"{'  held-out same writer, %':<44}{p['held_out_before_pct']:>7.1f} -> "
             f"{p['held_out_after_pct']:.1f} ({p['held_out_count']} samples)",
-            f"{'  MNIST test subset, %':<34}" + (
+            f"{'  MNIST test subset, %':<44}" + (
                 f"{p['mnist_before_pct']:>7.2f} -> {p['mnist_after_pct']:.2f} "
                 f"({p['mnist_count']} images)" if p["mnist_count"] else "    (no MNIST test files)")]

@@ -5,8 +5,11 @@ from ..training.parallel import default_workers
 from .timing import BATCHES, median_time
 
 
-def torch_numbers(repeats: int = 7, steps: int = 10) -> dict | None:
-    """The same measurements in PyTorch (CPU, all cores), or None if not installed."""
+def torch_numbers(repeats: int = 7, steps: int = 10, train: bool = True) -> dict | None:
+    """The same measurements in PyTorch (CPU, all cores), or None if not installed.
+
+    ``train=False`` skips the training rows (:mod:`engine.bench.side_by_side`
+    times those interleaved with ours)."""
     try:
         import torch
     except ImportError:
@@ -20,7 +23,7 @@ def torch_numbers(repeats: int = 7, steps: int = 10) -> dict | None:
     opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     out = {"version": torch.__version__, "threads": torch.get_num_threads(), "train_images_per_s": {}}
-    for batch in BATCHES:
+    for batch in BATCHES if train else ():
         x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
 
         def step():

@@ -65,15 +65,15 @@ def format_time_to_accuracy(r: dict) -> list[str]:
     """Table rows for a :func:`compare_time_to_accuracy` (or :func:`time_to_accuracy`) result."""
     t = r.get("torch")
     head = f"time to {r['target']:.2%} test accuracy"
-    lines = [f"{head:<34}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
-    row = f"{'  training seconds':<34}{_seconds(r):>14}"
+    lines = [f"{head:<44}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
+    row = f"{'  training seconds':<44}{_seconds(r):>14}"
     if t:
         ratio = r.get("ratio_vs_torch")
         row += f"{_seconds(t):>18}" + (f"{ratio:>8.2f}" if ratio is not None else f"{'-':>8}")
     lines.append(row)
-    row = f"{'  steps (epochs)':<34}{_steps(r):>14}"
+    row = f"{'  steps (epochs)':<44}{_steps(r):>14}"
     lines.append(row + (f"{_steps(t):>18}" if t else ""))
-    row = f"{'  seconds with the evaluations':<34}{r['wall_seconds_with_evaluation']:>14.1f}"
+    row = f"{'  seconds with the evaluations':<44}{r['wall_seconds_with_evaluation']:>14.1f}"
     lines.append(row + (f"{t['wall_seconds_with_evaluation']:>18.1f}" if t else ""))
     if not r["reached"] or (t and not t["reached"]):
         last = f"last test accuracy: ours {_percent(r['test_accuracy'])}"
