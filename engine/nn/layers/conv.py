@@ -5,10 +5,15 @@ import numpy as np
 
 from .. import functional as F
 from .. import one_image
+from .. import spectral_conv
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
 from .fields import SOURCE, IntField, PairField, ShapeError
+
+
+#: Convolution algorithms for batches (see :meth:`Conv2D.set_algorithm`).
+ALGORITHMS = ("auto", "im2col", "spectral")
 
 
 class Conv2D(Layer):
@@ -16,6 +21,13 @@ class Conv2D(Layer):
 
     ``set_input_gradient(False)`` (the model does it for its first layer)
     skips the input gradient, which nobody uses there.
+
+    The algorithm is chosen per shape (:data:`ALGORITHMS`): one image in
+    inference by :mod:`engine.nn.one_image`; a batch in frequency space
+    (:mod:`engine.nn.spectral_conv`) where its cost model expects it clearly
+    faster (5x5 kernels on 14x14 maps with 16+ channels: the second layer of
+    the bench and playground nets, 2.5-3x per training pass), else im2col.
+    ``set_algorithm`` overrides the choice for batches (tests, benchmarks).
     """
 
     kind = "conv"
@@ -45,6 +57,9 @@ class Conv2D(Layer):
         self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
         self._cols_buf: np.ndarray | None = None
         self._cache = None
+        self._algorithm = "auto"
+        #: the algorithm of the last forward pass: "one image", "spectral" or "im2col"
+        self.last_algorithm: str | None = None
         self._one_plan: tuple | None = None     # (input shape, one_image.ConvPlan or None)
 
     def settings(self) -> dict:
@@ -105,21 +120,53 @@ class Conv2D(Layer):
                                                                   self.stride))
         return cached[1]
 
+    def set_algorithm(self, name: str) -> None:
+        """How batches are convolved: ``"auto"`` (by shape, the default),
+        ``"im2col"`` or ``"spectral"`` (stride 1 only; otherwise im2col)."""
+        if name not in ALGORITHMS:
+            raise ValueError(f"unknown convolution algorithm {name!r}; choose from {ALGORITHMS}")
+        self._algorithm = name
+
+    def _spectral_plan(self, x: np.ndarray) -> spectral_conv.SpectralPlan | None:
+        """The frequency-space plan for a batch ``x`` when that path is taken, else None."""
+        if self._algorithm == "im2col" or self.stride != (1, 1):
+            return None
+        n, c, h, w = x.shape
+        dt = np.result_type(x.dtype, self.params["K"].dtype, self.params["b"].dtype)
+        (k1, k2), (p1, p2) = self.kernel_size, self.padding
+        if self._algorithm == "auto" and not spectral_conv.spectral_wins(
+                n, c, self.out_channels, h, w, k1, k2, self.padding, self.stride, dt,
+                backward=self.training):
+            return None
+        if dt not in (np.float32, np.float64) or c != self.in_channels:
+            return None
+        return spectral_conv.spectral_plan(h, w, k1, k2, p1, p2, dt.type)
+
     def forward(self, x):
         K, b = self.params["K"], self.params["b"]
         plan = None if self.training else self._plan_one(x.shape, x.dtype)
         if plan is not None:
-            self._cache = None
+            self._cache, self.last_algorithm = None, "one image"
             return one_image.conv_forward_one(x, K, b, plan)
+        spectral = self._spectral_plan(x) if x.ndim == 4 and x.shape[0] > 1 else None
+        self.last_algorithm = "im2col" if spectral is None else "spectral"
+        if spectral is not None:
+            out, memo = spectral_conv.spectral_forward(x, K, b, spectral)
+            self._cache = (memo, spectral, x.shape) if self.training else None
+            return out
         buf = self._buffer(x) if self.training else None
         out, cols = F.conv_forward_cols(x, K, b, self.padding, self.stride, col_buf=buf)
-        self._cache = (cols, x.shape) if self.training else None
+        self._cache = (cols, None, x.shape) if self.training else None
         return out
 
     def backward(self, dout):
-        cols, x_shape = self._cache
-        dk, db, dx = F.conv_backward_cols(dout, self.params["K"], cols, x_shape, self.padding,
-                                          self.stride, need_dz=self.need_input_grad)
+        memo, spectral, x_shape = self._cache
+        if spectral is not None:
+            dk, db, dx = spectral_conv.spectral_backward(dout, self.params["K"], memo, spectral,
+                                                         need_dz=self.need_input_grad)
+        else:
+            dk, db, dx = F.conv_backward_cols(dout, self.params["K"], memo, x_shape, self.padding,
+                                              self.stride, need_dz=self.need_input_grad)
         n = x_shape[0]
         np.multiply(dk, 1.0 / n, out=self.grads["K"])
         np.multiply(db, 1.0 / n, out=self.grads["b"])
