@@ -34,6 +34,16 @@ from .schedules import make_schedule
 from .watchers import RunWatcher
 
 
+def all_finite(arrays) -> bool:
+    """True when no array holds a NaN or an infinity: each array's sum is
+    finite. One pass per array without a temporary (``isfinite(a).all()``
+    makes two and allocates), run twice on every training step. A finite
+    array whose sum overflows counts as not finite too, which for weights
+    or gradients (values near 1e34) means a diverged run all the same."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return all(math.isfinite(float(np.add.reduce(a, axis=None))) for a in arrays)
+
+
 class Trainer:
     """Trains ``model`` in place on ``data`` according to ``config``.
 
@@ -146,7 +156,7 @@ class Trainer:
                 lr = self.schedule(self.step)
                 loss, correct = parallel.loss_and_grads(x, y, augment, self.rng)
                 if not (math.isfinite(loss) and loss <= cfg.max_loss
-                        and all(np.isfinite(g).all() for g in grads.values())):
+                        and all_finite(grads.values())):
                     if self.step:  # the weights that gave the last good loss
                         self.model.set_weights(backup)
                     msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
@@ -157,7 +167,7 @@ class Trainer:
                 for k, v in params.items():
                     np.copyto(backup[k], v)
                 self.optimizer.step(params, grads, lr)
-                if not all(np.isfinite(v).all() for v in params.values()):
+                if not all_finite(params.values()):
                     self.model.set_weights(backup)
                     yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "
                                        f"restored the previous weights - lower the learning rate "

@@ -391,3 +391,15 @@ def test_the_finished_report_names_the_step_whose_weights_the_model_holds(small_
         if isinstance(report, StepReport) and report.step == 4:
             trainer.request_stop()
     assert report.reason == "stopped" and report.weights_step == 4
+
+
+def test_all_finite_finds_nan_and_infinities_in_any_array():
+    from engine.training.trainer import all_finite
+    ok = [np.ones((3, 4), np.float32), np.zeros(5, np.float32)]
+    assert all_finite(ok) and all_finite([])
+    for bad in (np.nan, np.inf, -np.inf):
+        arrays = [a.copy() for a in ok]
+        arrays[1][2] = bad
+        assert not all_finite(arrays), bad
+    huge = np.full(4, 3e38, np.float32)     # finite, but a diverged run all the same
+    assert not all_finite([huge])
