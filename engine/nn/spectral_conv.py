@@ -43,6 +43,14 @@ products ``(D, C) @ (C, N)`` and ``(C, N) @ (N, D)`` read contiguous operands,
 the input gradient's ``(C, D) @ (D, N)`` transposed views of both (as fast).
 
 dtype: the plan's, float32 (all products in float32) or float64.
+
+Rounding. Every output value mixes the whole image's spectrum, so its float32
+error is ~1e-7 of the *image's* largest value, not of its own neighbourhood
+as with im2col: a map that is near zero beside a 1e4 times larger spot gets
+errors of ~1e-4 of its local scale (im2col: ~1e-7). For activations of a
+trained network this is below what training notices (a whole training step
+agrees with im2col to 1e-5 of the largest gradient); a NaN or infinity in an
+image likewise reaches all of that image's outputs, not only its neighbours.
 """
 from __future__ import annotations
 
@@ -52,10 +60,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .shapes import as_pair, conv_output_size
+from .shapes import conv_output_size
 
 __all__ = ["SpectralPlan", "SpectralCache", "spectral_plan", "spectral_forward",
-           "spectral_backward", "spectral_wins", "spectral_seconds", "im2col_seconds"]
+           "spectral_backward"]
 
 #: The three stored parts from (real, imaginary): ``X`` [r, i, r+i]; kernel, ``dY`` [r, i, r-i].
 PARTS_X = np.array([[1, 0], [0, 1], [1, 1]])
@@ -189,9 +197,10 @@ def _wide_product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     m, (k, p) = a.shape[0], b.shape[-2:]
     if p <= 2 * BLOCK:
         return np.matmul(a, b)
+    b = np.ascontiguousarray(b, dtype=np.result_type(a, b))  # the strides below assume it
     blocks = p // BLOCK
     b3 = b.reshape(-1, k, p)
-    out = np.empty((b3.shape[0], m, p), dtype=np.result_type(a, b))
+    out = np.empty((b3.shape[0], m, p), dtype=b.dtype)
     size, main = b.itemsize, blocks * BLOCK
     np.matmul(a, as_strided(b3, (b3.shape[0], blocks, k, BLOCK),
                             (k * p * size, BLOCK * size, p * size, size)),
@@ -313,82 +322,3 @@ def spectral_backward(next_dz: np.ndarray, K: np.ndarray, cache: SpectralCache,
         dx = _inverse(plan.dx_w, plan.dx_h, dx_spec)                     # (H, W, C, N)
         dz = np.ascontiguousarray(dx.transpose(2, 0, 1, 3)).transpose(3, 0, 1, 2)
     return dk, db, dz
-
-
-# -------------------------------------------------------------- when to use it
-#: Cost model of one pass (forward or backward) on one core, float32, fitted
-#: to interleaved timings of both paths on 17 shapes (N 1..64, C and D 4..64,
-#: maps 7..28, kernels 3..7); it predicts the measured speed ratio within ~20 %.
-DFT_RATE = 70e9          # flop/s of the DFT products
-PRODUCT_RATE = 60e9      # flop/s of the per-frequency channel products ...
-PRODUCT_CALL = 0.12e-6   # ... plus seconds per product (3*F of them per product set)
-SPECTRAL_CALL = 30e-6    # seconds of fixed NumPy overhead per pass
-GEMM_RATE = 86e9         # flop/s of the im2col path's products
-IM2COL_VALUE = 0.3e-9    # seconds per im2col value copied (forward) ...
-COL2IM_VALUE = 0.7e-9    # ... and added back by col2im (backward)
-IM2COL_CALL = 25e-6      # seconds of fixed overhead per pass
-#: The spectral path is chosen when the model makes it this much faster
-#: (margin for the model's error: near-ties stay on the im2col path).
-MARGIN = 1.2
-
-
-def spectral_seconds(n: int, c: int, d: int, h: int, w: int, k1: int, k2: int,
-                     padding: tuple[int, int], backward: bool = True) -> float:
-    """Modelled seconds of :func:`spectral_forward` (plus :func:`spectral_backward`
-    with the input gradient when ``backward``) for ``(N, C, H, W) -> (N, D, Ho, Wo)``."""
-    hp, wp = h + 2 * padding[0], w + 2 * padding[1]
-    ho, wo, hb = hp - k1 + 1, wp - k2 + 1, hp // 2 + 1
-    products = 3 * hb * wp                   # real (D, C) @ (C, N) products per set
-    dft = (n * c * (w * 4 * hb * h + hb * 12 * wp * w)                   # input
-           + n * d * (hb * 12 * wo * wp + wo * 4 * ho * hb)              # output
-           + c * d * (k2 * 4 * hb * k1 + hb * 12 * wp * k2))             # kernel
-    seconds = (dft / DFT_RATE + products * (2 * c * d * n / PRODUCT_RATE + PRODUCT_CALL)
-               + SPECTRAL_CALL)
-    if backward:
-        dft = (n * d * (wo * 4 * hb * ho + hb * 12 * wp * wo)            # output gradient
-               + n * c * (hb * 12 * w * wp + w * 4 * h * hb)             # input gradient
-               + c * d * (hb * 12 * k2 * wp + k2 * 4 * k1 * hb))         # kernel gradient
-        seconds += (dft / DFT_RATE + 2 * products * (2 * c * d * n / PRODUCT_RATE + PRODUCT_CALL)
-                    + SPECTRAL_CALL)
-    return seconds
-
-
-def im2col_seconds(n: int, c: int, d: int, h: int, w: int, k1: int, k2: int,
-                   padding: tuple[int, int], backward: bool = True) -> float:
-    """Modelled seconds of the im2col path (forward, plus the backward with the
-    input gradient when ``backward``), stride 1, for the same shapes."""
-    ho, wo = h + 2 * padding[0] - k1 + 1, w + 2 * padding[1] - k2 + 1
-    cols = c * k1 * k2 * ho * wo * n                                     # im2col matrix values
-    seconds = 2 * d * cols / GEMM_RATE + cols * IM2COL_VALUE + IM2COL_CALL
-    if backward:
-        seconds += 4 * d * cols / GEMM_RATE + cols * COL2IM_VALUE + IM2COL_CALL
-    return seconds
-
-
-def spectral_wins(n: int, c: int, d: int, h: int, w: int, k1: int, k2: int, padding, stride,
-                  dtype, backward: bool = True) -> bool:
-    """Whether the spectral path is worth taking for this convolution.
-
-    Never for a stride other than 1 or a dtype other than float32/float64;
-    never with ``C == 1`` (the forward's channel products then have an inner
-    size of 1, which NumPy runs in its own loop, ~50x slower per flop: a first
-    layer on 28x28 images measured 3.5x slower); otherwise when the cost model
-    (:func:`spectral_seconds`, :func:`im2col_seconds`) expects it ``MARGIN``
-    times faster. ``backward`` False judges the forward pass alone
-    (inference), whose gain is smaller.
-
-    Measured (training step = forward + backward, N = 32 per thread): 5x5
-    kernels on 14x14 maps win 2.3-3x (16->32 and 32->64 channels), 3x3
-    kernels on 7x7 with 32-64 channels ~1.6x; the small 3x3 net's 8->16
-    layer on 14x14 ties (model 0.95: not taken); first layers (C = 1) and
-    single images (N = 1) lose.
-    """
-    if as_pair(stride) != (1, 1) or np.dtype(dtype) not in (np.float32, np.float64):
-        return False
-    if min(n, c, d) < 1 or c == 1:
-        return False
-    padding = as_pair(padding)
-    if h + 2 * padding[0] < k1 or w + 2 * padding[1] < k2:
-        return False
-    args = (n, c, d, h, w, k1, k2, padding, backward)
-    return im2col_seconds(*args) >= MARGIN * spectral_seconds(*args)

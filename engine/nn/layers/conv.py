@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import functional as F
 from .. import one_image
-from .. import spectral_conv
+from .. import spectral_choice, spectral_conv
 from ..limits import MAX_DIM, MAX_KERNEL
 from ..shapes import as_pair, conv_output_size
 from .base import Layer, LayerShapes, require_maps, window_output
@@ -120,6 +120,13 @@ class Conv2D(Layer):
                                                                   self.stride))
         return cached[1]
 
+    def shared_copy(self) -> "Conv2D":
+        """As :meth:`Layer.shared_copy`, keeping the algorithm setting (replicas
+        of a training run's threads convolve their slices the same way)."""
+        twin = super().shared_copy()
+        twin.set_algorithm(self._algorithm)
+        return twin
+
     def set_algorithm(self, name: str) -> None:
         """How batches are convolved: ``"auto"`` (by shape, the default),
         ``"im2col"`` or ``"spectral"`` (stride 1 only; otherwise im2col)."""
@@ -132,9 +139,9 @@ class Conv2D(Layer):
         if self._algorithm == "im2col" or self.stride != (1, 1):
             return None
         n, c, h, w = x.shape
-        dt = np.result_type(x.dtype, self.params["K"].dtype, self.params["b"].dtype)
+        dt = np.result_type(x.dtype, self.params["K"].dtype)    # as im2col: the bias follows
         (k1, k2), (p1, p2) = self.kernel_size, self.padding
-        if self._algorithm == "auto" and not spectral_conv.spectral_wins(
+        if self._algorithm == "auto" and not spectral_choice.spectral_wins(
                 n, c, self.out_channels, h, w, k1, k2, self.padding, self.stride, dt,
                 backward=self.training):
             return None

@@ -12,8 +12,8 @@ import pytest
 
 from engine.nn import functional as F
 from engine.nn.im2col import empty_chwn
-from engine.nn.spectral_conv import (spectral_backward, spectral_forward, spectral_plan,
-                                     spectral_wins)
+from engine.nn.spectral_conv import spectral_backward, spectral_forward, spectral_plan
+from engine.nn.spectral_choice import spectral_values, spectral_wins
 
 #: (N, C, D, H, W, k1, k2, p1, p2): odd and even padded sizes (the Nyquist row
 #: of the kept half spectrum), H != W, k1 != k2, p1 != p2, a 1x1 output, a
@@ -175,3 +175,18 @@ def test_spectral_wins_never_for_strides_or_other_dtypes():
     assert not spectral_wins(*bench, (1, 2), np.float32)
     assert not spectral_wins(*bench, 1, np.float16)
     assert not spectral_wins(*bench, 1, np.int32)
+
+
+def test_spectral_path_never_holds_more_values_than_im2col():
+    """Many channels on small maps make the kernel's spectrum (3 x F x C x D
+    values, whatever the batch) far larger than the im2col matrix: such a
+    layer (1024 -> 1024 channels, 3x3 on 7x7, ~300 MB of spectra) stays on im2col."""
+    from engine.nn.spectral_choice import im2col_values
+    hostile = (32, 1024, 1024, 7, 7, 3, 3, (0, 0))
+    n, c, d, h, w, k1, k2, p = hostile
+    assert spectral_values(n, c, d, h, w, p) > 10 * im2col_values(n, c, h, w, k1, k2, p)
+    assert not spectral_wins(*hostile, 1, np.float32)
+    assert not spectral_wins(*hostile, 1, np.float32, backward=False)
+    for n, c, d in ((32, 16, 32), (64, 32, 64)):           # the bench and playground conv2
+        assert spectral_values(n, c, d, 14, 14, (0, 0)) <= im2col_values(n, c, 14, 14, 5, 5, (0, 0))
+        assert spectral_wins(n, c, d, 14, 14, 5, 5, (0, 0), 1, np.float32)

@@ -112,3 +112,35 @@ def test_a_bench_training_step_agrees_with_the_im2col_path():
     for name, g in auto.named_grads().items():
         ref = plain.named_grads()[name]
         assert np.abs(g - ref).max() <= 1e-4 * np.abs(ref).max(), name
+
+
+def test_training_threads_keep_the_algorithm_setting():
+    from engine.training.parallel import DataParallel
+    model = presets.build("bench", np.random.default_rng(0))
+    for layer in model.layers:
+        if isinstance(layer, Conv2D):
+            layer.set_algorithm("im2col")
+    rng = np.random.default_rng(1)
+    x, y = rng.random((64, 1, 28, 28), dtype=np.float32), rng.integers(0, 10, 64)
+    with DataParallel(model, workers=2) as parallel:
+        parallel.loss_and_grads(x, y)
+        used = [layer.last_algorithm for replica in parallel.replicas for layer in replica.layers
+                if isinstance(layer, Conv2D)]
+    assert used == ["im2col"] * 4
+
+
+def test_the_output_dtype_does_not_depend_on_the_path():
+    """float32 input and kernel with a float64 bias: float32 out on both paths
+    (the bias follows, as in im2col)."""
+    rng = np.random.default_rng(2)
+    x = rng.random((32, 16, 14, 14), dtype=np.float32)
+    outs = {}
+    for algorithm in ("im2col", "spectral"):
+        conv = Conv2D(16, 32, 5, rng=np.random.default_rng(0))
+        conv.params["b"] = conv.params["b"].astype(np.float64) + 0.5
+        conv.set_algorithm(algorithm)
+        conv.set_training(True)
+        outs[algorithm] = conv.forward(x)
+        assert conv.last_algorithm == algorithm
+    assert outs["im2col"].dtype == outs["spectral"].dtype == np.float32
+    assert np.abs(outs["im2col"] - outs["spectral"]).max() < 1e-5 * np.abs(outs["im2col"]).max()
