@@ -10,15 +10,13 @@ Prints the files written.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import tempfile
 from pathlib import Path
 
-from engine.system.command_line import folder_path, run_command
-
-from .session import click_tab, data_folder, pump, wait_until
+from .pictures import pictures_main
+from .session import click_tab, pump, wait_until
 
 SIZE = (1240, 760)
 THEMES = ("light", "dark")
@@ -68,21 +66,7 @@ def render(out: Path, data_dir: str | None) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--out", type=folder_path, default=Path("assets/screenshots"),
-                        help="folder for the PNG files (default: assets/screenshots)")
-    parser.add_argument("--data", default=None, help="folder of the MNIST IDX files")
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-
-    def work() -> int:
-        Path(args.out).mkdir(parents=True, exist_ok=True)
-        for path in render(Path(args.out), data_folder(args.data)):
-            print(path)
-        return 0
-    return run_command(work, parser)
+    return pictures_main(argv, __doc__.split("\n\n")[0], render)
 
 
 if __name__ == "__main__":
