@@ -59,11 +59,29 @@ CONV_CASES = [
 ]
 
 
+def check_training_step(conv: Conv2D, case: ConvCase, layout: str = "nchw"):
+    """One training step of ``conv`` on ``case``'s arrays (in ``conv``'s dtype
+    and ``layout``) against the oracle: output, dK, db (mean loss) and dx
+    (summed loss), to ``ORACLE_TOL`` in float64, ``F32_TOL`` in float32.
+    :return: ``(out, dx)``."""
+    dtype = conv.params["K"].dtype
+    tol = ORACLE_TOL if dtype == np.float64 else F32_TOL
+    x, g = (a.astype(dtype) for a in case.arrays())
+    K, b = conv.params["K"].astype(np.float64), conv.params["b"].astype(np.float64)
+    out, dx, grads = train_step(conv, in_layout(x, layout), in_layout(g, layout))
+    assert_close(out, O.conv_forward(x, K, b, case.padding, case.stride), tol, "forward", dtype)
+    eK, eb, ex = O.conv_backward(g, K, x, case.padding, case.stride)
+    assert_close(grads["K"], eK, tol, "dK (mean loss)", dtype)
+    assert_close(grads["b"], eb, tol, "db (mean loss)", dtype)
+    assert_close(dx, ex, tol, "dx (summed loss)", dtype)
+    return out, dx
+
+
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("case", CONV_CASES, ids=str)
 def test_conv2d_forward_backward_match_oracle(case, layout):
     conv = case.layer(np.float64)
-    x, g = case.arrays()
+    x, _ = case.arrays()
     K, b = conv.params["K"].copy(), conv.params["b"].copy()
 
     conv.set_training(False)
@@ -72,26 +90,13 @@ def test_conv2d_forward_backward_match_oracle(case, layout):
     assert_close(out_eval, expected, ORACLE_TOL, "forward (eval)")
     assert out_eval.shape[1:] == conv.output_shape(x.shape[1:])
 
-    out, dx, grads = train_step(conv, in_layout(x, layout), in_layout(g, layout))
+    out, _ = check_training_step(conv, case, layout)
     np.testing.assert_array_equal(out, out_eval)   # training mode computes the same output
-    eK, eb, ex = O.conv_backward(g, K, x, case.padding, case.stride)
-    assert_close(grads["K"], eK, ORACLE_TOL, "dK (mean loss)")
-    assert_close(grads["b"], eb, ORACLE_TOL, "db (mean loss)")
-    assert_close(dx, ex, ORACLE_TOL, "dx (summed loss)")
 
 
 @pytest.mark.parametrize("case", CONV_CASES[:5], ids=str)
 def test_conv2d_float32_forward_and_backward(case):
-    conv = case.layer(np.float32)
-    x, g = case.arrays()
-    K, b = conv.params["K"].astype(np.float64), conv.params["b"].astype(np.float64)
-    out, dx, grads = train_step(conv, x.astype(np.float32), g.astype(np.float32))
-    assert_close(out, O.conv_forward(x.astype(np.float32), K, b, case.padding, case.stride),
-                 F32_TOL, "forward", np.float32)
-    eK, eb, ex = O.conv_backward(g.astype(np.float32), K, x.astype(np.float32), case.padding, case.stride)
-    assert_close(grads["K"], eK, F32_TOL, "dK", np.float32)
-    assert_close(grads["b"], eb, F32_TOL, "db", np.float32)
-    assert_close(dx, ex, F32_TOL, "dx", np.float32)
+    check_training_step(case.layer(np.float32), case)
 
 
 @pytest.mark.parametrize("case", [c for c in CONV_CASES if c.name != "1x1_p0_s1"], ids=str)
