@@ -6,28 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import presets
-from ..system.runtime import blas_threads, keep_freed_memory
-from ..training.optim import SGD
-from ..training.parallel import DataParallel
+from ..system.runtime import blas_threads
+from .side_by_side import training_pair
 from .timing import median_time
 
 
 def numpy_train_throughput(batch: int, repeats: int = 7, steps: int = 10, workers: int | None = None) -> float:
-    """Images/s of full training steps on the benchmark net (random data)."""
-    rng = np.random.default_rng(0)
-    model = presets.build("bench", rng)
-    opt = SGD(lr=0.01, momentum=0.9)
-    x = rng.random((batch, 1, 28, 28), dtype=np.float32)
-    y = rng.integers(0, 10, batch)
-    params, grads = model.named_params(), model.named_grads()
-    keep_freed_memory()
-    with blas_threads(1), DataParallel(model, workers) as parallel:
-        def step():
-            parallel.loss_and_grads(x, y)
-            opt.step(params, grads)
-        for _ in range(5):
-            step()
-        return batch / median_time(step, repeats, steps)
+    """Images/s of full training steps on the benchmark net (random data; our
+    side of :func:`engine.bench.side_by_side.training_pair`)."""
+    return training_pair("bench", batch, repeats, steps, include_torch=False,
+                         workers=workers)["numpy"]
 
 
 def numpy_forward_ms(repeats: int = 7, inner: int = 200) -> float:

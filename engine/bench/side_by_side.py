@@ -33,6 +33,7 @@ from ..training.evaluate import Evaluator
 from ..training.optim import SGD
 from ..training.parallel import DataParallel, default_workers
 from .torch_layers import torch_net
+from .torch_twin import torch_training_step
 
 #: Images scored by :func:`evaluation_pair` (the MNIST test set's size).
 EVAL_IMAGES = 10_000
@@ -56,10 +57,11 @@ def _timed(fn, calls: int) -> float:
 
 
 def training_pair(preset: str, batch: int, repeats: int = 7, steps: int = 10,
-                  include_torch: bool = True) -> dict:
+                  include_torch: bool = True, workers: int | None = None) -> dict:
     """``{"numpy": images/s, "torch": images/s or None}`` of training steps of
-    ``preset`` at ``batch``: ``repeats`` interleaved rounds of ``steps`` steps
-    each, after 5 warm-up steps; medians."""
+    ``preset`` at ``batch`` (ours on ``workers`` threads, default: the
+    trainer's): ``repeats`` interleaved rounds of ``steps`` steps each, after
+    5 warm-up steps; medians."""
     rng = np.random.default_rng(0)
     model = presets.build(preset, rng)
     x = rng.random((batch, 1, 28, 28), dtype=np.float32)
@@ -67,10 +69,10 @@ def training_pair(preset: str, batch: int, repeats: int = 7, steps: int = 10,
     params, grads = model.named_params(), model.named_grads()
     opt = SGD(lr=0.01, momentum=0.9)
     torch = _torch() if include_torch else None
-    torch_step = _torch_training_step(torch, model, x, y) if torch is not None else None
+    torch_step = torch_training_step(torch, model, x, y) if torch is not None else None
     ours, theirs = [], []
     keep_freed_memory()
-    with blas_threads(1), DataParallel(model) as parallel:
+    with blas_threads(1), DataParallel(model, workers) as parallel:
         def step():
             parallel.loss_and_grads(x, y)
             opt.step(params, grads)
@@ -83,20 +85,6 @@ def training_pair(preset: str, batch: int, repeats: int = 7, steps: int = 10,
                 theirs.append(batch / _timed(torch_step, steps))
     return {"numpy": statistics.median(ours),
             "torch": statistics.median(theirs) if theirs else None}
-
-
-def _torch_training_step(torch, model, x: np.ndarray, y: np.ndarray):
-    torch.manual_seed(0)
-    net = torch_net(model)
-    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
-    loss_fn = torch.nn.CrossEntropyLoss()
-    tx, ty = torch.from_numpy(x), torch.from_numpy(y.astype(np.int64))
-
-    def step():
-        opt.zero_grad()
-        loss_fn(net(tx), ty).backward()
-        opt.step()
-    return step
 
 
 def evaluation_pair(repeats: int = 3, include_torch: bool = True) -> dict:
