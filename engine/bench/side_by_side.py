@@ -8,8 +8,9 @@ only our column is filled.
 
 * :func:`training_pair`: images/s of full training steps (forward, backward,
   SGD-momentum update, float32, random data) of a preset at a batch size,
-  ours with :class:`~engine.training.parallel.DataParallel` as the trainer
-  runs it, PyTorch on as many threads;
+  ours split over processes as the trainer runs a long run
+  (:class:`~engine.training.process_parallel.ProcessParallel`), PyTorch on
+  as many threads;
 * :func:`evaluation_pair`: seconds to score 10,000 images (the test set's
   size; random pixels cost the same as digits), ours with
   :class:`~engine.training.evaluate.Evaluator`, PyTorch without gradients
@@ -31,7 +32,8 @@ from ..system.runtime import blas_threads, keep_freed_memory
 from ..training.evaluate import BATCH as EVAL_CHUNK
 from ..training.evaluate import Evaluator
 from ..training.optim import SGD
-from ..training.parallel import DataParallel, default_workers
+from ..training.parallel import default_workers
+from ..training.process_parallel import PROCESS_MIN_IMAGES, ProcessParallel
 from .torch_layers import torch_net
 from .torch_twin import torch_training_step
 
@@ -72,7 +74,7 @@ def training_pair(preset: str, batch: int, repeats: int = 7, steps: int = 10,
     torch_step = torch_training_step(torch, model, x, y) if torch is not None else None
     ours, theirs = [], []
     keep_freed_memory()
-    with blas_threads(1), DataParallel(model, workers) as parallel:
+    with blas_threads(1), ProcessParallel(model, workers, batch_size=batch) as parallel:
         def step():
             parallel.loss_and_grads(x, y)
             opt.step(params, grads)
@@ -132,7 +134,7 @@ def trainer_loop_share(preset: str = "bench", batch: int = 64, steps: int = 150,
     from ..training.trainer import Trainer
 
     rng = np.random.default_rng(0)
-    n = (steps + 20) * batch
+    n = max((steps + 20) * batch, PROCESS_MIN_IMAGES)   # a run long enough for processes
     data = Dataset(rng.integers(0, 256, (n, 28, 28), dtype=np.uint8), rng.integers(0, 10, n),
                    rng.integers(0, 256, (100, 28, 28), dtype=np.uint8), rng.integers(0, 10, 100))
     config = TrainConfig(epochs=1, batch_size=batch, augment=False, lr=0.01, schedule="constant")

@@ -8,6 +8,7 @@ side by side. Results equal the single-threaded pass up to float rounding.
 """
 from __future__ import annotations
 
+import functools
 import os
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,6 +24,41 @@ def default_workers() -> int:
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
     return max(1, min(4, cores))
+
+
+@functools.lru_cache(maxsize=64)
+def slice_bounds(n: int, workers: int, min_slice: int) -> tuple[slice, ...]:
+    """The slices of a batch of ``n``: ``min(workers, n // min_slice)`` (at
+    least one) contiguous slices whose sizes differ by at most one."""
+    k = min(workers, max(1, n // min_slice))
+    bounds = np.linspace(0, n, k + 1).astype(int)
+    return tuple(slice(int(bounds[i]), int(bounds[i + 1])) for i in range(k))
+
+
+def combine_slice_grads(grads: dict[str, np.ndarray], others: list[dict[str, np.ndarray]],
+                        slices) -> None:
+    """Make ``grads`` (the first slice's, in place) the batch mean: the
+    slices' gradients (``others``: the second slice's onwards, same names)
+    weighted by their share of the batch."""
+    n = slices[-1].stop - slices[0].start
+    weights = [(s.stop - s.start) / n for s in slices]
+    equal = all(w == weights[0] for w in weights)
+    for name, g in grads.items():
+        if equal:       # the usual case: add up, scale once, no temporaries
+            for rep_grads in others:
+                np.add(g, rep_grads[name], out=g)
+            g *= weights[0]
+            continue
+        g *= weights[0]
+        for rep_grads, w in zip(others, weights[1:]):
+            g += w * rep_grads[name]
+
+
+def slice_totals(results: list[tuple[float, int]], slices) -> tuple[float, int]:
+    """``(batch-mean loss, correct count)`` from each slice's ``(mean loss, correct)``."""
+    n = slices[-1].stop - slices[0].start
+    loss = float(sum((s.stop - s.start) / n * r[0] for s, r in zip(slices, results)))
+    return loss, int(sum(r[1] for r in results))
 
 
 class DataParallel:
@@ -49,9 +85,18 @@ class DataParallel:
         inside each slice's thread with its own generator, seeded from ``rng``:
         reproducible for a given number of workers.
         """
+        k = len(slice_bounds(len(x), self.workers, self.min_slice))
+        seeds = rng.integers(2**63, size=k) if transform is not None else None
+        return self.run_seeded(x, labels, transform, seeds)
+
+    def run_seeded(self, x: np.ndarray, labels: np.ndarray, transform,
+                   seeds) -> tuple[float, int]:
+        """:meth:`loss_and_grads` with the slices' generator seeds given
+        (one per slice; None without ``transform``)."""
         n = len(x)
-        k = min(self.workers, max(1, n // self.min_slice))
-        seeds = rng.integers(2**63, size=k) if transform is not None else [None] * k
+        slices = slice_bounds(n, self.workers, self.min_slice)
+        k = len(slices)
+        seeds = [None] * k if seeds is None else seeds
 
         def work(replica, s, seed):
             xs = x[s] if transform is None else transform(x[s], np.random.default_rng(seed))
@@ -59,27 +104,13 @@ class DataParallel:
 
         if k == 1:
             return work(self.model, slice(0, n), seeds[0])
-        bounds = np.linspace(0, n, k + 1).astype(int)
-        slices = [slice(bounds[i], bounds[i + 1]) for i in range(k)]
         futures = [self._pool.submit(work, rep, s, seed)
                    for rep, s, seed in zip(self.replicas[1:k], slices[1:], seeds[1:])]
         results = [work(self.model, slices[0], seeds[0])]
         results += [f.result() for f in futures]
-        weights = [(s.stop - s.start) / n for s in slices]
-        grads = self.model.named_grads()
-        others = [(rep.named_grads(), w) for rep, w in zip(self.replicas[1:k], weights[1:])]
-        equal = all(w == weights[0] for w in weights)
-        for name, g in grads.items():
-            if equal:       # the usual case: add up, scale once, no temporaries
-                for rep_grads, _ in others:
-                    np.add(g, rep_grads[name], out=g)
-                g *= weights[0]
-                continue
-            g *= weights[0]
-            for rep_grads, w in others:
-                g += w * rep_grads[name]
-        loss = float(sum(w * r[0] for w, r in zip(weights, results)))
-        return loss, int(sum(r[1] for r in results))
+        combine_slice_grads(self.model.named_grads(), [rep.named_grads() for rep in self.replicas[1:k]],
+                            slices)
+        return slice_totals(results, slices)
 
     def close(self) -> None:
         if self._pool is not None:

@@ -20,7 +20,6 @@ from typing import Iterator
 
 import numpy as np
 
-from ..data.augment import augment_batch
 from ..data.dataset import Dataset, images_to_input
 from ..nn.architecture import describe_architecture
 from ..nn.costs import check_training_step
@@ -28,10 +27,20 @@ from ..nn.model import Model
 from ..system.runtime import blas_threads, keep_freed_memory
 from .config import TrainConfig
 from .evaluate import EvalResult, EvaluationStopped, Evaluator
-from .parallel import DataParallel
+from .process_parallel import PROCESS_MIN_IMAGES, ProcessParallel
 from .reports import EpochReport, FinishedReport, Report, RunPlan, StepReport
 from .schedules import make_schedule
 from .watchers import RunWatcher
+
+
+#: where a step's slices may run (see :class:`Trainer`)
+SLICES_ON = ("auto", "processes", "threads")
+
+
+def keep(copies: dict[str, np.ndarray], arrays: dict[str, np.ndarray]) -> None:
+    """Copy each of ``arrays`` into the same-named array of ``copies``."""
+    for name, array in arrays.items():
+        np.copyto(copies[name], array)
 
 
 def all_finite(arrays) -> bool:
@@ -55,6 +64,11 @@ class Trainer:
         slices, made and closed by :meth:`run`)
     :param watchers: :class:`~engine.training.watchers.RunWatcher` objects
         called between steps; the reports they return are yielded too
+    :param slices_on: where the batch's slices run (:data:`SLICES_ON`):
+        ``"auto"`` (processes for runs of at least
+        :data:`~engine.training.process_parallel.PROCESS_MIN_IMAGES` images,
+        else threads), ``"processes"`` or ``"threads"``; every choice gives
+        the same weights for a model without dropout
     """
 
     @staticmethod
@@ -66,8 +80,14 @@ class Trainer:
                             batch_size, 4 if first is None else first.itemsize)
 
     def __init__(self, model: Model, data: Dataset, config: TrainConfig = TrainConfig(),
-                 evaluator: Evaluator | None = None, watchers: tuple[RunWatcher, ...] = ()):
+                 evaluator: Evaluator | None = None, watchers: tuple[RunWatcher, ...] = (),
+                 slices_on: str = "auto"):
         config.validate()
+        if slices_on not in SLICES_ON:
+            raise ValueError(f"slices_on must be one of {SLICES_ON}, got {slices_on!r}")
+        self.slices_on = slices_on
+        #: where the slices of the last step ran: "processes" or "threads" (None before a run)
+        self.slices_ran_on: str | None = None
         data.check_model(model)
         self.check_batch(model, config.batch_size)
         self.model, self.data, self.config = model, data, config
@@ -123,7 +143,12 @@ class Trainer:
         the watchers return)."""
         keep_freed_memory()
         cfg = self.config
-        with blas_threads(1), DataParallel(self.model, cfg.workers) as parallel:
+        processes = self.slices_on == "processes" or (
+            self.slices_on == "auto" and self.total_steps * cfg.batch_size >= PROCESS_MIN_IMAGES)
+        with blas_threads(1), ProcessParallel(
+                self.model, cfg.workers, batch_size=cfg.batch_size,
+                augment=cfg.augment_config if cfg.augment else None,
+                use_processes=processes) as parallel:
             evaluator = self._evaluator or Evaluator(self.model, parallel.workers)
             try:
                 yield from self._epochs(parallel, evaluator)
@@ -131,48 +156,69 @@ class Trainer:
                 if evaluator is not self._evaluator:
                     evaluator.close()
 
-    def _epochs(self, parallel: DataParallel, evaluator: Evaluator) -> Iterator[Report]:
+    def _epochs(self, parallel: ProcessParallel, evaluator: Evaluator) -> Iterator[Report]:
         cfg = self.config
         images = self.data.train_images       # uint8, converted per batch (no 188 MB float copy)
         y_all = np.asarray(self.data.train_labels)[self._train_idx].astype(np.int64)
         params, grads = self.model.named_params(), self.model.named_grads()
-        backup = {k: v.copy() for k, v in params.items()}
+        # the weights the running step started from (kept[now]) and those the
+        # step before it started from (kept[1 - now]): what a divergence restores
+        kept, now = [{k: v.copy() for k, v in params.items()} for _ in range(2)], 0
         clock = _RunClock()
         epochs_done = 0
-        augment = (lambda xs, rng: augment_batch(xs, rng, cfg.augment_config)) if cfg.augment else None
         for watcher in self.watchers:
             yield from watcher.at_start(self.model, self.plan)
         for epoch in range(1, cfg.epochs + 1):
             order = self.rng.permutation(len(y_all))
             sum_loss = sum_correct = seen = 0.0
+
+            def batch(b: int) -> tuple[np.ndarray, np.ndarray]:
+                idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
+                return images_to_input(images[self._train_idx[idx]]), y_all[idx]
+
+            upcoming, started = batch(0), False     # started: a step on ``upcoming`` runs
             for b in range(self.steps_per_epoch):
                 if not self._running.is_set():
                     clock.pause(self.wait_while_paused)
                 if self._stop.is_set():
+                    parallel.discard()
                     yield self._finish("stopped", "stopped on request", epochs_done, clock)
                     return
-                idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                x, y = images_to_input(images[self._train_idx[idx]]), y_all[idx]
+                x, y = upcoming
+                if not started:
+                    parallel.submit(x, y, self.rng)
+                    now = 1 - now
+                    keep(kept[now], params)
+                # while the slice processes work: the next batch
+                upcoming = batch(b + 1) if b + 1 < self.steps_per_epoch else None
                 lr = self.schedule(self.step)
-                loss, correct = parallel.loss_and_grads(x, y, augment, self.rng)
+                loss, correct = parallel.collect()
+                self.slices_ran_on = parallel.mode
                 if not (math.isfinite(loss) and loss <= cfg.max_loss
                         and all_finite(grads.values())):
                     if self.step:  # the weights that gave the last good loss
-                        self.model.set_weights(backup)
+                        self.model.set_weights(kept[1 - now])
                     msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
                            f"restored the weights of step {max(self.step - 1, 0)}, the last with a "
                            f"sane loss - try a lower learning rate (it was {lr:g})")
                     yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
-                for k, v in params.items():
-                    np.copyto(backup[k], v)
                 self.optimizer.step(params, grads, lr)
+                # the next step runs while this one is checked, kept, reported and watched
+                started = (upcoming is not None and self._running.is_set()
+                           and not self._stop.is_set())
+                if started:
+                    parallel.submit(*upcoming, self.rng)
                 if not all_finite(params.values()):
-                    self.model.set_weights(backup)
+                    parallel.discard()
+                    self.model.set_weights(kept[now])
                     yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "
                                        f"restored the previous weights - lower the learning rate "
                                        f"(it was {lr:g})", epochs_done, clock)
                     return
+                if started:
+                    now = 1 - now
+                    keep(kept[now], params)
                 self.step += 1
                 sum_loss += loss * len(y)
                 sum_correct += correct

@@ -171,12 +171,27 @@ class Layer:
         Used to run slices of a batch in parallel threads.
         """
         twin = type(self).from_config(self.config())
-        twin.params = self.params
-        twin.buffers = self.buffers
-        twin.owns_buffers = False
-        twin.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
+        twin.read_shared_arrays(self.params, self.buffers)
         twin.need_input_grad = self.need_input_grad
         return twin
+
+    def read_shared_arrays(self, params: Mapping[str, np.ndarray],
+                           buffers: Mapping[str, np.ndarray], update_buffers: bool = False) -> None:
+        """Compute with ``params`` and ``buffers`` (this layer's keys and
+        shapes; arrays owned elsewhere, e.g. another layer's or views of
+        shared memory) without copying them. Training passes update the
+        buffers in place only with ``update_buffers``. The gradients become
+        fresh zeros of the same shapes."""
+        if set(params) != set(self.params) or set(buffers) != set(self.buffers):
+            raise ValueError(f"{self.name}: arrays {sorted(params)} / {sorted(buffers)} do not "
+                             f"match {sorted(self.params)} / {sorted(self.buffers)}")
+        for key, value in {**params, **buffers}.items():
+            mine = self.params.get(key, self.buffers.get(key))
+            if value.shape != mine.shape:
+                raise ValueError(f"{self.name}.{key}: shape {value.shape} != {mine.shape}")
+        self.params, self.buffers = dict(params), dict(buffers)
+        self.owns_buffers = update_buffers
+        self.grads = {k: np.zeros_like(v) for k, v in self.params.items()}
 
     # ---------------------------------------------------------- running
     def forward(self, x: np.ndarray) -> np.ndarray:

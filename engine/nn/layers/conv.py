@@ -127,6 +127,11 @@ class Conv2D(Layer):
         twin.set_algorithm(self._algorithm)
         return twin
 
+    @property
+    def algorithm(self) -> str:
+        """The algorithm setting for batches (see :meth:`set_algorithm`)."""
+        return self._algorithm
+
     def set_algorithm(self, name: str) -> None:
         """How batches are convolved: ``"auto"`` (by shape, the default),
         ``"im2col"`` or ``"spectral"`` (stride 1 only; otherwise im2col)."""

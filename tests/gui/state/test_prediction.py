@@ -30,3 +30,35 @@ def test_a_single_dot_asks_for_a_whole_digit_not_for_any_drawing(window, qtbot):
     qtbot.waitUntil(lambda: window.prediction_view.placeholder.text() == TOO_LITTLE_INK)
     canvas.clear()
     assert window.current_result().problem is None
+
+
+def test_a_weight_refresh_reframes_the_drawing_only_when_it_changed(window, qtbot):
+    """A weight snapshot predicts the same drawing again: the framing is
+    reused (same input, same numbers); a new stroke or another framing frames anew."""
+    import numpy as np
+
+    from engine.data.framing import frame_drawing
+    canvas, controller = window.canvas, window.controller
+    pts = to_widget(canvas, [(0.5, 0.2 + 0.05 * i) for i in range(12)])
+    press(canvas, pts[0])
+    for p in pts[1:]:
+        move(canvas, p)
+    release(canvas, pts[-1])
+    qtbot.waitUntil(lambda: not controller.has_pending())
+    before = controller.framings_made
+    first = controller.update_now()
+    again = controller.update_now()
+    assert controller.framings_made == before         # nothing new drawn: not framed again
+    expected = frame_drawing(canvas.to_array(), controller.framing)[0][0]
+    assert np.array_equal(first.image, expected) and np.array_equal(again.image, expected)
+    assert first.image is not again.image           # each result owns its input
+    assert np.array_equal(first.probabilities, again.probabilities)
+    more = to_widget(canvas, [(0.3, 0.5), (0.7, 0.5)])
+    press(canvas, more[0])
+    move(canvas, more[1])
+    release(canvas, more[1])
+    qtbot.waitUntil(lambda: not controller.has_pending())
+    assert controller.framings_made > before
+    changed = controller.update_now()
+    assert np.array_equal(changed.image, frame_drawing(canvas.to_array(), controller.framing)[0][0])
+    assert not np.array_equal(changed.image, first.image)
