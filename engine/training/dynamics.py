@@ -104,9 +104,12 @@ class DynamicsConfig:
                  probe_size: int = 128) -> "DynamicsConfig":
         """What the app samples a run of ``total_steps`` with: the first three
         steps, the last, and in between at most ~200 samples within ``budget``
-        of the training time (2.5 %: under the 3 % the dynamics may cost)."""
+        of the training time (2.5 %: under the 3 % the dynamics may cost).
+        The probe runs on one thread: the training's slices keep every core
+        busy meanwhile, so more threads would not shorten a sample, only
+        multiply the CPU time it takes from the training beyond the budget."""
         return cls(every=max(5, total_steps // 200), first_steps=3, budget=budget,
-                   probe_size=probe_size)
+                   probe_size=probe_size, workers=1)
 
     def is_sampled(self, step: int, total_steps: int | None = None) -> bool:
         """Whether the step ``step`` (1-based) of a run of ``total_steps`` is sampled."""

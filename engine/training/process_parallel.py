@@ -20,14 +20,9 @@ would be without processes.
 """
 from __future__ import annotations
 
-import math
-import os
-import subprocess
-import sys
-import tempfile
+import threading
 import weakref
 from dataclasses import asdict
-from pathlib import Path
 
 import numpy as np
 
@@ -35,65 +30,15 @@ from ..data.augment import AugmentConfig, augment_batch
 from ..nn.layers.conv import Conv2D
 from ..nn.model import Model
 from .parallel import DataParallel, combine_slice_grads, default_workers, slice_bounds, slice_totals
-from .slice_layout import (DONE, LENGTH, MAX_ERROR_BYTES, STEP, SharedLayout, read_exactly,
-                           setup_message)
+from .slice_layout import STEP, SharedLayout, setup_message
+from .slice_processes import (SliceFailed, StepAbandoned, can_start_workers, end_workers,
+                              receive, remove_file, send, shared_file, start_worker,
+                              worker_environment)
 
 #: runs planned to train on fewer images than this stay on threads (at
 #: ~12,000 images/s a process start of 0.3 s pays back after ~20,000)
 PROCESS_MIN_IMAGES = 20_000
-_ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
-               "BLIS_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
-
-
-class SliceFailed(RuntimeError):
-    """A slice process reported an error (its text) or broke the protocol."""
-
-
-def _shared_file(size: int) -> str:
-    """A new private (0600) file of ``size`` bytes, in memory (/dev/shm) where there is one."""
-    shm = "/dev/shm"
-    folder = shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
-    fd, path = tempfile.mkstemp(prefix="cnn-playground-slices-", suffix=".bin", dir=folder)
-    try:
-        os.ftruncate(fd, max(size, 1))
-    finally:
-        os.close(fd)
-    return path
-
-
-def _remove(path: str | None) -> None:
-    if path is not None:
-        try:
-            os.unlink(path)
-        except OSError:
-            pass
-
-
-def _worker_environment() -> dict[str, str]:
-    """The slice processes' environment: one BLAS thread each, and this engine importable."""
-    env = dict(os.environ)
-    env.update({name: "1" for name in _ONE_THREAD})
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH")
-                                                  else []))
-    return env
-
-
-def _end_processes(procs: list[subprocess.Popen], path: str | None) -> None:
-    """Close the pipes (each process then exits), reap them, remove the file."""
-    for proc in procs:
-        for pipe in (proc.stdin, proc.stdout):
-            try:
-                pipe.close()
-            except OSError:
-                pass
-    for proc in procs:
-        try:
-            proc.wait(timeout=2.0)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    _remove(path)
+_FAILURES = (OSError, ValueError, EOFError, SliceFailed)
 
 
 class ProcessParallel:
@@ -105,12 +50,14 @@ class ProcessParallel:
     :param batch_size: the largest batch a step will get (larger ones run on threads)
     :param augment: each slice is augmented with its own generator, or None
     :param use_processes: False keeps everything on threads (short runs)
+    :param stop: once set (e.g. the trainer's stop request), answers still
+        awaited are given up: :meth:`collect` raises :class:`StepAbandoned`
     :param min_slice: batches smaller than ``2 * min_slice`` are not split
     """
 
     def __init__(self, model: Model, workers: int | None = None, *, batch_size: int,
                  augment: AugmentConfig | None = None, use_processes: bool = True,
-                 min_slice: int = 8):
+                 stop: threading.Event | None = None, min_slice: int = 8):
         self.model = model
         self.workers = default_workers() if workers is None else max(1, int(workers))
         self.min_slice = min_slice
@@ -119,17 +66,22 @@ class ProcessParallel:
         self.fallback_reason: str | None = None
         self._transform = None if augment is None else (
             lambda xs, generator: augment_batch(xs, generator, augment))
-        self._threads: DataParallel | None = None
-        self._procs: list[subprocess.Popen] = []
+        self._stop = stop
+        # made first, as before processes existed: its replicas take the model's
+        # first dropout child streams, as the processes' replicas do
+        self._threads = DataParallel(model, self.workers, min_slice)
+        self._procs: list = []
         self._path: str | None = None
         self._finalizer = None
         self._pending: tuple | None = None
-        if not use_processes or self.workers < 2:
-            self.fallback_reason = "threads chosen" if use_processes is False else "one worker"
+        self._drop_views()
+        if not use_processes or self.workers < 2 or not can_start_workers():
+            self.fallback_reason = ("threads chosen" if not use_processes else "one worker"
+                                    if self.workers < 2 else "no interpreter to start")
             return
         try:
             self._start(max(-(-int(batch_size) // self.workers), 2 * min_slice))
-        except (OSError, ValueError, EOFError, SliceFailed) as exc:
+        except _FAILURES as exc:
             self._stop_processes(f"the slice processes did not start ({exc})")
 
     @property
@@ -144,12 +96,10 @@ class ProcessParallel:
 
     # ------------------------------------------------------------------ start
     def _start(self, rows: int) -> None:
-        if not sys.executable:
-            raise OSError("no Python interpreter to start")
         params, buffers = self.model.named_params(), self.model.named_buffers()
         layout = SharedLayout.plan(params, buffers, self.model.input_shape, rows, self.workers)
-        self._path = _shared_file(layout.size)
-        self._finalizer = weakref.finalize(self, _end_processes, self._procs, self._path)
+        self._path = shared_file(layout.size)
+        self._finalizer = weakref.finalize(self, end_workers, self._procs, self._path)
         shared = np.memmap(self._path, dtype=np.uint8, mode="r+", shape=(layout.size,))
         self._params = {k: r.view(shared) for k, r in layout.params.items()}
         self._buffers = {k: r.view(shared) for k, r in layout.buffers.items()}
@@ -159,28 +109,15 @@ class ProcessParallel:
         algorithms = {layer.name: layer.algorithm for layer in self.model.layers
                       if isinstance(layer, Conv2D)}
         augment = None if self.augment is None else asdict(self.augment)
-        env = _worker_environment()
+        env = worker_environment()
         for _ in range(self.workers):
-            self._procs.append(subprocess.Popen(
-                [sys.executable, "-m", "engine.training.slice_worker"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env))
+            self._procs.append(start_worker(env))
         config = self.model.config()
         for index, proc in enumerate(self._procs):
-            proc.stdin.write(setup_message(config, self._path, layout, index, augment, algorithms))
-            proc.stdin.flush()
+            send(proc, setup_message(config, self._path, layout, index, augment, algorithms))
         for proc in self._procs:
-            self._receive(proc)
-        _remove(self._path)   # mapped by everyone: nothing is left behind even after a crash
-
-    @staticmethod
-    def _receive(proc: subprocess.Popen) -> tuple[float, int]:
-        status, loss, correct = DONE.unpack(read_exactly(proc.stdout, DONE.size))
-        if status:
-            (length,) = LENGTH.unpack(read_exactly(proc.stdout, LENGTH.size))
-            if length > MAX_ERROR_BYTES:
-                raise SliceFailed(f"an error message of {length} bytes")
-            raise SliceFailed(read_exactly(proc.stdout, length).decode("utf-8", "replace"))
-        return loss, correct
+            receive(proc, self._stop)
+        remove_file(self._path)   # mapped by everyone: nothing is left behind even after a crash
 
     # --------------------------------------------------------------- training
     def loss_and_grads(self, x: np.ndarray, labels: np.ndarray,
@@ -206,14 +143,15 @@ class ProcessParallel:
         if on_processes:
             try:
                 self._send(x, labels, slices, seeds)
-            except (OSError, ValueError) as exc:
+            except _FAILURES as exc:
                 self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
                 on_processes = False
         self._pending = (on_processes, x, labels, slices, seeds)
 
     def collect(self) -> tuple[float, int]:
         """Finish the step :meth:`submit` started: ``(mean loss, correct count)``,
-        the model's grads filled."""
+        the model's grads filled. :class:`StepAbandoned` (the model untouched,
+        the processes ended) if the stop event was set while it ran."""
         if self._pending is None:
             raise RuntimeError("no step is running")
         on_processes, x, labels, slices, seeds = self._pending
@@ -221,9 +159,12 @@ class ProcessParallel:
         if on_processes:
             try:
                 return self._gather(slices)
-            except (OSError, ValueError, EOFError, SliceFailed) as exc:
+            except StepAbandoned:
+                self._stop_processes("stopped while a step was running")
+                raise
+            except _FAILURES as exc:
                 self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
-        return self._thread_split().run_seeded(x, labels, self._transform, seeds)
+        return self._threads.run_seeded(x, labels, self._transform, seeds)
 
     def discard(self) -> None:
         """Drop a submitted step without touching the model (e.g. a stop request)."""
@@ -231,8 +172,8 @@ class ProcessParallel:
         if pending is not None and pending[0]:
             try:
                 for w in range(len(pending[3])):
-                    self._receive(self._procs[w])
-            except (OSError, ValueError, EOFError, SliceFailed) as exc:
+                    receive(self._procs[w], self._stop)
+            except _FAILURES as exc:
                 self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
 
     def _fits(self, x: np.ndarray, labels: np.ndarray, slices) -> bool:
@@ -241,39 +182,31 @@ class ProcessParallel:
                 and rows <= len(self._inputs[0]) and len(labels) == len(x)
                 and getattr(labels, "dtype", np.dtype(object)).kind in "iu")
 
-    @staticmethod
-    def _prescale(slices) -> float:
-        """What each process multiplies its gradients by: the slices' equal
-        share of the batch when it is a power of two (1/2, 1/4: exact, so the
-        sum of scaled gradients equals the scaled sum the threads make),
-        else 1 (the training thread scales)."""
-        sizes = {s.stop - s.start for s in slices}
-        share = 1.0 / len(slices)
-        return share if len(sizes) == 1 and math.frexp(share)[0] == 0.5 else 1.0
-
     def _send(self, x, labels, slices, seeds) -> None:
         for name, value in self.model.named_params().items():
             np.copyto(self._params[name], value)
         for name, value in self.model.named_buffers().items():
             np.copyto(self._buffers[name], value)
-        scale = self._prescale(slices)
         for w, s in enumerate(slices):
             rows = s.stop - s.start
             np.copyto(self._inputs[w][:rows], x[s])
             np.copyto(self._labels[w][:rows], labels[s], casting="same_kind")
-            seed = 0 if seeds is None else int(seeds[w])
-            self._procs[w].stdin.write(STEP.pack(rows, seeds is not None, seed, scale))
-            self._procs[w].stdin.flush()
+            send(self._procs[w], STEP.pack(rows, seeds is not None,
+                                           0 if seeds is None else int(seeds[w])))
 
     def _gather(self, slices) -> tuple[float, int]:
+        """The answers, then the threads' sums: ``((g0 + g1) + ...) * share``
+        for equal slices, else :func:`combine_slice_grads`."""
         k = len(slices)
-        results = [self._receive(self._procs[w]) for w in range(k)]
-        scaled = self._prescale(slices) != 1.0
+        results = [receive(self._procs[w], self._stop) for w in range(k)]
+        equal = len({s.stop - s.start for s in slices}) == 1
+        share = (slices[0].stop - slices[0].start) / (slices[-1].stop - slices[0].start)
         for name, g in self.model.named_grads().items():
-            if scaled:   # each already times its share: the sums DataParallel makes
+            if equal:      # one pass fewer than copy, add, scale
                 np.add(self._grads[0][name], self._grads[1][name], out=g)
                 for more in self._grads[2:k]:
                     np.add(g, more[name], out=g)
+                g *= share
             else:
                 np.copyto(g, self._grads[0][name])
                 combine_slice_grads({name: g}, self._grads[1:k], slices)
@@ -281,27 +214,25 @@ class ProcessParallel:
             np.copyto(value, self._buffers[name])                 # moved them
         return slice_totals(results, slices)
 
-    def _thread_split(self) -> DataParallel:
-        if self._threads is None:
-            self._threads = DataParallel(self.model, self.workers, self.min_slice)
-        return self._threads
-
     # ---------------------------------------------------------------- closing
+    def _drop_views(self) -> None:
+        self._params, self._buffers = {}, {}
+        self._grads, self._inputs, self._labels = [], [], []
+
     def _stop_processes(self, reason: str) -> None:
         self.fallback_reason = reason
         procs, self._procs = list(self._procs), []
         if self._finalizer is not None:
             self._finalizer.detach()
             self._finalizer = None
-        _end_processes(procs, self._path)
+        self._drop_views()      # unmapped, so the file can go (Windows keeps mapped files)
+        end_workers(procs, self._path)
 
     def close(self) -> None:
         """End the processes and threads (idempotent)."""
         if self._procs:
             self._stop_processes("closed")
-        if self._threads is not None:
-            self._threads.close()
-            self._threads = None
+        self._threads.close()
 
     def __enter__(self):
         return self

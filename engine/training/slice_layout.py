@@ -11,8 +11,7 @@ Messages (little-endian, fixed size, never pickled):
 
 * setup, training -> slice: ``<I`` length + that many bytes of JSON
   (:func:`setup_message`); reply :data:`READY` or an error;
-* step, training -> slice: :data:`STEP` ``(rows, has_seed, seed, scale)``
-  (the gradients are written multiplied by ``scale``);
+* step, training -> slice: :data:`STEP` ``(rows, has_seed, seed)``;
   reply :data:`DONE` ``(status, loss, correct)``; ``status`` 0 is success,
   1 an error whose UTF-8 text follows as ``<I`` length + bytes;
 * quit: the training process closes the pipe.
@@ -26,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STEP = struct.Struct("<qBQd")       # rows, has_seed (0/1), seed, gradient scale
+STEP = struct.Struct("<qBQ")        # rows, has_seed (0/1), seed
 DONE = struct.Struct("<Bdq")        # status, mean loss, correct count
 LENGTH = struct.Struct("<I")
 ALIGN = 64
@@ -111,8 +110,12 @@ def setup_message(model_config: dict, path: str, layout: SharedLayout, index: in
 
 
 def read_exactly(stream, n: int) -> bytes:
-    """``n`` bytes from a binary stream; ``EOFError`` if it ends first."""
-    data = stream.read(n)
-    if data is None or len(data) != n:
-        raise EOFError(f"the pipe closed after {0 if data is None else len(data)} of {n} bytes")
+    """``n`` bytes from a binary stream (buffered or raw: partial reads are
+    continued); ``EOFError`` if it ends first."""
+    data = b""
+    while len(data) < n:
+        more = stream.read(n - len(data))
+        if not more:
+            raise EOFError(f"the pipe closed after {len(data)} of {n} bytes")
+        data += more
     return data

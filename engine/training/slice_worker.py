@@ -16,6 +16,7 @@ import json
 import os
 import signal
 import sys
+import warnings
 
 import numpy as np
 
@@ -66,9 +67,8 @@ class SliceReplica:
         self.augment = None if augment is None else AugmentConfig(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()})
 
-    def step(self, rows: int, seed: int | None, scale: float = 1.0) -> tuple[float, int]:
-        """Forward + backward on the first ``rows`` images; the gradients times
-        ``scale`` to the shared region."""
+    def step(self, rows: int, seed: int | None) -> tuple[float, int]:
+        """Forward + backward on the first ``rows`` images; the gradients to the shared region."""
         if not 0 < rows <= len(self.inputs):
             raise ValueError(f"slice of {rows} rows, the region holds {len(self.inputs)}")
         x, labels = self.inputs[:rows], self.labels[:rows]
@@ -76,7 +76,7 @@ class SliceReplica:
             x = augment_batch(x, np.random.default_rng(seed), self.augment)
         loss, correct = self.model.loss_and_grads(x, labels)
         for name, grad in self.model.named_grads().items():
-            np.multiply(grad, scale, out=self.grads[name])
+            np.copyto(self.grads[name], grad)
         return loss, correct
 
 
@@ -100,8 +100,10 @@ def _error_text(exc: BaseException) -> str:
 
 def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    warnings.simplefilter("ignore")   # a diverging step's overflows: the trainer reports them
     stdin, out = sys.stdin.buffer, os.dup(sys.stdout.fileno())
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())   # nothing printed may corrupt the replies
+    quiet = os.open(os.devnull, os.O_WRONLY) if sys.stderr is None else sys.stderr.fileno()
+    os.dup2(quiet, sys.stdout.fileno())   # nothing printed may corrupt the replies
     keep_freed_memory()
     use_one_blas_thread()
     try:
@@ -125,11 +127,11 @@ def main() -> int:
 def _serve(replica: SliceReplica, stdin, out: int) -> int:
     while True:
         try:
-            rows, has_seed, seed, scale = STEP.unpack(read_exactly(stdin, STEP.size))
+            rows, has_seed, seed = STEP.unpack(read_exactly(stdin, STEP.size))
         except EOFError:
             return 0
         try:
-            loss, correct = replica.step(rows, seed if has_seed else None, scale)
+            loss, correct = replica.step(rows, seed if has_seed else None)
         except Exception as exc:  # noqa: BLE001 - reported; the training thread redoes the step
             _reply(out, 1, error=_error_text(exc))
             continue

@@ -28,6 +28,7 @@ from ..system.runtime import blas_threads, keep_freed_memory
 from .config import TrainConfig
 from .evaluate import EvalResult, EvaluationStopped, Evaluator
 from .process_parallel import PROCESS_MIN_IMAGES, ProcessParallel
+from .slice_processes import StepAbandoned
 from .reports import EpochReport, FinishedReport, Report, RunPlan, StepReport
 from .schedules import make_schedule
 from .watchers import RunWatcher
@@ -148,7 +149,7 @@ class Trainer:
         with blas_threads(1), ProcessParallel(
                 self.model, cfg.workers, batch_size=cfg.batch_size,
                 augment=cfg.augment_config if cfg.augment else None,
-                use_processes=processes) as parallel:
+                use_processes=processes, stop=self._stop) as parallel:
             evaluator = self._evaluator or Evaluator(self.model, parallel.workers)
             try:
                 yield from self._epochs(parallel, evaluator)
@@ -192,7 +193,11 @@ class Trainer:
                 # while the slice processes work: the next batch
                 upcoming = batch(b + 1) if b + 1 < self.steps_per_epoch else None
                 lr = self.schedule(self.step)
-                loss, correct = parallel.collect()
+                try:
+                    loss, correct = parallel.collect()
+                except StepAbandoned:      # a stop during a long step on processes
+                    yield self._finish("stopped", "stopped on request", epochs_done, clock)
+                    return
                 self.slices_ran_on = parallel.mode
                 if not (math.isfinite(loss) and loss <= cfg.max_loss
                         and all_finite(grads.values())):
@@ -204,19 +209,17 @@ class Trainer:
                     yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
                 self.optimizer.step(params, grads, lr)
-                # the next step runs while this one is checked, kept, reported and watched
-                started = (upcoming is not None and self._running.is_set()
-                           and not self._stop.is_set())
-                if started:
-                    parallel.submit(*upcoming, self.rng)
                 if not all_finite(params.values()):
-                    parallel.discard()
                     self.model.set_weights(kept[now])
                     yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "
                                        f"restored the previous weights - lower the learning rate "
                                        f"(it was {lr:g})", epochs_done, clock)
                     return
+                # the next step runs while this one is kept, reported and watched
+                started = (upcoming is not None and self._running.is_set()
+                           and not self._stop.is_set())
                 if started:
+                    parallel.submit(*upcoming, self.rng)
                     now = 1 - now
                     keep(kept[now], params)
                 self.step += 1

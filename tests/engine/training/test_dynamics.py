@@ -265,3 +265,23 @@ def test_a_budget_outside_0_to_1_is_refused():
     for bad in (0.0, -0.1, 1.5):
         with pytest.raises(ValueError, match="budget"):
             DynamicsConfig(budget=bad).validate()
+
+
+def test_the_apps_budgeted_probe_takes_one_thread_and_counts_as_the_threads_do(tiny_data,
+                                                                             monkeypatch):
+    """The app's sampling runs its probe in the training thread: a budget of
+    wall time is then the CPU time it takes from the training's processes."""
+    from engine.training import dynamics
+    config = DynamicsConfig.budgeted(1000)
+    watcher = DynamicsWatcher.from_dataset(tiny_data, np.random.default_rng(7), config)
+    spread = DynamicsWatcher.from_dataset(tiny_data, np.random.default_rng(7),
+                                          DynamicsConfig(probe_size=config.probe_size, workers=2))
+    model = presets.build("tiny", np.random.default_rng(0))
+    for w in (watcher, spread):
+        list(w.at_start(model, RunPlan(10, 10, 1, 256, 100, 32, False)))
+    expected = spread.dead_fractions(model)
+
+    def no_pool(*args, **kwargs):
+        raise AssertionError("the budgeted probe started threads")
+    monkeypatch.setattr(dynamics, "ThreadPoolExecutor", no_pool)
+    assert watcher.dead_fractions(model) == expected and expected

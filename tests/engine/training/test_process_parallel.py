@@ -17,7 +17,7 @@ import pytest
 from engine.data.augment import AugmentConfig
 from engine.nn import presets
 from engine.system.runtime import blas_threads
-from engine.training import process_parallel
+from engine.training import process_parallel, slice_processes
 from engine.training.optim import SGD
 from engine.training.process_parallel import ProcessParallel
 from engine.training.slice_layout import ALIGN, LENGTH, SharedLayout
@@ -144,8 +144,8 @@ def test_a_process_refusing_its_setup_says_why(monkeypatch):
 
 def test_closing_ends_the_processes_and_the_shared_file_is_gone_from_the_start(monkeypatch):
     made = []
-    real_file = process_parallel._shared_file
-    monkeypatch.setattr(process_parallel, "_shared_file",
+    real_file = process_parallel.shared_file
+    monkeypatch.setattr(process_parallel, "shared_file",
                         lambda size: made.append(real_file(size)) or made[-1])
     model = presets.build("tiny", np.random.default_rng(9))
     runner = ProcessParallel(model, 2, batch_size=16)
@@ -155,6 +155,51 @@ def test_closing_ends_the_processes_and_the_shared_file_is_gone_from_the_start(m
     runner.close()
     runner.close()                                   # idempotent
     assert runner.mode == "threads" and not any(_alive(pid) for pid in pids)
+
+
+def test_a_full_shared_memory_folder_means_threads_not_a_crash(monkeypatch):
+    import errno
+    made = []
+    real = slice_processes.tempfile.mkstemp
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def recording(*args, **kwargs):
+        made.append(real(*args, **kwargs))
+        return made[-1]
+    monkeypatch.setattr(slice_processes.os, "posix_fallocate", full, raising=False)
+    monkeypatch.setattr(slice_processes.os, "ftruncate", full)
+    monkeypatch.setattr(slice_processes.tempfile, "mkstemp", recording)
+    x, y = mnist_like(32, seed=8)
+    model = presets.build("tiny", np.random.default_rng(12))
+    with ProcessParallel(model, 2, batch_size=32) as runner:
+        assert runner.mode == "threads" and "No space left" in runner.fallback_reason
+        assert np.isfinite(runner.loss_and_grads(x, y)[0])
+    assert made and not os.path.exists(made[0][1])
+
+
+def test_a_stop_gives_up_a_step_a_frozen_process_never_answers():
+    import threading
+    import time
+    x, y = mnist_like(32, seed=9)
+    model = presets.build("tiny", np.random.default_rng(13))
+    stop = threading.Event()
+    with ProcessParallel(model, 2, batch_size=32, stop=stop) as runner:
+        runner.loss_and_grads(x, y)
+        before = {k: v.copy() for k, v in model.named_grads().items()}
+        pids = runner.process_ids
+        os.kill(pids[0], signal.SIGSTOP)
+        runner.submit(x, y)
+        threading.Timer(0.3, stop.set).start()
+        started = time.perf_counter()
+        with pytest.raises(process_parallel.StepAbandoned):
+            runner.collect()
+        assert time.perf_counter() - started < 5.0
+        assert runner.mode == "threads"
+    assert not any(_alive(pid) for pid in pids)
+    for k, g in model.named_grads().items():          # the abandoned step changed nothing
+        np.testing.assert_array_equal(g, before[k], err_msg=k)
 
 
 def test_a_step_runs_while_the_caller_works_and_can_be_dropped():

@@ -12,7 +12,7 @@ import pytest
 
 from engine.data.dataset import Dataset
 from engine.nn import presets
-from engine.training import process_parallel
+from engine.training import slice_processes
 from engine.training.config import TrainConfig
 from engine.training.process_parallel import PROCESS_MIN_IMAGES
 from engine.training.reports import FinishedReport, StepReport
@@ -32,12 +32,12 @@ def small_data(mnist_data):
 def started(monkeypatch):
     """The slice processes started during the test (their Popen objects)."""
     made = []
-    real = process_parallel.subprocess.Popen
+    real = slice_processes.subprocess.Popen
 
     def recording(*args, **kwargs):
         made.append(real(*args, **kwargs))
         return made[-1]
-    monkeypatch.setattr(process_parallel.subprocess, "Popen", recording)
+    monkeypatch.setattr(slice_processes.subprocess, "Popen", recording)
     return made
 
 
@@ -96,6 +96,23 @@ def test_a_stop_while_a_step_runs_ends_the_run_and_its_processes(small_data, sta
     assert all(np.isfinite(w).all() for w in model.get_weights().values())
 
 
+def test_a_stop_while_a_process_is_frozen_ends_the_run_promptly(small_data, started):
+    import signal
+    import time
+    model = presets.build("tiny", np.random.default_rng(0))
+    trainer = Trainer(model, small_data, TrainConfig(epochs=5, batch_size=32, workers=2),
+                      slices_on="processes")
+    stopped_at = None
+    for report in trainer.run():
+        if isinstance(report, StepReport) and report.step == 3:
+            os.kill(started[1].pid, signal.SIGSTOP)   # step 4 now never finishes
+            trainer.request_stop()
+            stopped_at = time.perf_counter()
+    assert isinstance(report, FinishedReport) and report.reason == "stopped"
+    assert report.steps == 3 and time.perf_counter() - stopped_at < 5.0
+    assert all(proc.poll() is not None for proc in started)
+
+
 def test_auto_keeps_short_runs_on_threads_and_long_ones_on_processes(small_data, started):
     _, _, short = _train(small_data, "auto", epochs=1, augment=False)
     assert short.total_steps * 32 < PROCESS_MIN_IMAGES and short.slices_ran_on == "threads"
@@ -110,3 +127,20 @@ def test_auto_keeps_short_runs_on_threads_and_long_ones_on_processes(small_data,
     assert trainer.slices_ran_on == "processes" and len(started) == 2
     with pytest.raises(ValueError, match="slices_on"):
         Trainer(model, small_data, TrainConfig(), slices_on="gpu")
+
+
+def test_dropout_and_batch_norm_train_alike_on_processes_and_threads(small_data, started):
+    """The threads' replicas take the model's first dropout child streams
+    (before the evaluator's replicas), as the processes' replicas do."""
+    from tests.engine.nn.test_new_layers_model import every_new_layer
+    weights = {}
+    for where in ("threads", "processes"):
+        model = every_new_layer(np.float32)
+        trainer = Trainer(model, small_data, TrainConfig(epochs=1, batch_size=32, workers=2,
+                                                         augment=False, seed=2),
+                          slices_on=where)
+        assert list(trainer.run())[-1].reason == "completed"
+        assert trainer.slices_ran_on == where
+        weights[where] = model.get_weights()
+    for k, w in weights["threads"].items():
+        np.testing.assert_array_equal(weights["processes"][k], w, err_msg=k)
