@@ -101,8 +101,8 @@ def _row(label: str, ours: float, fmt: str, t: dict | None, theirs=None, ratio=N
 def format_table(r: dict) -> str:
     t = r.get("torch")
     ratios = r.get("ratio_vs_torch", {})
-    lines = [f"float32, {r['workers']} worker thread(s), numpy {r['machine']['numpy']}; "
-             f"training and evaluation timed interleaved with PyTorch's",
+    lines = [f"float32, {r['workers']} slices (training: one process each, PyTorch: as many "
+             f"threads), numpy {r['machine']['numpy']}; timed interleaved with PyTorch",
              f"{'measurement':<44}{'numpy engine':>14}" + (f"{'torch ' + t['version']:>18}{'ratio':>8}" if t else "")]
     for key, prefix, net in (("train_images_per_s", "train_", "bench"),
                              ("playground_train_images_per_s", "playground_train_", "playground")):

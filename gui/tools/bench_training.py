@@ -202,7 +202,7 @@ def format_result(r: dict) -> str:
              f"max {p.get('max_ms', float('nan')):.1f} ms ({p.get('over_20ms', 0)} of {p['count']} "
              f"> 20 ms)") if p["count"] else "event-loop probe: off"
     lines = [
-        f"in-app training: preset {r['preset']}, batch {r['batch']}, {r['workers']} worker thread(s), "
+        f"in-app training: preset {r['preset']}, batch {r['batch']}, {r['workers']} slices, "
         f"{r['seconds']:.0f} s, window={r['window']} (tab {r['tab']}), "
         f"switch interval {r['switch_interval_s'] * 1e3:.1f} ms, nice {r['nice']}",
         f"load average before {r['load_average_before'][0]:.2f}, after {r['load_average_after'][0]:.2f}",
