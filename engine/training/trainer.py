@@ -209,17 +209,19 @@ class Trainer:
                     yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
                 self.optimizer.step(params, grads, lr)
+                # the next step runs while this one is checked, kept, reported and watched
+                started = (upcoming is not None and self._running.is_set()
+                           and not self._stop.is_set())
+                if started:
+                    parallel.submit(*upcoming, self.rng)
                 if not all_finite(params.values()):
+                    parallel.discard()        # (it ran on these weights)
                     self.model.set_weights(kept[now])
                     yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "
                                        f"restored the previous weights - lower the learning rate "
                                        f"(it was {lr:g})", epochs_done, clock)
                     return
-                # the next step runs while this one is kept, reported and watched
-                started = (upcoming is not None and self._running.is_set()
-                           and not self._stop.is_set())
                 if started:
-                    parallel.submit(*upcoming, self.rng)
                     now = 1 - now
                     keep(kept[now], params)
                 self.step += 1

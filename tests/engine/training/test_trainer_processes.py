@@ -144,3 +144,19 @@ def test_dropout_and_batch_norm_train_alike_on_processes_and_threads(small_data,
         weights[where] = model.get_weights()
     for k, w in weights["threads"].items():
         np.testing.assert_array_equal(weights["processes"][k], w, err_msg=k)
+
+
+def test_overflowing_weights_drop_the_step_running_on_them_quietly(small_data, started, capfd):
+    model = presets.build("tiny", np.random.default_rng(0))
+    before = model.get_weights()
+    trainer = Trainer(model, small_data, TrainConfig(epochs=20, batch_size=32, workers=2,
+                                                     lr=1e38, momentum=0.0, schedule="constant",
+                                                     augment=False), slices_on="processes")
+    reports = list(trainer.run())
+    end = reports[-1]
+    assert end.reason == "diverged" and "overflowed at step 1" in end.message
+    assert trainer.slices_ran_on == "processes"
+    for k, w in model.get_weights().items():
+        np.testing.assert_array_equal(w, before[k], err_msg=k)
+    assert all(proc.wait(timeout=5) is not None for proc in started)
+    assert "Warning" not in capfd.readouterr().err     # the dropped step's overflows stay quiet
