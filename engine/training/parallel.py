@@ -35,23 +35,30 @@ def slice_bounds(n: int, workers: int, min_slice: int) -> tuple[slice, ...]:
     return tuple(slice(int(bounds[i]), int(bounds[i + 1])) for i in range(k))
 
 
-def combine_slice_grads(grads: dict[str, np.ndarray], others: list[dict[str, np.ndarray]],
+def combine_slice_grads(out: dict[str, np.ndarray], slice_grads: list[dict[str, np.ndarray]],
                         slices) -> None:
-    """Make ``grads`` (the first slice's, in place) the batch mean: the
-    slices' gradients (``others``: the second slice's onwards, same names)
-    weighted by their share of the batch."""
+    """Make ``out`` the batch-mean gradients: ``slice_grads`` (one dict per
+    slice, same names; the first may be ``out`` itself) weighted by the
+    slices' shares of the batch. Equal slices are added up and scaled once,
+    without temporaries: ``((g0 + g1) + ...) * share``."""
     n = slices[-1].stop - slices[0].start
     weights = [(s.stop - s.start) / n for s in slices]
     equal = all(w == weights[0] for w in weights)
-    for name, g in grads.items():
-        if equal:       # the usual case: add up, scale once, no temporaries
-            for rep_grads in others:
-                np.add(g, rep_grads[name], out=g)
+    for name, g in out.items():
+        parts = [grads[name] for grads in slice_grads]
+        if equal:           # add up, scale once, no temporaries
+            if parts[0] is not g:
+                np.add(parts[0], parts[1], out=g)   # the first sum straight into ``out``
+                parts = parts[1:]
+            for part in parts[1:]:
+                np.add(g, part, out=g)
             g *= weights[0]
-            continue
-        g *= weights[0]
-        for rep_grads, w in zip(others, weights[1:]):
-            g += w * rep_grads[name]
+        else:
+            if parts[0] is not g:
+                np.copyto(g, parts[0])
+            g *= weights[0]
+            for part, w in zip(parts[1:], weights[1:]):
+                g += w * part
 
 
 def slice_totals(results: list[tuple[float, int]], slices) -> tuple[float, int]:
@@ -108,7 +115,8 @@ class DataParallel:
                    for rep, s, seed in zip(self.replicas[1:k], slices[1:], seeds[1:])]
         results = [work(self.model, slices[0], seeds[0])]
         results += [f.result() for f in futures]
-        combine_slice_grads(self.model.named_grads(), [rep.named_grads() for rep in self.replicas[1:k]],
+        grads = self.model.named_grads()
+        combine_slice_grads(grads, [grads] + [rep.named_grads() for rep in self.replicas[1:k]],
                             slices)
         return slice_totals(results, slices)
 

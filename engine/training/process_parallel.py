@@ -144,7 +144,7 @@ class ProcessParallel:
             try:
                 self._send(x, labels, slices, seeds)
             except _FAILURES as exc:
-                self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
+                self._fall_back(exc)
                 on_processes = False
         self._pending = (on_processes, x, labels, slices, seeds)
 
@@ -163,7 +163,7 @@ class ProcessParallel:
                 self._stop_processes("stopped while a step was running")
                 raise
             except _FAILURES as exc:
-                self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
+                self._fall_back(exc)
         return self._threads.run_seeded(x, labels, self._transform, seeds)
 
     def discard(self) -> None:
@@ -174,7 +174,7 @@ class ProcessParallel:
                 for w in range(len(pending[3])):
                     receive(self._procs[w], self._stop)
             except _FAILURES as exc:
-                self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
+                self._fall_back(exc)
 
     def _fits(self, x: np.ndarray, labels: np.ndarray, slices) -> bool:
         rows = max(s.stop - s.start for s in slices)
@@ -195,21 +195,10 @@ class ProcessParallel:
                                            0 if seeds is None else int(seeds[w])))
 
     def _gather(self, slices) -> tuple[float, int]:
-        """The answers, then the threads' sums: ``((g0 + g1) + ...) * share``
-        for equal slices, else :func:`combine_slice_grads`."""
+        """The answers, then the slices' gradients combined as the threads combine them."""
         k = len(slices)
         results = [receive(self._procs[w], self._stop) for w in range(k)]
-        equal = len({s.stop - s.start for s in slices}) == 1
-        share = (slices[0].stop - slices[0].start) / (slices[-1].stop - slices[0].start)
-        for name, g in self.model.named_grads().items():
-            if equal:      # one pass fewer than copy, add, scale
-                np.add(self._grads[0][name], self._grads[1][name], out=g)
-                for more in self._grads[2:k]:
-                    np.add(g, more[name], out=g)
-                g *= share
-            else:
-                np.copyto(g, self._grads[0][name])
-                combine_slice_grads({name: g}, self._grads[1:k], slices)
+        combine_slice_grads(self.model.named_grads(), self._grads[:k], slices)
         for name, value in self.model.named_buffers().items():  # the first slice's process
             np.copyto(value, self._buffers[name])                 # moved them
         return slice_totals(results, slices)
@@ -218,6 +207,9 @@ class ProcessParallel:
     def _drop_views(self) -> None:
         self._params, self._buffers = {}, {}
         self._grads, self._inputs, self._labels = [], [], []
+
+    def _fall_back(self, exc: BaseException) -> None:
+        self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")
 
     def _stop_processes(self, reason: str) -> None:
         self.fallback_reason = reason
