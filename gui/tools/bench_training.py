@@ -13,7 +13,11 @@ probe records the event loop's real intervals. Reports:
   the ``--phases`` of the run, so both see the same machine load (target: >= 90 %),
   over the whole run and as the median of the phases' rates (like with like:
   a median of short runs rarely sees a burst of load that the whole run
-  integrates);
+  integrates), and as the median of the run's windows of
+  :data:`WINDOW_STEPS` steps, the same statistic as ``engine.bench``'s (a
+  median of 8-step windows): like with like, since on a shared machine a
+  median of short windows sits ~5 % above the whole run's mean even for the
+  bare step on the command line;
 * resident memory (VmRSS) at the start, after 1 minute and at the end, and
   every 30 s with ``--minutes`` (target: flat).
 
@@ -30,6 +34,27 @@ import tempfile
 import time
 
 from .session import percentiles, rss_mb
+
+#: Steps per window of the like-with-like rate: ``engine.bench``'s
+#: ``numpy_train_throughput`` as called here times windows of this many steps.
+WINDOW_STEPS = 8
+
+
+def window_rates(steps, batch: int, window: int = WINDOW_STEPS) -> list[float]:
+    """Images/s of each run of ``window`` consecutive steps in ``steps``
+    (rows ``(step, epoch, training clock s, phase)`` in step order) that
+    stays inside one epoch and one phase (so no end-of-epoch evaluation and
+    no pause falls inside a window); non-overlapping windows."""
+    rates, start = [], 0
+    for i in range(1, len(steps) + 1):
+        if i == len(steps) or tuple(steps[i][j] for j in (1, 3)) != tuple(
+                steps[i - 1][j] for j in (1, 3)) or steps[i][0] != steps[i - 1][0] + 1:
+            for a in range(start, i - window, window):
+                elapsed = steps[a + window][2] - steps[a][2]
+                if elapsed > 0:
+                    rates.append(window * batch / elapsed)
+            start = i
+    return rates
 
 
 def run(seconds: float, workers: int | None = None, window: bool = True, tab: str = "training",
@@ -109,7 +134,8 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
 
     def measure_cli():
         t0, c0, p0 = time.perf_counter(), time.thread_time(), time.process_time()
-        cli_runs.append(numpy_train_throughput(batch, repeats=3, steps=8, workers=workers))
+        cli_runs.append(numpy_train_throughput(batch, repeats=3, steps=WINDOW_STEPS,
+                                               workers=workers))
         blocked.append((t0, time.perf_counter()))
         for i, d in enumerate((time.perf_counter() - t0, time.thread_time() - c0,
                                time.process_time() - p0)):
@@ -196,8 +222,14 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
         result["app_images_per_s_phases"] = [
             round(float(dsteps[in_phase == k].sum() * batch / dt[in_phase == k].sum()))
             for k in np.unique(in_phase) if dsteps[in_phase == k].sum() >= 50]
+        windows = window_rates(s.tolist(), batch)
+        if windows:
+            result["app_images_per_s_windows"] = float(np.median(windows))
         if cli_baseline:
             result["app_vs_cli"] = result["app_images_per_s"] / result["cli_images_per_s"]
+            if windows:
+                result["app_vs_cli_windows"] = (result["app_images_per_s_windows"]
+                                                / result["cli_images_per_s"])
             if result["app_images_per_s_phases"]:
                 result["app_vs_cli_medians"] = float(
                     np.median(result["app_images_per_s_phases"]) / result["cli_images_per_s"])
@@ -229,6 +261,10 @@ def format_result(r: dict) -> str:
             line += (f", engine.bench median {r['cli_images_per_s']:.0f} images/s "
                      f"(runs {r['cli_images_per_s_runs']}): {r['app_vs_cli']:.0%}")
         lines.append(line)
+        if "app_vs_cli_windows" in r:
+            lines.append(f"like with like (median of {WINDOW_STEPS}-step windows, as engine.bench): "
+                         f"in app {r['app_images_per_s_windows']:.0f} images/s = "
+                         f"{r['app_vs_cli_windows']:.0%} of engine.bench")
         if "app_vs_cli_medians" in r:
             lines.append(f"per phase: in app {r['app_images_per_s_phases']} images/s; median "
                          f"over the phases / engine.bench median: {r['app_vs_cli_medians']:.0%}")
