@@ -199,21 +199,27 @@ class Trainer:
                     yield self._finish("stopped", "stopped on request", epochs_done, clock)
                     return
                 self.slices_ran_on = parallel.mode
-                if not (math.isfinite(loss) and loss <= cfg.max_loss
-                        and all_finite(grads.values())):
+                sane = math.isfinite(loss) and loss <= cfg.max_loss
+                if sane:
+                    self.optimizer.step(params, grads, lr)
+                # the next step runs while this one is checked, kept, reported and
+                # watched (the gradients too: while both cores wait, only the update)
+                started = (sane and upcoming is not None and self._running.is_set()
+                           and not self._stop.is_set())
+                if started:
+                    parallel.submit(*upcoming, self.rng)
+                if not (sane and all_finite(grads.values())):
+                    if started:
+                        parallel.discard()
                     if self.step:  # the weights that gave the last good loss
                         self.model.set_weights(kept[1 - now])
+                    else:          # (those of the update just made, if any)
+                        self.model.set_weights(kept[now])
                     msg = (f"training diverged at step {self.step + 1} (batch loss {loss:.4g}); "
                            f"restored the weights of step {max(self.step - 1, 0)}, the last with a "
                            f"sane loss - try a lower learning rate (it was {lr:g})")
                     yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
-                self.optimizer.step(params, grads, lr)
-                # the next step runs while this one is checked, kept, reported and watched
-                started = (upcoming is not None and self._running.is_set()
-                           and not self._stop.is_set())
-                if started:
-                    parallel.submit(*upcoming, self.rng)
                 if not all_finite(params.values()):
                     parallel.discard()        # (it ran on these weights)
                     self.model.set_weights(kept[now])

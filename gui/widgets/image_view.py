@@ -116,11 +116,17 @@ class ImageView(pg.GraphicsView):
 
         The values are mapped to uint8 indices here, so pyqtgraph takes its
         fastest path (an indexed 8-bit QImage with a colour table) instead of
-        rescaling floats and masking NaNs on every paint.
+        rescaling floats and masking NaNs on every paint. The same picture
+        again (e.g. the network input on each weight snapshot while training)
+        is not re-set, so nothing repaints.
         """
         self.array = image
-        self.item.setImage(to_indices(image, levels), levels=None, lut=lut, autoLevels=False)
-        self.item.setVisible(True)
+        indices = to_indices(image, levels)
+        shown = self.item.image
+        if not (self.item.isVisible() and shown is not None and self.item.lut is lut
+                and np.array_equal(shown, indices)):   # (unchanged: no repaint)
+            self.item.setImage(indices, levels=None, lut=lut, autoLevels=False)
+            self.item.setVisible(True)
         if image.shape != self._shape:
             self._shape = image.shape
             self.view.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.0)
