@@ -11,7 +11,9 @@ ticks "90 %").
 Data lives in preallocated numpy arrays that double when full (amortised
 O(1) appends, no Python lists re-converted every frame); curves get views of
 them. Curves use peak downsampling and clip-to-view, so 100k points cost a
-few milliseconds per redraw; each plot is redrawn at most at its own rate
+few milliseconds per redraw; each per-step curve is a
+:class:`~gui.training.growing_curve.GrowingCurve`, so a redraw repaints the
+strip where it grows rather than the whole plot; each plot is redrawn at most at its own rate
 (:data:`REDRAW_PERIOD_S`: the loss at 10 Hz, accuracy 5 Hz, learning rate 2 Hz).
 The x axis is the position in the run in epochs (2.5 = half-way through the
 third epoch), shared by the three plots.
@@ -29,9 +31,9 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from engine.training.reports import EpochReport, StepReport
 
 from .curve_export import install_curve_export
+from .growing_curve import GrowingCurve
 from .plot_legend import CurveLegend, LegendEntry
-from .plot_parts import (GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve,
-                         thin_slice)
+from .plot_parts import GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve
 from .plot_style import colour_plots, set_titles, style_axes
 from .plot_view import RunViewRange
 
@@ -87,8 +89,9 @@ class TrainingPlots(QWidget):
 
     Painting is what costs (a few ms per plot in Qt's raster engine, more
     while training threads compete for the GIL), so: the raw curve is
-    peak-downsampled and clipped to the view; smooth curves are thinned to
-    ~``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
+    peak-downsampled and clipped to the view; the per-step curves only
+    repaint their growing end (:class:`GrowingCurve`); smooth curves are
+    thinned to ``SMOOTH_POINTS / 2`` .. ``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
     the legend is a separate widget (outside the data area); the ranges are
     fixed (x: the run's epochs) or move in coarse steps (y), so the axes are
     seldom repainted; the loss is stored as log10 (no per-frame log); the
@@ -128,19 +131,19 @@ class TrainingPlots(QWidget):
         lp = self.loss_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)  # data are stored as log10
         faint = blend(LOSS_COLOR, pg.getConfigOption("background"), FAINT)
-        self.batch_loss_curve = make_curve(lp, faint, downsample=True)
-        self.smooth_loss_curve = make_curve(lp, LOSS_COLOR, width=2)
+        self.batch_loss_curve = GrowingCurve(lambda: make_curve(lp, faint, downsample=True))
+        self.smooth_loss_curve = GrowingCurve(lambda: make_curve(lp, LOSS_COLOR, width=2))
         self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
         self.test_loss_curve = make_curve(lp, TEST_COLOR, symbol="s")
 
         ap = self.accuracy_plot.getPlotItem()
-        self.smooth_acc_curve = make_curve(ap, LOSS_COLOR, width=2)
+        self.smooth_acc_curve = GrowingCurve(lambda: make_curve(ap, LOSS_COLOR, width=2))
         self.train_acc_curve = make_curve(ap, TRAIN_COLOR, symbol="o")
         self.test_acc_curve = make_curve(ap, TEST_COLOR, symbol="s")
 
         rp = self.lr_plot.getPlotItem()
         rp.setLabel("bottom", "epoch")
-        self.lr_curve = make_curve(rp, LR_COLOR, width=1.5)
+        self.lr_curve = GrowingCurve(lambda: make_curve(rp, LR_COLOR, width=1.5))
         for p in (ap, rp):
             p.setXLink(lp)
         style_axes([lp, ap, rp])
@@ -156,6 +159,7 @@ class TrainingPlots(QWidget):
         self._smooth_acc = GrowingArray()
         self._lr = GrowingArray()
         self._epochs: list[EpochReport] = []
+        self._x_extent = 1.0       # the run's epochs (the x axis)
         self._ema_loss = self._ema_acc = 0.0
         self._ema_n = 0
         self._ema_beta = 1 - 1 / EMA_SPAN[1]
@@ -208,6 +212,9 @@ class TrainingPlots(QWidget):
             self.set_total_steps(total_steps)
         for arr in (self._x, self._log_loss, self._smooth_log_loss, self._smooth_acc, self._lr):
             arr.clear()
+        for curve in self._growing_curves():
+            curve.clear()
+        self._x_extent = float(epochs)
         self._epochs.clear()
         self._epochs_drawn = {"loss": -1, "accuracy": -1}
         self._ema_loss = self._ema_acc = 0.0
@@ -222,6 +229,16 @@ class TrainingPlots(QWidget):
         """Smooth over ~1/30 of a run of ``total_steps`` steps (5 to 100 steps)."""
         span = min(EMA_SPAN[1], max(EMA_SPAN[0], total_steps / 30))
         self._ema_beta = 1 - 1 / span
+
+    def _growing_curves(self) -> tuple[GrowingCurve, ...]:
+        return (self.batch_loss_curve, self.smooth_loss_curve, self.smooth_acc_curve, self.lr_curve)
+
+    def _stride(self, n: int) -> int:
+        """Every how many of ``n`` steps a smooth curve keeps a point: a power
+        of two, so that ``SMOOTH_POINTS / 2`` to ``SMOOTH_POINTS`` are kept and
+        the stride only changes when the run's length doubles (in between, the
+        points kept so far stay the same and only the curve's end is redrawn)."""
+        return 1 if n <= self.SMOOTH_POINTS else 1 << math.ceil(math.log2(n / self.SMOOTH_POINTS))
 
     def reset(self) -> None:
         self.start_run(1)
@@ -336,25 +353,25 @@ class TrainingPlots(QWidget):
         self._drawn_at[name] = time.perf_counter()
         self.redraws[name] += 1
         x = self._x.view()
-        thin = thin_slice(len(x), self.SMOOTH_POINTS)
-        if len(x) and thin.step > 1:  # keep the newest point
-            last = slice(len(x) - 1, len(x))
-        else:
-            last = slice(0, 0)
+        stride = self._stride(len(x))
         ep = np.array([e.epoch for e in self._epochs], float)
         new_epochs = self._epochs_drawn.get(name) != len(self._epochs)
         if new_epochs:
             self._epochs_drawn[name] = len(self._epochs)
 
-        def smooth(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            return (np.concatenate([x[thin], x[last]]),
-                    np.concatenate([values[thin], values[last]]))
+        def smooth(curve: GrowingCurve, values: np.ndarray) -> None:
+            """Every ``stride``-th point, and the newest one (which may move)."""
+            xs, vs = x[::stride], values[::stride]
+            stable = len(xs)
+            if len(x) and (len(x) - 1) % stride:
+                xs, vs = np.append(xs, x[-1]), np.append(vs, values[-1])
+            curve.set_data(xs, vs, self._x_extent, stable)
 
         def finite(v: float) -> float:
             return v if math.isfinite(v) else np.nan
         if name == "loss":
-            self.batch_loss_curve.setData(x, self._log_loss.view())
-            self.smooth_loss_curve.setData(*smooth(self._smooth_log_loss.view()))
+            self.batch_loss_curve.set_data(x, self._log_loss.view(), self._x_extent)
+            smooth(self.smooth_loss_curve, self._smooth_log_loss.view())
             if new_epochs:  # (a scatter's setData is costly: not every frame)
                 self.train_loss_curve.setData(ep, np.log10([max(e.train_loss, 1e-6)
                                                             for e in self._epochs]))
@@ -362,11 +379,11 @@ class TrainingPlots(QWidget):
                                                            for e in self._epochs]))
             self._update_range("loss", self.loss_plot)
         elif name == "accuracy":
-            self.smooth_acc_curve.setData(*smooth(self._smooth_acc.view()))
+            smooth(self.smooth_acc_curve, self._smooth_acc.view())
             if new_epochs:
                 self.train_acc_curve.setData(ep, [e.train_accuracy for e in self._epochs])
                 self.test_acc_curve.setData(ep, [finite(e.test_accuracy) for e in self._epochs])
             self._update_range("accuracy", self.accuracy_plot)
         else:
-            self.lr_curve.setData(*smooth(self._lr.view()))
+            smooth(self.lr_curve, self._lr.view())
             self._update_range("lr", self.lr_plot)
