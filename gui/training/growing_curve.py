@@ -16,6 +16,7 @@ paint costs about a third of what it did with one item per curve.
 """
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 import numpy as np
@@ -24,6 +25,26 @@ import pyqtgraph as pg
 #: The live part is folded into the frozen one once it spans this share of
 #: the x extent (so ~16 full repaints per run, whatever its length).
 FOLD_SHARE = 1 / 16
+
+
+def thinned(x: np.ndarray, values: np.ndarray, max_points: int
+            ) -> tuple[np.ndarray, np.ndarray, int]:
+    """Every ``stride``-th point of a growing curve and its newest point:
+    ``(x kept, values kept, how many of them are final)``.
+
+    The stride is a power of two keeping ``max_points / 2`` to ``max_points``
+    points; it only changes when the curve's length doubles, so in between
+    the points kept so far stay the same (and a :class:`GrowingCurve` only
+    redraws the end). The newest point, kept unless it falls on the stride,
+    is not final: the next call may replace it.
+    """
+    n = len(x)
+    stride = 1 if n <= max_points else 1 << math.ceil(math.log2(n / max_points))
+    xs, vs = x[::stride], values[::stride]
+    final = len(xs)
+    if n and (n - 1) % stride:
+        xs, vs = np.append(xs, x[-1]), np.append(vs, values[-1])
+    return xs, vs, final
 
 
 class GrowingCurve:

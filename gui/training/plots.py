@@ -31,7 +31,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from engine.training.reports import EpochReport, StepReport
 
 from .curve_export import install_curve_export
-from .growing_curve import GrowingCurve
+from .growing_curve import GrowingCurve, thinned
 from .plot_legend import CurveLegend, LegendEntry
 from .plot_parts import GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve
 from .plot_style import colour_plots, set_titles, style_axes
@@ -87,14 +87,13 @@ class TrainingPlots(QWidget):
     wheel, and shows the whole run again on a double-click or with its
     ``reset_button`` (beside the legend).
 
-    Painting is what costs (a few ms per plot in Qt's raster engine, more
-    while training threads compete for the GIL), so: the raw curve is
-    peak-downsampled and clipped to the view; the per-step curves only
-    repaint their growing end (:class:`GrowingCurve`); smooth curves are
-    thinned to ``SMOOTH_POINTS / 2`` .. ``SMOOTH_POINTS`` and drawn with opaque, non-antialiased pens; no grid;
-    the legend is a separate widget (outside the data area); the ranges are
-    fixed (x: the run's epochs) or move in coarse steps (y), so the axes are
-    seldom repainted; the loss is stored as log10 (no per-frame log); the
+    Painting is what costs (a few ms per plot in Qt's raster engine), so:
+    the raw curve is peak-downsampled and clipped to the view; the per-step
+    curves only repaint their growing end (:class:`GrowingCurve`); smooth
+    curves are thinned to ``SMOOTH_POINTS / 2`` .. ``SMOOTH_POINTS``; pens are
+    opaque and not antialiased; no grid; the legend is a separate widget;
+    the ranges are fixed (x: the run's epochs) or move in coarse steps (y),
+    so the axes are seldom repainted; the loss is stored as log10; the
     per-epoch markers are only re-set when an epoch ended; and each plot is
     redrawn at most every ``REDRAW_PERIOD_S[name]``, one plot per
     ``REDRAW_INTERVAL_MS`` tick.
@@ -212,7 +211,8 @@ class TrainingPlots(QWidget):
             self.set_total_steps(total_steps)
         for arr in (self._x, self._log_loss, self._smooth_log_loss, self._smooth_acc, self._lr):
             arr.clear()
-        for curve in self._growing_curves():
+        for curve in (self.batch_loss_curve, self.smooth_loss_curve, self.smooth_acc_curve,
+                      self.lr_curve):
             curve.clear()
         self._x_extent = float(epochs)
         self._epochs.clear()
@@ -229,16 +229,6 @@ class TrainingPlots(QWidget):
         """Smooth over ~1/30 of a run of ``total_steps`` steps (5 to 100 steps)."""
         span = min(EMA_SPAN[1], max(EMA_SPAN[0], total_steps / 30))
         self._ema_beta = 1 - 1 / span
-
-    def _growing_curves(self) -> tuple[GrowingCurve, ...]:
-        return (self.batch_loss_curve, self.smooth_loss_curve, self.smooth_acc_curve, self.lr_curve)
-
-    def _stride(self, n: int) -> int:
-        """Every how many of ``n`` steps a smooth curve keeps a point: a power
-        of two, so that ``SMOOTH_POINTS / 2`` to ``SMOOTH_POINTS`` are kept and
-        the stride only changes when the run's length doubles (in between, the
-        points kept so far stay the same and only the curve's end is redrawn)."""
-        return 1 if n <= self.SMOOTH_POINTS else 1 << math.ceil(math.log2(n / self.SMOOTH_POINTS))
 
     def reset(self) -> None:
         self.start_run(1)
@@ -353,19 +343,14 @@ class TrainingPlots(QWidget):
         self._drawn_at[name] = time.perf_counter()
         self.redraws[name] += 1
         x = self._x.view()
-        stride = self._stride(len(x))
         ep = np.array([e.epoch for e in self._epochs], float)
         new_epochs = self._epochs_drawn.get(name) != len(self._epochs)
         if new_epochs:
             self._epochs_drawn[name] = len(self._epochs)
 
         def smooth(curve: GrowingCurve, values: np.ndarray) -> None:
-            """Every ``stride``-th point, and the newest one (which may move)."""
-            xs, vs = x[::stride], values[::stride]
-            stable = len(xs)
-            if len(x) and (len(x) - 1) % stride:
-                xs, vs = np.append(xs, x[-1]), np.append(vs, values[-1])
-            curve.set_data(xs, vs, self._x_extent, stable)
+            xs, vs, final = thinned(x, values, self.SMOOTH_POINTS)
+            curve.set_data(xs, vs, self._x_extent, final)
 
         def finite(v: float) -> float:
             return v if math.isfinite(v) else np.nan

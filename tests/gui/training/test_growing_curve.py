@@ -83,3 +83,17 @@ def test_the_training_plots_redraw_only_the_growing_end(qtbot):
     assert x[-1] == 3.0 and np.all(np.diff(x) >= 0)
     smooth_x, _ = plots.smooth_loss_curve.getData()
     assert 250 <= len(smooth_x) <= 501 and smooth_x[-1] == x[-1]
+
+
+def test_thinning_keeps_the_points_kept_so_far_until_the_length_doubles():
+    from gui.training.growing_curve import thinned
+    x = np.arange(5000.0)
+    xs, _, final = thinned(x[:500], x[:500], 500)
+    assert len(xs) == final == 500                               # all of them
+    before, _, final = thinned(x[:1201], x[:1201], 500)          # stride 4 (301 kept + newest)
+    assert final == 301 and len(before) == 301 and before[-1] == 1200
+    after, _, final = thinned(x[:1203], x[:1203], 500)
+    assert final == 301 and after[-1] == 1202                    # the newest, not final
+    np.testing.assert_array_equal(after[:final], before[:final])
+    xs, _, final = thinned(x, x, 500)                            # stride 16, and the newest
+    assert np.all(np.diff(xs[:final]) == 16) and final == 313 and xs[-1] == 4999
