@@ -10,14 +10,12 @@ probe records the event loop's real intervals. Reports:
 * in-app training throughput (images/s over the training steps, epoch-end
   evaluations excluded) against ``engine.bench.numpy_train_throughput(64)``
   measured in the same process before, after, and - training paused - between
-  the ``--phases`` of the run, so both see the same machine load (target: >= 90 %),
-  over the whole run and as the median of the phases' rates (like with like:
-  a median of short runs rarely sees a burst of load that the whole run
-  integrates), and as the median of the run's windows of
-  :data:`WINDOW_STEPS` steps, the same statistic as ``engine.bench``'s (a
-  median of 8-step windows): like with like, since on a shared machine a
-  median of short windows sits ~5 % above the whole run's mean even for the
-  bare step on the command line;
+  the ``--phases`` of the run, so both see the same machine load (target: >= 90 %);
+  as the whole run's mean, as the median of the phases' rates, and like with
+  like: the median of the run's windows of :data:`WINDOW_STEPS` steps, the
+  statistic ``engine.bench`` reports (on a shared machine a median of short
+  windows sits ~5 % above the whole run's mean even for the bare step on the
+  command line: a burst of outside load hits few windows but every mean);
 * resident memory (VmRSS) at the start, after 1 minute and at the end, and
   every 30 s with ``--minutes`` (target: flat).
 
@@ -45,10 +43,13 @@ def window_rates(steps, batch: int, window: int = WINDOW_STEPS) -> list[float]:
     (rows ``(step, epoch, training clock s, phase)`` in step order) that
     stays inside one epoch and one phase (so no end-of-epoch evaluation and
     no pause falls inside a window); non-overlapping windows."""
+    def continues(i: int) -> bool:   # row i: the next step, same epoch, same phase
+        (step, epoch, _, phase), before = steps[i], steps[i - 1]
+        return step == before[0] + 1 and epoch == before[1] and phase == before[3]
+
     rates, start = [], 0
     for i in range(1, len(steps) + 1):
-        if i == len(steps) or tuple(steps[i][j] for j in (1, 3)) != tuple(
-                steps[i - 1][j] for j in (1, 3)) or steps[i][0] != steps[i - 1][0] + 1:
+        if i == len(steps) or not continues(i):
             for a in range(start, i - window, window):
                 elapsed = steps[a + window][2] - steps[a][2]
                 if elapsed > 0:

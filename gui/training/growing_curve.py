@@ -11,8 +11,9 @@ other curves). Here the points so far are split in two:
 * the *live* part (``tail``): the last frozen point and everything after it,
   re-set on every redraw. Its rectangle is the strip where the curve grows.
 
-Measured on the training plots (loss, accuracy, learning rate), a redraw's
-paint costs about a third of what it did with one item per curve.
+Measured on the training plots alone, a redraw's paint takes 0.66-0.75 ms
+instead of 1.1-1.4 (loss), 0.44-0.49 instead of 0.58-0.74 (accuracy) and
+0.34-0.40 instead of 0.41-0.51 (learning rate).
 """
 from __future__ import annotations
 
@@ -113,7 +114,3 @@ class GrowingCurve:
     def setPen(self, *args, **kwargs) -> None:
         for item in (self.frozen, self.tail):
             item.setPen(*args, **kwargs)
-
-    def setVisible(self, visible: bool) -> None:
-        for item in (self.frozen, self.tail):
-            item.setVisible(visible)

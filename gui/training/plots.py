@@ -13,8 +13,9 @@ O(1) appends, no Python lists re-converted every frame); curves get views of
 them. Curves use peak downsampling and clip-to-view, so 100k points cost a
 few milliseconds per redraw; each per-step curve is a
 :class:`~gui.training.growing_curve.GrowingCurve`, so a redraw repaints the
-strip where it grows rather than the whole plot; each plot is redrawn at most at its own rate
-(:data:`REDRAW_PERIOD_S`: the loss at 10 Hz, accuracy 5 Hz, learning rate 2 Hz).
+strip where it grows rather than the whole plot; each plot is redrawn at
+most at its own rate (:data:`REDRAW_PERIOD_S`: the loss at 10 Hz, accuracy
+5 Hz, learning rate 2 Hz).
 The x axis is the position in the run in epochs (2.5 = half-way through the
 third epoch), shared by the three plots.
 """
