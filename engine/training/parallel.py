@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from ..data.dataset import images_to_input
 from ..nn.model import Model
 
 
@@ -35,30 +36,40 @@ def slice_bounds(n: int, workers: int, min_slice: int) -> tuple[slice, ...]:
     return tuple(slice(int(bounds[i]), int(bounds[i + 1])) for i in range(k))
 
 
-def combine_slice_grads(out: dict[str, np.ndarray], slice_grads: list[dict[str, np.ndarray]],
-                        slices) -> None:
-    """Make ``out`` the batch-mean gradients: ``slice_grads`` (one dict per
-    slice, same names; the first may be ``out`` itself) weighted by the
-    slices' shares of the batch. Equal slices are added up and scaled once,
-    without temporaries: ``((g0 + g1) + ...) * share``."""
-    n = slices[-1].stop - slices[0].start
-    weights = [(s.stop - s.start) / n for s in slices]
-    equal = all(w == weights[0] for w in weights)
+def slice_share(s: slice, slices) -> float:
+    """Slice ``s``'s share of the batch ``slices`` split: its weight in the batch mean."""
+    return (s.stop - s.start) / (slices[-1].stop - slices[0].start)
+
+
+def scale_into(out: dict[str, np.ndarray], grads: dict[str, np.ndarray], share: float) -> None:
+    """``out[name] = grads[name] * share`` for every name, one pass each
+    (``out`` may be ``grads``); what each slice does with its own gradients,
+    in parallel, so that the batch mean is a plain sum (:func:`sum_slice_grads`)."""
+    for name, g in grads.items():
+        if share == 1.0:
+            if out[name] is not g:
+                np.copyto(out[name], g)
+        else:
+            np.multiply(g, share, out=out[name])
+
+
+def sum_slice_grads(out: dict[str, np.ndarray], slice_grads: list[dict[str, np.ndarray]]) -> None:
+    """Make ``out`` the batch-mean gradients from ``slice_grads`` (one dict
+    per slice, same names, each already scaled by its slice's share with
+    :func:`scale_into`; the first may be ``out`` itself): their sum in
+    slice order, one pass per array. For two equal slices this is exactly
+    ``(g0 + g1) * 0.5``: scaling by a power of two rounds nothing (above
+    the subnormal range)."""
     for name, g in out.items():
         parts = [grads[name] for grads in slice_grads]
-        if equal:           # add up, scale once, no temporaries
-            if parts[0] is not g:
-                np.add(parts[0], parts[1], out=g)   # the first sum straight into ``out``
-                parts = parts[1:]
-            for part in parts[1:]:
-                np.add(g, part, out=g)
-            g *= weights[0]
-        else:
-            if parts[0] is not g:
+        if parts[0] is not g:
+            if len(parts) == 1:
                 np.copyto(g, parts[0])
-            g *= weights[0]
-            for part, w in zip(parts[1:], weights[1:]):
-                g += w * part
+                continue
+            np.add(parts[0], parts[1], out=g)   # the first sum straight into ``out``
+            parts = parts[1:]
+        for part in parts[1:]:
+            np.add(g, part, out=g)
 
 
 def slice_totals(results: list[tuple[float, int]], slices) -> tuple[float, int]:
@@ -88,6 +99,10 @@ class DataParallel:
                        rng: np.random.Generator | None = None) -> tuple[float, int]:
         """:return: ``(mean loss, correct count)`` over the whole batch; fills model grads.
 
+        ``x``: ``(N, C, H, W)`` float32 input, or uint8 pixels ``(N, H, W)``
+        or ``(N, C, H, W)`` that each slice converts with
+        :func:`~engine.data.dataset.images_to_input` (the same numbers).
+
         ``transform(x_slice, generator) -> x_slice`` (e.g. augmentation) runs
         inside each slice's thread with its own generator, seeded from ``rng``:
         reproducible for a given number of workers.
@@ -106,8 +121,14 @@ class DataParallel:
         seeds = [None] * k if seeds is None else seeds
 
         def work(replica, s, seed):
-            xs = x[s] if transform is None else transform(x[s], np.random.default_rng(seed))
-            return replica.loss_and_grads(xs, labels[s])
+            xs = x[s] if x.dtype != np.uint8 else images_to_input(x[s])
+            if transform is not None:
+                xs = transform(xs, np.random.default_rng(seed))
+            result = replica.loss_and_grads(xs, labels[s])
+            if k > 1:       # (in place: each thread scales its own share)
+                grads = replica.named_grads()
+                scale_into(grads, grads, slice_share(s, slices))
+            return result
 
         if k == 1:
             return work(self.model, slice(0, n), seeds[0])
@@ -116,8 +137,7 @@ class DataParallel:
         results = [work(self.model, slices[0], seeds[0])]
         results += [f.result() for f in futures]
         grads = self.model.named_grads()
-        combine_slice_grads(grads, [grads] + [rep.named_grads() for rep in self.replicas[1:k]],
-                            slices)
+        sum_slice_grads(grads, [grads] + [rep.named_grads() for rep in self.replicas[1:k]])
         return slice_totals(results, slices)
 
     def close(self) -> None:

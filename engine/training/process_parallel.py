@@ -5,7 +5,8 @@ slice's thread nor for a GUI thread redrawing curves in the same process.
 
 Per step the training thread copies the weights (and batch norm's running
 statistics) into a memory-mapped file shared with the slice processes,
-copies each slice's images and labels there, sends each process one
+copies each slice's images and labels there (uint8 pixels as they are,
+converted to float input by each slice process in parallel), sends each process one
 fixed-size message, waits for the answers (the lock is free meanwhile) and
 averages the gradients the processes wrote there into the model's own,
 exactly as :class:`~engine.training.parallel.DataParallel`'s threads do:
@@ -29,7 +30,8 @@ import numpy as np
 from ..data.augment import AugmentConfig, augment_batch
 from ..nn.layers.conv import Conv2D
 from ..nn.model import Model
-from .parallel import DataParallel, combine_slice_grads, default_workers, slice_bounds, slice_totals
+from .parallel import (DataParallel, default_workers, slice_bounds, slice_share, slice_totals,
+                       sum_slice_grads)
 from .slice_layout import STEP, SharedLayout, setup_message
 from .slice_processes import (SliceFailed, StepAbandoned, can_start_workers, end_workers,
                               receive, remove_file, send, shared_file, start_worker,
@@ -43,7 +45,9 @@ _FAILURES = (OSError, ValueError, EOFError, SliceFailed)
 
 class ProcessParallel:
     """``loss_and_grads(x, labels, rng)``: the batch-mean loss and gradients
-    of ``x: (N, C, H, W)`` float32 into ``model``'s grads, one slice per process.
+    of ``x`` into ``model``'s grads, one slice per process. ``x`` is float32
+    input ``(N, C, H, W)`` or uint8 pixels ``(N, H, W)`` / ``(N, C, H, W)``
+    (converted by :func:`~engine.data.dataset.images_to_input` in each slice).
 
     :param model: the model being trained (its weights are read at every step)
     :param workers: slices and processes (default: the cores, at most 4)
@@ -105,6 +109,7 @@ class ProcessParallel:
         self._buffers = {k: r.view(shared) for k, r in layout.buffers.items()}
         self._grads = [{k: r.view(shared) for k, r in mine.grads.items()} for mine in layout.slices]
         self._inputs = [mine.inputs.view(shared) for mine in layout.slices]
+        self._pixels = [mine.pixels.view(shared) for mine in layout.slices]
         self._labels = [mine.labels.view(shared) for mine in layout.slices]
         algorithms = {layer.name: layer.algorithm for layer in self.model.layers
                       if isinstance(layer, Conv2D)}
@@ -137,6 +142,8 @@ class ProcessParallel:
         after :meth:`collect`."""
         if self._pending is not None:
             raise RuntimeError("a step is already running: collect it first")
+        if x.dtype == np.uint8 and x.ndim == len(self.model.input_shape):
+            x = x[:, None]             # (N, H, W) pixels of one channel
         slices = slice_bounds(len(x), self.workers, self.min_slice)
         seeds = rng.integers(2**63, size=len(slices)) if self.augment is not None else None
         on_processes = bool(self._procs) and len(slices) > 1 and self._fits(x, labels, slices)
@@ -178,7 +185,7 @@ class ProcessParallel:
 
     def _fits(self, x: np.ndarray, labels: np.ndarray, slices) -> bool:
         rows = max(s.stop - s.start for s in slices)
-        return (x.dtype == np.float32 and x.shape[1:] == self._inputs[0].shape[1:]
+        return (x.dtype in (np.float32, np.uint8) and x.shape[1:] == self._inputs[0].shape[1:]
                 and rows <= len(self._inputs[0]) and len(labels) == len(x)
                 and getattr(labels, "dtype", np.dtype(object)).kind in "iu")
 
@@ -187,18 +194,20 @@ class ProcessParallel:
             np.copyto(self._params[name], value)
         for name, value in self.model.named_buffers().items():
             np.copyto(self._buffers[name], value)
+        pixels = x.dtype == np.uint8
         for w, s in enumerate(slices):
             rows = s.stop - s.start
-            np.copyto(self._inputs[w][:rows], x[s])
+            np.copyto((self._pixels if pixels else self._inputs)[w][:rows], x[s])
             np.copyto(self._labels[w][:rows], labels[s], casting="same_kind")
-            send(self._procs[w], STEP.pack(rows, seeds is not None,
+            send(self._procs[w], STEP.pack(rows, seeds is not None, pixels, slice_share(s, slices),
                                            0 if seeds is None else int(seeds[w])))
 
     def _gather(self, slices) -> tuple[float, int]:
-        """The answers, then the slices' gradients combined as the threads combine them."""
+        """The answers, then the slices' gradients (each scaled by its share)
+        summed as the threads sum them."""
         k = len(slices)
         results = [receive(self._procs[w], self._stop) for w in range(k)]
-        combine_slice_grads(self.model.named_grads(), self._grads[:k], slices)
+        sum_slice_grads(self.model.named_grads(), self._grads[:k])
         for name, value in self.model.named_buffers().items():  # the first slice's process
             np.copyto(value, self._buffers[name])                 # moved them
         return slice_totals(results, slices)
@@ -206,7 +215,7 @@ class ProcessParallel:
     # ---------------------------------------------------------------- closing
     def _drop_views(self) -> None:
         self._params, self._buffers = {}, {}
-        self._grads, self._inputs, self._labels = [], [], []
+        self._grads, self._inputs, self._pixels, self._labels = [], [], [], []
 
     def _fall_back(self, exc: BaseException) -> None:
         self._stop_processes(f"a slice process failed ({exc}); the slices run on threads")

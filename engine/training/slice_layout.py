@@ -4,14 +4,19 @@ one memory-mapped file and the messages on the pipes between them.
 The file holds, 64-byte aligned, the model's parameters and buffers (one
 copy, written by the training process before every step, read by every
 slice process) and, per slice process ``w``, its gradients (written by it,
-read by the training process), an input region of ``rows`` images and a
-label region. A :class:`Region` is ``(offset in bytes, shape, dtype)``.
+read by the training process), an input region of ``rows`` float32
+images, a pixel region of ``rows`` uint8 images (a step's images arrive in
+one of the two) and a label region. A :class:`Region` is ``(offset in
+bytes, shape, dtype)``.
 
 Messages (little-endian, fixed size, never pickled):
 
 * setup, training -> slice: ``<I`` length + that many bytes of JSON
   (:func:`setup_message`); reply :data:`READY` or an error;
-* step, training -> slice: :data:`STEP` ``(rows, has_seed, seed)``;
+* step, training -> slice: :data:`STEP` ``(rows, has_seed, pixels, share,
+  seed)`` (``pixels`` 1: the images are in the uint8 pixel region, 0: in
+  the float32 input region; ``share``: the slice's share of the batch, by
+  which it scales the gradients it writes);
   reply :data:`DONE` ``(status, loss, correct)``; ``status`` 0 is success,
   1 an error whose UTF-8 text follows as ``<I`` length + bytes;
 * quit: the training process closes the pipe.
@@ -25,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-STEP = struct.Struct("<qBQ")        # rows, has_seed (0/1), seed
+STEP = struct.Struct("<qBBdQ")      # rows, has_seed (0/1), pixels (0/1), share, seed
 DONE = struct.Struct("<Bdq")        # status, mean loss, correct count
 LENGTH = struct.Struct("<I")
 ALIGN = 64
@@ -61,9 +66,11 @@ class Region:
 
 @dataclass(frozen=True)
 class SliceRegions:
-    """One slice process's regions: gradients by name, inputs ``(rows, C, H, W)``, labels ``(rows,)``."""
+    """One slice process's regions: gradients by name, inputs ``(rows, C, H, W)``
+    float32, pixels ``(rows, C, H, W)`` uint8, labels ``(rows,)``."""
     grads: dict[str, Region]
     inputs: Region
+    pixels: Region
     labels: Region
 
 
@@ -78,7 +85,7 @@ class SharedLayout:
     @classmethod
     def plan(cls, params: dict[str, np.ndarray], buffers: dict[str, np.ndarray],
              input_shape: tuple[int, ...], rows: int, slices: int) -> "SharedLayout":
-        """Regions for ``slices`` slice processes of up to ``rows`` float32 images each."""
+        """Regions for ``slices`` slice processes of up to ``rows`` images each."""
         end = [0]
 
         def place(shape, dtype) -> Region:
@@ -90,6 +97,7 @@ class SharedLayout:
         shared_buffers = {k: place(v.shape, v.dtype) for k, v in buffers.items()}
         per_slice = tuple(SliceRegions({k: place(v.shape, v.dtype) for k, v in params.items()},
                                        place((rows, *input_shape), np.float32),
+                                       place((rows, *input_shape), np.uint8),
                                        place((rows,), np.int64)) for _ in range(slices))
         return cls(shared_params, shared_buffers, per_slice, end[0])
 
@@ -103,7 +111,8 @@ def setup_message(model_config: dict, path: str, layout: SharedLayout, index: in
         "params": {k: r.record() for k, r in layout.params.items()},
         "buffers": {k: r.record() for k, r in layout.buffers.items()},
         "grads": {k: r.record() for k, r in mine.grads.items()},
-        "inputs": mine.inputs.record(), "labels": mine.labels.record(),
+        "inputs": mine.inputs.record(), "pixels": mine.pixels.record(),
+        "labels": mine.labels.record(),
         "augment": augment, "algorithms": algorithms,
     }).encode()
     return LENGTH.pack(len(body)) + body

@@ -21,9 +21,11 @@ import warnings
 import numpy as np
 
 from ..data.augment import AugmentConfig, augment_batch
+from ..data.dataset import images_to_input
 from ..nn.layers.conv import Conv2D
 from ..nn.model import Model
 from ..system.runtime import keep_freed_memory, use_one_blas_thread
+from .parallel import scale_into
 from .slice_layout import (DONE, LENGTH, MAX_ERROR_BYTES, MAX_SETUP_BYTES, STEP, Region,
                            read_exactly)
 
@@ -62,21 +64,26 @@ class SliceReplica:
         self.model = replica
         self.grads = views(setup["grads"])
         self.inputs = Region.from_record(setup["inputs"]).view(self._map)
+        self.pixels = Region.from_record(setup["pixels"]).view(self._map)
         self.labels = Region.from_record(setup["labels"]).view(self._map)
         augment = setup["augment"]
         self.augment = None if augment is None else AugmentConfig(
             **{k: tuple(v) if isinstance(v, list) else v for k, v in augment.items()})
 
-    def step(self, rows: int, seed: int | None) -> tuple[float, int]:
-        """Forward + backward on the first ``rows`` images; the gradients to the shared region."""
+    def step(self, rows: int, seed: int | None, pixels: bool = False,
+             share: float = 1.0) -> tuple[float, int]:
+        """Forward + backward on the first ``rows`` images (of the uint8 pixel
+        region if ``pixels``, else of the float32 input region); the
+        gradients, times ``share`` (the slice's share of the batch), to the
+        shared region."""
         if not 0 < rows <= len(self.inputs):
             raise ValueError(f"slice of {rows} rows, the region holds {len(self.inputs)}")
-        x, labels = self.inputs[:rows], self.labels[:rows]
+        x = images_to_input(self.pixels[:rows]) if pixels else self.inputs[:rows]
+        labels = self.labels[:rows]
         if seed is not None:
             x = augment_batch(x, np.random.default_rng(seed), self.augment)
         loss, correct = self.model.loss_and_grads(x, labels)
-        for name, grad in self.model.named_grads().items():
-            np.copyto(self.grads[name], grad)
+        scale_into(self.grads, self.model.named_grads(), share)
         return loss, correct
 
 
@@ -127,11 +134,11 @@ def main() -> int:
 def _serve(replica: SliceReplica, stdin, out: int) -> int:
     while True:
         try:
-            rows, has_seed, seed = STEP.unpack(read_exactly(stdin, STEP.size))
+            rows, has_seed, pixels, share, seed = STEP.unpack(read_exactly(stdin, STEP.size))
         except EOFError:
             return 0
         try:
-            loss, correct = replica.step(rows, seed if has_seed else None)
+            loss, correct = replica.step(rows, seed if has_seed else None, bool(pixels), share)
         except Exception as exc:  # noqa: BLE001 - reported; the training thread redoes the step
             _reply(out, 1, error=_error_text(exc))
             continue

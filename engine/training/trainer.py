@@ -45,13 +45,19 @@ def keep(copies: dict[str, np.ndarray], arrays: dict[str, np.ndarray]) -> None:
 
 
 def all_finite(arrays) -> bool:
-    """True when no array holds a NaN or an infinity: each array's sum is
-    finite. One pass per array without a temporary (``isfinite(a).all()``
-    makes two and allocates), run twice on every training step. A finite
-    array whose sum overflows counts as not finite too, which for weights
-    or gradients (values near 1e34) means a diverged run all the same."""
+    """True when no array holds a NaN or an infinity: each array's sum of
+    squares (its dot product with itself) is finite. One read-only pass per
+    array without a temporary, run on every training step: the dot product
+    runs at memory speed, 2-4x faster than ``np.add.reduce`` or
+    ``isfinite(a).all()`` (which allocates). A finite array whose sum of
+    squares overflows (values near 1e19 in float32) counts as not finite
+    too, which for weights or gradients means a diverged run all the same."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return all(math.isfinite(float(np.add.reduce(a, axis=None))) for a in arrays)
+        for array in arrays:
+            flat = array.reshape(-1)
+            if not math.isfinite(float(np.dot(flat, flat))):
+                return False
+    return True
 
 
 class Trainer:
@@ -159,7 +165,8 @@ class Trainer:
 
     def _epochs(self, parallel: ProcessParallel, evaluator: Evaluator) -> Iterator[Report]:
         cfg = self.config
-        images = self.data.train_images       # uint8, converted per batch (no 188 MB float copy)
+        images = np.asarray(self.data.train_images)
+        pixels = images.dtype == np.uint8     # handed on as they are: the slices convert them
         y_all = np.asarray(self.data.train_labels)[self._train_idx].astype(np.int64)
         params, grads = self.model.named_params(), self.model.named_grads()
         # the weights the running step started from (kept[now]) and those the
@@ -175,7 +182,8 @@ class Trainer:
 
             def batch(b: int) -> tuple[np.ndarray, np.ndarray]:
                 idx = order[b * cfg.batch_size:(b + 1) * cfg.batch_size]
-                return images_to_input(images[self._train_idx[idx]]), y_all[idx]
+                chosen = images[self._train_idx[idx]]
+                return (chosen if pixels else images_to_input(chosen)), y_all[idx]
 
             upcoming, started = batch(0), False     # started: a step on ``upcoming`` runs
             for b in range(self.steps_per_epoch):
@@ -200,15 +208,19 @@ class Trainer:
                     return
                 self.slices_ran_on = parallel.mode
                 sane = math.isfinite(loss) and loss <= cfg.max_loss
-                if sane:
-                    self.optimizer.step(params, grads, lr)
+                if sane:   # (a non-finite update is reported below, not warned about)
+                    with np.errstate(over="ignore", invalid="ignore"):
+                        self.optimizer.step(params, grads, lr)
                 # the next step runs while this one is checked, kept, reported and
                 # watched (the gradients too: while both cores wait, only the update)
                 started = (sane and upcoming is not None and self._running.is_set()
                            and not self._stop.is_set())
                 if started:
                     parallel.submit(*upcoming, self.rng)
-                if not (sane and all_finite(grads.values())):
+                # non-finite gradients make non-finite weights through every
+                # optimiser, so the gradients are only looked at when the weights are
+                updated_finite = sane and all_finite(params.values())
+                if not sane or not (updated_finite or all_finite(grads.values())):
                     if started:
                         parallel.discard()
                     if self.step:  # the weights that gave the last good loss
@@ -220,7 +232,7 @@ class Trainer:
                            f"sane loss - try a lower learning rate (it was {lr:g})")
                     yield self._finish("diverged", msg, epochs_done, clock, max(self.step - 1, 0))
                     return
-                if not all_finite(params.values()):
+                if not updated_finite:
                     parallel.discard()        # (it ran on these weights)
                     self.model.set_weights(kept[now])
                     yield self._finish("diverged", f"weights overflowed at step {self.step + 1}; "

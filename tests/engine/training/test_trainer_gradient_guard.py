@@ -1,7 +1,9 @@
 """The trainer checks each step's gradients while the next step already runs
 (only the weight update sits between two steps): a sane loss with
 non-finite gradients still ends the run as "diverged", drops the step
-already started, and restores the weights that gave the last sane loss."""
+already started, and restores the weights that gave the last sane loss.
+The gradients are looked at only when the updated weights are not finite,
+which every optimiser guarantees for non-finite gradients."""
 from __future__ import annotations
 
 import numpy as np
@@ -10,9 +12,10 @@ import pytest
 from engine.data.dataset import Dataset
 from engine.nn import presets
 from engine.training.config import TrainConfig
+from engine.training.optim import OptimizerConfig
 from engine.training.process_parallel import ProcessParallel
 from engine.training.reports import FinishedReport, StepReport
-from engine.training.trainer import Trainer
+from engine.training.trainer import Trainer, all_finite
 
 
 @pytest.fixture(scope="module")
@@ -75,3 +78,54 @@ def test_non_finite_gradients_on_the_first_step_keep_the_initial_weights(data, m
     assert finished.reason == "diverged" and finished.steps == 0 and finished.weights_step == 0
     after = model.get_weights()
     assert all(np.array_equal(before[k], after[k]) for k in before)
+
+
+OPTIMIZERS = {
+    "sgd": OptimizerConfig("sgd", 0.05, momentum=0.9, weight_decay=5e-4),
+    "sgd, no momentum, no decay": OptimizerConfig("sgd", 0.05, momentum=0.0, weight_decay=0.0),
+    "adam": OptimizerConfig("adam", 0.001, weight_decay=5e-4),
+}
+
+
+@pytest.mark.parametrize("name", OPTIMIZERS)
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("lr", [0.05, 0.0])
+def test_every_optimiser_turns_a_non_finite_gradient_into_a_non_finite_weight(name, bad, lr):
+    """What lets the trainer look at the gradients only when the updated
+    weights are not finite: no optimiser update hides a NaN or an infinity
+    (not even at a learning rate of 0, the end of a cosine schedule)."""
+    model = presets.build("tiny", np.random.default_rng(0))
+    params, grads = model.named_params(), model.named_grads()
+    rng = np.random.default_rng(1)
+    optimizer = OPTIMIZERS[name].build()
+    for _ in range(2):      # some momentum / moments first
+        for g in grads.values():
+            g[...] = rng.standard_normal(g.shape) * 0.01
+        optimizer.step(params, grads, 0.05)
+    assert all_finite(params.values())
+    for g in grads.values():
+        g[...] = rng.standard_normal(g.shape) * 0.01
+    grads["conv1.b"][1] = bad
+    with np.errstate(invalid="ignore", over="ignore"):
+        optimizer.step(params, grads, lr)
+    assert not np.isfinite(params["conv1.b"][1])
+    assert not all_finite(params.values())
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_a_non_finite_gradient_ends_an_adam_or_sgd_run_as_diverged(data, monkeypatch, optimizer):
+    _poison_gradients_at(monkeypatch, 3, -np.inf)
+    model = presets.build("tiny", np.random.default_rng(0))
+    config = TrainConfig(epochs=1, batch_size=64, optimizer=optimizer, lr=0.001 if optimizer == "adam"
+                         else 0.05, augment=False, workers=2, schedule="constant", eval_subset=200)
+    trainer = Trainer(model, data, config, slices_on="threads")
+    snaps, reports = {0: model.get_weights()}, []
+    for report in trainer.run():
+        reports.append(report)
+        if isinstance(report, StepReport):
+            snaps[report.step] = model.get_weights()
+    finished = reports[-1]
+    assert finished.reason == "diverged" and "diverged at step 3" in finished.message
+    assert "overflowed" not in finished.message and finished.weights_step == 1
+    weights = model.get_weights()
+    assert all(np.array_equal(weights[k], snaps[1][k]) for k in weights)
