@@ -1,6 +1,7 @@
 """Data parallelism over CPU cores: slices of a batch run forward + backward
 in threads, each on a replica that shares the model's weights but owns its
-caches and gradients; the slice gradients are then averaged into the model.
+caches and gradients; each slice scales its gradients by its share of the
+batch, and their sum goes into the model's (the batch mean).
 
 NumPy releases the GIL inside its kernels, so with BLAS held to one thread
 per worker (see :func:`engine.system.runtime.blas_threads`) the slices really run

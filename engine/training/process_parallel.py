@@ -5,12 +5,13 @@ slice's thread nor for a GUI thread redrawing curves in the same process.
 
 Per step the training thread copies the weights (and batch norm's running
 statistics) into a memory-mapped file shared with the slice processes,
-copies each slice's images and labels there (uint8 pixels as they are,
-converted to float input by each slice process in parallel), sends each process one
-fixed-size message, waits for the answers (the lock is free meanwhile) and
-averages the gradients the processes wrote there into the model's own,
-exactly as :class:`~engine.training.parallel.DataParallel`'s threads do:
-for a model without dropout the two give the same numbers.
+copies each slice's images and labels there (uint8 pixels as they are:
+each slice process converts its own), sends each process one fixed-size
+message, waits for the answers (the lock is free meanwhile) and sums the
+gradients the processes wrote there, each already scaled by its slice's
+share of the batch, into the model's own, exactly as
+:class:`~engine.training.parallel.DataParallel`'s threads do: for a model
+without dropout the two give the same numbers.
 
 Starting the processes costs ~0.3 s, so short runs stay on threads
 (:data:`PROCESS_MIN_IMAGES`). If a process cannot start or stops answering,
