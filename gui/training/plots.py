@@ -131,19 +131,19 @@ class TrainingPlots(QWidget):
         lp = self.loss_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)  # data are stored as log10
         faint = blend(LOSS_COLOR, pg.getConfigOption("background"), FAINT)
-        self.batch_loss_curve = GrowingCurve(lambda: make_curve(lp, faint, downsample=True))
-        self.smooth_loss_curve = GrowingCurve(lambda: make_curve(lp, LOSS_COLOR, width=2))
+        self.batch_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, faint, downsample=True))
+        self.smooth_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, LOSS_COLOR, width=2))
         self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
         self.test_loss_curve = make_curve(lp, TEST_COLOR, symbol="s")
 
         ap = self.accuracy_plot.getPlotItem()
-        self.smooth_acc_curve = GrowingCurve(lambda: make_curve(ap, LOSS_COLOR, width=2))
+        self.smooth_acc_curve = GrowingCurve(ap, lambda: make_curve(ap, LOSS_COLOR, width=2))
         self.train_acc_curve = make_curve(ap, TRAIN_COLOR, symbol="o")
         self.test_acc_curve = make_curve(ap, TEST_COLOR, symbol="s")
 
         rp = self.lr_plot.getPlotItem()
         rp.setLabel("bottom", "epoch")
-        self.lr_curve = GrowingCurve(lambda: make_curve(rp, LR_COLOR, width=1.5))
+        self.lr_curve = GrowingCurve(rp, lambda: make_curve(rp, LR_COLOR, width=1.5))
         for p in (ap, rp):
             p.setXLink(lp)
         style_axes([lp, ap, rp])

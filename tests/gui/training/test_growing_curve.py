@@ -15,7 +15,7 @@ def _curve(qtbot):
     plot = pg.PlotWidget()
     qtbot.addWidget(plot)
     item = plot.getPlotItem()
-    return GrowingCurve(lambda: item.plot(pen="r")), item, plot
+    return GrowingCurve(item, lambda: item.plot(pen="r")), item, plot
 
 
 def test_the_whole_curve_is_shown_and_the_frozen_part_is_rarely_re_set(qtbot):
@@ -97,3 +97,20 @@ def test_thinning_keeps_the_points_kept_so_far_until_the_length_doubles():
     np.testing.assert_array_equal(after[:final], before[:final])
     xs, _, final = thinned(x, x, 500)                            # stride 16, and the newest
     assert np.all(np.diff(xs[:final]) == 16) and final == 313 and xs[-1] == 4999
+
+
+def test_the_live_part_is_a_bare_curve_in_the_frozen_parts_pen(qtbot):
+    """The live end is re-set on every redraw, so it is a plain curve item
+    (no data checks, downsampling or signals of its own) drawn like the
+    rest of the curve, and it keeps its own copy of the points."""
+    curve, item, _plot = _curve(qtbot)
+    assert type(curve.tail) is pg.PlotCurveItem and curve.tail in item.items
+    assert curve.tail.opts["pen"].color() == pg.mkPen(curve.frozen.opts["pen"]).color()
+    x, y = np.arange(10.0), np.ones(10)
+    curve.set_data(x, y, 1000.0)                  # all of it live (nothing folds)
+    assert curve.folds == 0
+    y[:] = 5.0                                    # the caller's buffer, reused
+    np.testing.assert_array_equal(curve.getData()[1], np.ones(10))
+    curve.setPen(pg.mkPen("g"))
+    assert curve.tail.opts["pen"].color() == pg.mkPen(curve.frozen.opts["pen"]).color() \
+        == pg.mkColor("g")
