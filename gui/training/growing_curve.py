@@ -10,8 +10,11 @@ other curves). Here the points so far are split in two:
   :data:`FOLD_SHARE` of the plot's x extent (a few times per run);
 * the *live* part (``tail``): the last frozen point and everything after it,
   re-set on every redraw. Its rectangle is the strip where the curve grows.
-  It is a bare ``PlotCurveItem``: re-setting a ``PlotDataItem`` (its data
-  checks, downsampling and signals) cost ~3x more for the same few points.
+  For a curve of a bounded number of points (thinned) it is a bare
+  ``PlotCurveItem``: re-setting a ``PlotDataItem`` (its data checks,
+  downsampling and signals) costs ~3x more for the same few points. A raw
+  per-step curve keeps a downsampling ``PlotDataItem`` as its live part too:
+  in a long run its live part holds thousands of points.
 
 Measured on the training plots alone, a redraw's paint takes 0.66-0.75 ms
 instead of 1.1-1.4 (loss), 0.44-0.49 instead of 0.58-0.74 (accuracy) and
@@ -51,11 +54,12 @@ def thinned(x: np.ndarray, values: np.ndarray, max_points: int
 
 
 class GrowingCurve:
-    """Two items of ``plot`` showing one curve: the live part, a bare
-    ``PlotCurveItem`` added first (so it is the first of the plot's data
-    items), and the frozen part, made by ``make_item()`` (a ``PlotDataItem``
-    already added to ``plot``, e.g. with downsampling), whose pen the live
-    part takes.
+    """Two items of ``plot`` showing one curve, the live part added first
+    (so it is the first of the plot's data items): the frozen part is made
+    by ``make_item()`` (a ``PlotDataItem`` already added to ``plot``, e.g.
+    with downsampling); the live part is a bare ``PlotCurveItem`` in the
+    frozen part's pen, or with ``bare_tail=False`` made by ``make_item()``
+    too.
 
     Feed it with :meth:`set_data` (the whole curve so far, each call the same
     points as the last plus new ones); :meth:`clear` for a new curve.
@@ -63,11 +67,15 @@ class GrowingCurve:
     ``PlotDataItem``'s.
     """
 
-    def __init__(self, plot: pg.PlotItem, make_item: Callable[[], pg.PlotDataItem]):
-        self.tail = pg.PlotCurveItem(antialias=False)
-        plot.addItem(self.tail)
-        self.frozen = make_item()
-        self.tail.setPen(self.frozen.opts["pen"])
+    def __init__(self, plot: pg.PlotItem, make_item: Callable[[], pg.PlotDataItem],
+                 bare_tail: bool = True):
+        if bare_tail:
+            self.tail = pg.PlotCurveItem(antialias=False)
+            plot.addItem(self.tail)
+            self.frozen = make_item()
+            self.tail.setPen(self.frozen.opts["pen"])
+        else:
+            self.tail, self.frozen = make_item(), make_item()
         self._frozen_n = 0          # points in the frozen part
         self._frozen_last_x = np.nan
         #: how often the frozen part was re-set (for tests and benchmarks)

@@ -131,7 +131,8 @@ class TrainingPlots(QWidget):
         lp = self.loss_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)  # data are stored as log10
         faint = blend(LOSS_COLOR, pg.getConfigOption("background"), FAINT)
-        self.batch_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, faint, downsample=True))
+        self.batch_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, faint, downsample=True),
+                                             bare_tail=False)
         self.smooth_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, LOSS_COLOR, width=2))
         self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
         self.test_loss_curve = make_curve(lp, TEST_COLOR, symbol="s")

@@ -114,3 +114,15 @@ def test_the_live_part_is_a_bare_curve_in_the_frozen_parts_pen(qtbot):
     curve.setPen(pg.mkPen("g"))
     assert curve.tail.opts["pen"].color() == pg.mkPen(curve.frozen.opts["pen"]).color() \
         == pg.mkColor("g")
+
+
+def test_a_raw_per_step_curve_keeps_a_downsampling_live_part(qtbot):
+    """The batch loss's live part may hold thousands of points in a long
+    run: it stays a data item made like the frozen one (downsampled)."""
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    batch, smooth = plots.batch_loss_curve, plots.smooth_loss_curve
+    assert isinstance(batch.tail, pg.PlotDataItem) and batch.tail.opts["autoDownsample"]
+    assert type(smooth.tail) is pg.PlotCurveItem
+    item = plots.loss_plot.getPlotItem()
+    assert item.listDataItems().index(batch.tail) < item.listDataItems().index(batch.frozen)
