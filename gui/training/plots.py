@@ -88,17 +88,16 @@ class TrainingPlots(QWidget):
     wheel, and shows the whole run again on a double-click or with its
     ``reset_button`` (beside the legend).
 
-    Painting is what costs (a few ms per plot in Qt's raster engine), so:
-    the raw curve is peak-downsampled and clipped to the view; the per-step
-    curves only repaint their growing end (:class:`GrowingCurve`); smooth
-    curves are thinned to ``SMOOTH_POINTS / 2`` .. ``SMOOTH_POINTS``; pens are
-    opaque and not antialiased; no grid; the legend is a separate widget;
-    the ranges are fixed (x: the run's epochs) or move in coarse steps (y),
-    so the axes are seldom repainted; the loss is stored as log10; the
-    per-epoch markers are only re-set when an epoch ended; and each plot is
-    redrawn at most every ``REDRAW_PERIOD_S[name]``, one plot per
-    ``REDRAW_INTERVAL_MS`` tick.
-    """
+    Painting is what costs (a few ms per plot in Qt's raster engine), so: the raw
+    curve is peak-downsampled and clipped to the view; the per-step curves only
+    repaint their growing end (:class:`GrowingCurve`; a bare curve item for the
+    thinned ones); smooth curves are thinned to ``SMOOTH_POINTS / 2`` ..
+    ``SMOOTH_POINTS``; pens are opaque and not antialiased; no grid; the legend
+    is a separate widget; the ranges are fixed (x: the run's epochs) or move in
+    coarse steps (y), so the axes are seldom repainted; the loss is stored as
+    log10; the per-epoch markers are only re-set when an epoch ended; and each
+    plot is redrawn at most every ``REDRAW_PERIOD_S[name]``, one plot per
+    ``REDRAW_INTERVAL_MS`` tick."""
 
     SMOOTH_POINTS = 500
 
