@@ -12,7 +12,7 @@ import pytest
 from engine.data.dataset import Dataset
 from engine.nn import presets
 from engine.training.config import TrainConfig
-from engine.training.optim import OptimizerConfig
+from engine.training.optim import OptimizerConfig, default_lr
 from engine.training.process_parallel import ProcessParallel
 from engine.training.reports import FinishedReport, StepReport
 from engine.training.trainer import Trainer, all_finite
@@ -45,6 +45,17 @@ def _poison_gradients_at(monkeypatch, step: int, value: float) -> list[int]:
     return calls
 
 
+def _run_keeping_weights(trainer: Trainer, model) -> tuple[object, dict[int, dict]]:
+    """Run ``trainer`` to its end: ``(its last report, {step: the weights
+    after that step})``, with step 0 the weights before the run."""
+    snaps, reports = {0: model.get_weights()}, []
+    for report in trainer.run():
+        reports.append(report)
+        if isinstance(report, StepReport):
+            snaps[report.step] = model.get_weights()
+    return reports[-1], snaps
+
+
 @pytest.mark.parametrize("slices_on", ["threads", "processes"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_non_finite_gradients_with_a_sane_loss_restore_the_last_sane_weights(
@@ -54,12 +65,7 @@ def test_non_finite_gradients_with_a_sane_loss_restore_the_last_sane_weights(
     config = TrainConfig(epochs=1, batch_size=64, lr=0.05, augment=False, workers=2,
                          schedule="constant", eval_subset=200)
     trainer = Trainer(model, data, config, slices_on=slices_on)
-    snaps, reports = {0: model.get_weights()}, []
-    for report in trainer.run():
-        reports.append(report)
-        if isinstance(report, StepReport):
-            snaps[report.step] = model.get_weights()
-    finished = reports[-1]
+    finished, snaps = _run_keeping_weights(trainer, model)
     assert isinstance(finished, FinishedReport) and finished.reason == "diverged"
     assert "diverged at step 4" in finished.message and finished.steps == 3
     assert finished.weights_step == 2
@@ -116,15 +122,10 @@ def test_every_optimiser_turns_a_non_finite_gradient_into_a_non_finite_weight(na
 def test_a_non_finite_gradient_ends_an_adam_or_sgd_run_as_diverged(data, monkeypatch, optimizer):
     _poison_gradients_at(monkeypatch, 3, -np.inf)
     model = presets.build("tiny", np.random.default_rng(0))
-    config = TrainConfig(epochs=1, batch_size=64, optimizer=optimizer, lr=0.001 if optimizer == "adam"
-                         else 0.05, augment=False, workers=2, schedule="constant", eval_subset=200)
+    config = TrainConfig(epochs=1, batch_size=64, optimizer=optimizer, lr=default_lr(optimizer),
+                         augment=False, workers=2, schedule="constant", eval_subset=200)
     trainer = Trainer(model, data, config, slices_on="threads")
-    snaps, reports = {0: model.get_weights()}, []
-    for report in trainer.run():
-        reports.append(report)
-        if isinstance(report, StepReport):
-            snaps[report.step] = model.get_weights()
-    finished = reports[-1]
+    finished, snaps = _run_keeping_weights(trainer, model)
     assert finished.reason == "diverged" and "diverged at step 3" in finished.message
     assert "overflowed" not in finished.message and finished.weights_step == 1
     weights = model.get_weights()
