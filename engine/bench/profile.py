@@ -19,12 +19,14 @@ Then the whole step is split into its parts: forward + backward of the
 slices on their threads, one slice alone, the optimiser update, and what
 the threads cost beyond one slice (near 0 on an idle machine, large when
 another process holds a core), beside PyTorch's whole step on as many threads.
+
+With ``--one-image``, one image instead: each layer's forward pass (evaluation
+mode, every output kept) and its backward pass to the input, as the live
+prediction and the explanations run them (:mod:`engine.bench.one_image_profile`).
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
@@ -33,22 +35,9 @@ from ..nn.fused_run import fuses_with_next
 from ..system.runtime import blas_threads, keep_freed_memory
 from ..training.optim import SGD
 from ..training.parallel import DataParallel, default_workers
+from .one_image_profile import format_one_image
+from .timing import interleaved_ms
 from .torch_layers import torch_net, torch_twins
-
-
-def interleaved_ms(fns: list, rounds: int = 15, inner: int = 10) -> list[float]:
-    """Median milliseconds per call of each of ``fns``, timed round-robin."""
-    for fn in fns:
-        fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for r in range(rounds):
-        order = range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))
-        for i in order:
-            t = time.perf_counter()
-            for _ in range(inner):
-                fns[i]()
-            times[i].append((time.perf_counter() - t) / inner)
-    return [1e3 * statistics.median(t) for t in times]
 
 
 def numpy_steps(model, n: int) -> list[tuple[str, object, object]]:
@@ -192,7 +181,19 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default="bench", choices=sorted(presets.PRESETS))
     p.add_argument("--batch", type=int, action="append", help="batch size (repeatable; default 64 and 128)")
     p.add_argument("--rounds", type=int, default=15, help="interleaved timing rounds (medians)")
+    p.add_argument("--one-image", action="store_true",
+                   help="profile one image instead (forward with every output kept, and the "
+                        "backward pass to the input): see engine.bench.one_image_profile")
     args = p.parse_args(argv)
+    if args.rounds < 1:
+        p.error("--rounds must be at least 1")
+    if args.one_image:
+        if args.batch:
+            p.error("--one-image takes no --batch")
+        print(format_one_image(args.preset, args.rounds))
+        return 0
+    if any(b < 1 for b in args.batch or []):
+        p.error("--batch must be at least 1")
     for batch in args.batch or [64, 128]:
         print(format_profile(args.preset, batch, args.rounds))
         print()

@@ -15,3 +15,18 @@ def median_time(fn, repeats: int, inner: int) -> float:
             fn()
         times.append((time.perf_counter() - t) / inner)
     return statistics.median(times)
+
+
+def interleaved_ms(fns: list, rounds: int = 15, inner: int = 10) -> list[float]:
+    """Median milliseconds per call of each of ``fns``, timed round-robin."""
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for r in range(rounds):
+        order = range(len(fns)) if r % 2 == 0 else reversed(range(len(fns)))
+        for i in order:
+            t = time.perf_counter()
+            for _ in range(inner):
+                fns[i]()
+            times[i].append((time.perf_counter() - t) / inner)
+    return [1e3 * statistics.median(t) for t in times]
