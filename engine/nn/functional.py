@@ -43,6 +43,7 @@ from . import pooling as pooling_kernels
 from .gemm import wide_product, wide_product_t
 from .im2col import col2im, col2im_full_width, im2col, pad_spatial
 from .shapes import as_pair, conv_output_size
+from .zero_operand import zeros_operand
 
 __all__ = [
     "conv_forward", "conv_backward", "max_pooling_forward", "max_pooling_backward",
@@ -245,10 +246,11 @@ def relu_forward(X):
     """``max(0, X)``, same shape, dtype and memory layout.
 
     Compared with an array of zeros rather than the scalar 0: NumPy's loop
-    for two arrays is ~2x faster than its array-scalar loop.
+    for two arrays is ~2x faster than its array-scalar loop (the zeros: see
+    :func:`engine.nn.zero_operand.zeros_operand`).
     """
     X = np.asarray(X)
-    return np.maximum(X, np.zeros_like(X))
+    return np.maximum(X, zeros_operand(X))
 
 
 def relu_backward(next_dX, X):

@@ -20,6 +20,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .im2col import empty_like_layout
+from .zero_operand import zeros_operand
 
 
 def _tap(zp, i, j, k1, k2, ho, wo):
@@ -56,7 +57,7 @@ def tiled_forward(zp: np.ndarray, k1: int, k2: int, relu: bool = False):
         np.less_equal(out, 0, out=better)  # the ReLU zeroes these windows and their gradient
         np.multiply(better_int, first.dtype.type(taps), out=step)
         first += step
-        np.maximum(out, np.zeros_like(out), out=out)   # an array, not 0: a faster NumPy loop
+        np.maximum(out, zeros_operand(out), out=out)   # an array, not 0: a faster NumPy loop
     return out, first
 
 
