@@ -41,6 +41,6 @@ def zeros_operand(x: np.ndarray) -> np.ndarray:
     flat = _buffers.by_dtype.get(x.dtype)
     if flat is None:
         flat = np.zeros(MAX_VALUES, dtype=x.dtype)
-        flat.flags.writeable = False
+        flat.setflags(write=False)
         _buffers.by_dtype[x.dtype] = flat
     return flat[:x.size].reshape(x.shape)
