@@ -70,15 +70,11 @@ class PercentAxis(pg.AxisItem):
         return [f"{float(v) * scale * 100 + 0.0:.{decimals}f} %" for v in values]
 
 
-def make_curve(plot: pg.PlotItem, color, width: float = 1.0, symbol=None,
-           downsample: bool = False) -> pg.PlotDataItem:
+def make_curve(plot: pg.PlotItem, color, width: float = 1.0,
+               downsample: bool = False) -> pg.PlotDataItem:
     """A curve drawn the cheap way: opaque pen, no antialiasing (a translucent or
     antialiased 2-px line costs 3-4x more to paint in Qt's raster engine)."""
-    kw = dict(pen=pg.mkPen(color, width=width), antialias=False)
-    if symbol:
-        kw.update(symbol=symbol, symbolSize=7, symbolBrush=pg.mkBrush(color),
-                  symbolPen=pg.mkPen(color))
-    item = plot.plot(**kw)
+    item = plot.plot(pen=pg.mkPen(color, width=width), antialias=False)
     if downsample:  # raw per-step curves: keep 100k points cheap
         item.setDownsampling(auto=True, method="peak")
         item.setClipToView(True)

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
 from engine.training.reports import EpochReport, StepReport
 
 from .curve_export import install_curve_export
+from .epoch_curve import EpochCurve
 from .growing_curve import GrowingCurve, thinned
 from .plot_legend import CurveLegend, LegendEntry
 from .plot_parts import GrowingArray, LogAxis, PercentAxis, SteppedRange, blend, make_curve
@@ -133,13 +134,13 @@ class TrainingPlots(QWidget):
         self.batch_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, faint, downsample=True),
                                              bare_tail=False)
         self.smooth_loss_curve = GrowingCurve(lp, lambda: make_curve(lp, LOSS_COLOR, width=2))
-        self.train_loss_curve = make_curve(lp, TRAIN_COLOR, symbol="o")
-        self.test_loss_curve = make_curve(lp, TEST_COLOR, symbol="s")
+        self.train_loss_curve = EpochCurve(lp, TRAIN_COLOR, "o")
+        self.test_loss_curve = EpochCurve(lp, TEST_COLOR, "s")
 
         ap = self.accuracy_plot.getPlotItem()
         self.smooth_acc_curve = GrowingCurve(ap, lambda: make_curve(ap, LOSS_COLOR, width=2))
-        self.train_acc_curve = make_curve(ap, TRAIN_COLOR, symbol="o")
-        self.test_acc_curve = make_curve(ap, TEST_COLOR, symbol="s")
+        self.train_acc_curve = EpochCurve(ap, TRAIN_COLOR, "o")
+        self.test_acc_curve = EpochCurve(ap, TEST_COLOR, "s")
 
         rp = self.lr_plot.getPlotItem()
         rp.setLabel("bottom", "epoch")
@@ -358,7 +359,7 @@ class TrainingPlots(QWidget):
         if name == "loss":
             self.batch_loss_curve.set_data(x, self._log_loss.view(), self._x_extent)
             smooth(self.smooth_loss_curve, self._smooth_log_loss.view())
-            if new_epochs:  # (a scatter's setData is costly: not every frame)
+            if new_epochs:  # (only when an epoch was added: not every frame)
                 self.train_loss_curve.setData(ep, np.log10([max(e.train_loss, 1e-6)
                                                             for e in self._epochs]))
                 self.test_loss_curve.setData(ep, np.log10([max(finite(e.test_loss), 1e-6)
