@@ -141,7 +141,7 @@ class PredictionView(Panel):
         empty = self._probs is None
         problem = None if result is None else result.problem
         self.placeholder.setText(problem or PLACEHOLDER)
-        self.placeholder.setFont(self._problem_font if problem else self._placeholder_font)
+        _set_font(self.placeholder, self._problem_font if problem else self._placeholder_font)
         unfamiliar = self.unfamiliar()
         self.placeholder.setVisible(empty)
         self.digit_label.setVisible(not empty)
@@ -186,7 +186,7 @@ class PredictionView(Panel):
         while size > 12 and QFontMetrics(font).horizontalAdvance(text) > room:
             size -= 4
             font.setPixelSize(size)
-        self.digit_label.setFont(font)
+        _set_font(self.digit_label, font)
         self.digit_label.setText(text)
 
     def apply_theme(self, theme: Theme) -> None:
@@ -207,6 +207,14 @@ class PredictionView(Panel):
         font.setPixelSize(13)
         font.setBold(True)
         axis.setTickFont(font)
+
+
+def _set_font(widget: QWidget, font: QFont) -> None:
+    """Set ``font`` unless the widget has it already (setting a font, even the
+    same one, makes Qt re-measure the widget: five times a second while
+    training re-sets the prediction)."""
+    if widget.font() != font:
+        widget.setFont(font)
 
 
 def _small_font(widget: QWidget) -> QFont:

@@ -9,6 +9,11 @@ from PySide6.QtGui import QColor, QFontMetricsF
 
 #: Label steps a :class:`SlotAxis` may use (every slot, every 2nd, 5th, ...).
 SLOT_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 500, 1000)
+#: :meth:`BarsItem.set_bars` repaints nothing when every bar moves by at most
+#: this share of the bars' span and nothing else changes: under a pixel on
+#: any plot shorter than 10,000 px (a training run re-sets the probabilities
+#: five times a second, and they rarely move visibly once it has learned).
+UNSEEN_CHANGE = 1e-4
 
 
 def bar_chart() -> pg.PlotWidget:
@@ -92,13 +97,24 @@ class BarsItem(pg.GraphicsObject):
         self._bounds = QRectF(-0.5, 0.0, self.k, 1.0)
 
     def set_bars(self, heights, colors, labels=None, label_colors=None) -> None:
-        self.heights = np.asarray(heights, dtype=np.float64)
-        self.colors, self.labels, self.label_colors = list(colors), labels, label_colors
-        lo, hi = min(0.0, float(self.heights.min())), max(1e-9, float(self.heights.max()))
-        bounds = QRectF(-0.5, lo, self.k, hi - lo)
-        if bounds != self._bounds:
+        """Show ``heights`` ``(k,)`` in ``colors`` with optional text ``labels``
+        above the bars in ``label_colors``. Repaints only when the picture can
+        change: a colour or a label differs, or a bar moves by more than
+        :data:`UNSEEN_CHANGE` of the bars' span (the new heights are kept
+        either way, for the next paint)."""
+        heights = np.asarray(heights, dtype=np.float64)
+        colors = list(colors)
+        same_look = (heights.shape == self.heights.shape and colors == self.colors
+                     and labels == self.labels and label_colors == self.label_colors)
+        moved = np.abs(heights - self.heights).max(initial=0.0) if same_look else np.inf
+        self.heights, self.colors = heights, colors
+        self.labels, self.label_colors = labels, label_colors
+        lo, hi = min(0.0, float(heights.min())), max(1e-9, float(heights.max()))
+        if not _covers(self._bounds, lo, hi):
             self.prepareGeometryChange()
-            self._bounds = bounds
+            self._bounds = QRectF(-0.5, lo, self.k, hi - lo)
+        elif moved <= UNSEEN_CHANGE * (hi - lo):      # (False for NaN: repaint)
+            return
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -129,3 +145,9 @@ class BarsItem(pg.GraphicsObject):
             w = fm.horizontalAdvance(text)
             p.drawText(QPointF(anchor.x() - w / 2.0, anchor.y() - 3), text)
         p.restore()
+
+
+def _covers(bounds: QRectF, lo: float, hi: float) -> bool:
+    """Whether ``bounds`` holds the bars' span ``lo..hi`` and is at most twice
+    as tall (so bars that shrink a little keep their box and repaint less)."""
+    return bounds.top() <= lo and bounds.bottom() >= hi and bounds.height() <= 2 * (hi - lo)

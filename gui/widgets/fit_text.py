@@ -26,8 +26,10 @@ class FitText(QWidget):
         """The texts to choose from, longest (preferred) first."""
         variants = tuple(str(v) for v in variants if v)
         if variants != self._variants:
+            hint = self.sizeHint()
             self._variants = variants
-            self.updateGeometry()
+            if self.sizeHint() != hint:   # a re-layout only when the wanted size changes
+                self.updateGeometry()
             self.update()
 
     def setText(self, text: str) -> None:  # Qt-style name: drop-in for a QLabel

@@ -3,6 +3,8 @@ its panel, and elides only when even the shortest does not fit."""
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QEvent, QObject
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.widgets.fit_text import FitText
 
@@ -41,3 +43,39 @@ def test_it_asks_for_its_longest_text_but_accepts_any_width(text):
     text.setText("10 classes")
     text.resize(text.sizeHint())
     assert text.text() == "10 classes" == text.shown_text()
+
+
+class _LayoutRequests(QObject):
+    """Counts the layout requests a widget receives."""
+
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def test_a_new_text_of_the_same_width_asks_for_no_new_layout(qtbot):
+    box = QWidget()
+    qtbot.addWidget(box)
+    text = FitText(["runner-up: 3 (0.1%)"])
+    QHBoxLayout(box).addWidget(text)
+    box.show()
+    qtbot.waitExposed(box)
+    requests = _LayoutRequests()
+    box.installEventFilter(requests)
+    qtbot.wait(50)                                  # (the requests of showing it)
+    requests.count = 0
+    same_width = "runner-up: 5 (0.1%)"
+    if text.fontMetrics().horizontalAdvance(same_width) != \
+            text.fontMetrics().horizontalAdvance(text.text()):
+        pytest.skip("this font's digits differ in width")
+    text.set_variants([same_width])
+    qtbot.wait(20)
+    assert requests.count == 0 and text.shown_text() == same_width
+    text.set_variants(["runner-up: 5 (0.1%) and a much longer note"])
+    qtbot.wait(20)
+    assert requests.count >= 1                      # a wider text may widen its panel
