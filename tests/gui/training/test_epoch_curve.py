@@ -50,13 +50,21 @@ def test_a_marker_is_painted_on_every_epoch_point(plots):
             assert _has_colour_near(image, at.x(), at.y(), colour), (e, colour)
 
 
-def test_the_markers_box_holds_every_point_and_half_a_marker(plots):
-    markers = plots.test_loss_curve.markers
+def _assert_box_holds_the_markers(markers):
     box = markers.boundingRect()
     px, py = markers.pixelVectors()
+    half_x, half_y = 0.5 * MARKER_PX * abs(px.x()), 0.5 * MARKER_PX * abs(py.y())
     for x, y in markers.points:
-        assert box.left() <= x - 0.5 * MARKER_PX * abs(px.x()) and box.right() >= x + 0.5 * MARKER_PX * abs(px.x())
-        assert box.top() <= y - 0.5 * MARKER_PX * abs(py.y()) and box.bottom() >= y + 0.5 * MARKER_PX * abs(py.y())
+        assert box.left() <= x - half_x and box.right() >= x + half_x
+        assert box.top() <= y - half_y and box.bottom() >= y + half_y
+
+
+def test_the_markers_box_holds_every_point_and_half_a_marker_at_any_zoom(plots, qtbot):
+    markers = plots.test_acc_curve.markers
+    _assert_box_holds_the_markers(markers)
+    plots.accuracy_plot.getPlotItem().getViewBox().setYRange(0.0, 10.0, padding=0)
+    qtbot.wait(20)                                  # zoomed out: a pixel spans more data
+    _assert_box_holds_the_markers(markers)
 
 
 def test_points_that_are_not_finite_get_no_marker():
