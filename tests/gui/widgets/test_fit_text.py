@@ -3,10 +3,10 @@ its panel, and elides only when even the shortest does not fit."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
 from gui.widgets.fit_text import FitText
+from tests.support.layout_requests import LayoutRequests
 
 VARIANTS = ("32 maps · 28×28", "32 maps", "32")
 
@@ -45,19 +45,6 @@ def test_it_asks_for_its_longest_text_but_accepts_any_width(text):
     assert text.text() == "10 classes" == text.shown_text()
 
 
-class _LayoutRequests(QObject):
-    """Counts the layout requests a widget receives."""
-
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, obj, event) -> bool:
-        if event.type() == QEvent.Type.LayoutRequest:
-            self.count += 1
-        return False
-
-
 def test_a_new_text_of_the_same_width_asks_for_no_new_layout(qtbot):
     box = QWidget()
     qtbot.addWidget(box)
@@ -65,7 +52,7 @@ def test_a_new_text_of_the_same_width_asks_for_no_new_layout(qtbot):
     QHBoxLayout(box).addWidget(text)
     box.show()
     qtbot.waitExposed(box)
-    requests = _LayoutRequests()
+    requests = LayoutRequests()
     box.installEventFilter(requests)
     qtbot.wait(50)                                  # (the requests of showing it)
     requests.count = 0

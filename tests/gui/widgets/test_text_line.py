@@ -1,21 +1,10 @@
 """Text that changes often without asking the window to re-layout."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from gui.widgets.text_line import TextLine
-
-
-class _LayoutRequests(QObject):
-    def __init__(self):
-        super().__init__()
-        self.count = 0
-
-    def eventFilter(self, obj, event):
-        if event.type() == QEvent.Type.LayoutRequest:
-            self.count += 1
-        return False
+from tests.support.layout_requests import LayoutRequests
 
 
 def test_text_line_changes_text_without_relayout(qtbot):
@@ -28,7 +17,7 @@ def test_text_line_changes_text_without_relayout(qtbot):
     parent.show()
     qtbot.waitExposed(parent)
     qtbot.wait(20)
-    spy = _LayoutRequests()
+    spy = LayoutRequests()
     parent.installEventFilter(spy)
     height = line.height()
     for text in ("a much longer text that wraps onto a second line", "x", "two\nlines"):
