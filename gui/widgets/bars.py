@@ -95,18 +95,19 @@ class BarsItem(pg.GraphicsObject):
         self.label_colors: list[QColor] | None = None
         self.label_font = label_font
         self._bounds = QRectF(-0.5, 0.0, self.k, 1.0)
+        self._painted = self.heights          # the heights of the last paint
 
     def set_bars(self, heights, colors, labels=None, label_colors=None) -> None:
         """Show ``heights`` ``(k,)`` in ``colors`` with optional text ``labels``
         above the bars in ``label_colors``. Repaints only when the picture can
-        change: a colour or a label differs, or a bar moves by more than
-        :data:`UNSEEN_CHANGE` of the bars' span (the new heights are kept
-        either way, for the next paint)."""
+        change: a colour or a label differs, or a bar has moved by more than
+        :data:`UNSEEN_CHANGE` of the bars' span since the last paint (so small
+        steps that add up are shown; the new heights are kept either way)."""
         heights = np.asarray(heights, dtype=np.float64)
         colors = list(colors)
-        same_look = (heights.shape == self.heights.shape and colors == self.colors
+        same_look = (heights.shape == self._painted.shape and colors == self.colors
                      and labels == self.labels and label_colors == self.label_colors)
-        moved = np.abs(heights - self.heights).max(initial=0.0) if same_look else np.inf
+        moved = np.abs(heights - self._painted).max(initial=0.0) if same_look else np.inf
         self.heights, self.colors = heights, colors
         self.labels, self.label_colors = labels, label_colors
         lo, hi = min(0.0, float(heights.min())), max(1e-9, float(heights.max()))
@@ -121,6 +122,7 @@ class BarsItem(pg.GraphicsObject):
         return self._bounds
 
     def paint(self, p, *args) -> None:
+        self._painted = self.heights
         half = self.width / 2.0
         for i, (h, color) in enumerate(zip(self.heights, self.colors)):
             if h != 0:

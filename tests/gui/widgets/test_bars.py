@@ -62,6 +62,19 @@ def test_an_unseen_move_paints_nothing_but_keeps_the_heights(chart, qtbot):
     np.testing.assert_array_equal(bars.heights, nudged)
 
 
+def test_small_steps_that_add_up_to_a_visible_move_are_painted(chart, qtbot):
+    _, bars = chart
+    bars.set_bars(_probs(), GREY)
+    before = _settle(qtbot, bars)
+    heights = _probs()
+    for _ in range(5):                               # each step unseen, together 2.5x
+        heights = heights.copy()
+        heights[0] += 0.5 * UNSEEN_CHANGE
+        bars.set_bars(heights, GREY)
+        qtbot.wait(10)
+    assert _settle(qtbot, bars) > before
+
+
 @pytest.mark.parametrize("change", ["height", "colour", "label", "nan"])
 def test_a_visible_change_repaints(chart, qtbot, change):
     _, bars = chart
