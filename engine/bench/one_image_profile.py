@@ -15,7 +15,7 @@ on one thread, the way those paths run it:
 When PyTorch is importable (never a dependency) the same layers run with its
 own kernels on the same shapes (:func:`engine.bench.torch_layers.torch_twins`
 with ``input_grad_only``), one thread. Every callable is timed interleaved
-(:func:`engine.bench.timing.interleaved_ms`) and reported in microseconds:
+(:func:`engine.bench.timing.one_thread_ms`) and reported in microseconds:
 at this size a layer costs a few NumPy calls, so the rows show how much of
 a layer is its arithmetic and how much the calls around it.
 """
@@ -24,8 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nn import presets
-from ..system.runtime import blas_threads, keep_freed_memory
-from .timing import interleaved_ms
+from .timing import one_thread_ms
 from .torch_layers import torch_twins
 
 #: The row every layer sums into (the whole pass as the model runs it is timed too).
@@ -67,16 +66,8 @@ def one_image_rows(preset: str, rounds: int = 15, inner: int = 200
         fns += [fwd, bwd]
         if twins is not None:
             fns += list(twins[name])
-    keep_freed_memory()
+    ms = one_thread_ms(fns, rounds, inner, torch_too=twins is not None)
     per = 2 if twins is None else 4
-    if twins is not None:
-        import torch
-        torch.set_num_threads(1)
-        with torch.no_grad(), blas_threads(1):
-            ms = interleaved_ms(fns, rounds, inner)
-    else:
-        with blas_threads(1):
-            ms = interleaved_ms(fns, rounds, inner)
     rows = []
     for k, (name, _, _) in enumerate(steps):
         v = [1e3 * t for t in ms[k * per:(k + 1) * per]] + [float("nan")] * (4 - per)

@@ -36,7 +36,7 @@ from ..system.runtime import blas_threads, keep_freed_memory
 from ..training.optim import SGD
 from ..training.parallel import DataParallel, default_workers
 from .one_image_profile import format_one_image
-from .timing import interleaved_ms
+from .timing import interleaved_ms, one_thread_ms
 from .torch_layers import torch_net, torch_twins
 
 
@@ -90,15 +90,7 @@ def layer_rows(preset: str, n: int, rounds: int = 15) -> list[tuple[str, float, 
             fns += [lambda parts=parts: [f() for f, _ in parts],
                     lambda parts=parts: [b() for _, b in parts]]
         slots.append(name)
-    keep_freed_memory()
-    if twins is not None:
-        import torch
-        torch.set_num_threads(1)
-        with torch.no_grad(), blas_threads(1):
-            ms = interleaved_ms(fns, rounds)
-    else:
-        with blas_threads(1):
-            ms = interleaved_ms(fns, rounds)
+    ms = one_thread_ms(fns, rounds, 10, torch_too=twins is not None)
     rows, per = [], 4 if twins is not None else 2
     for k, name in enumerate(slots):
         v = ms[k * per:(k + 1) * per] + [float("nan")] * (4 - per)
