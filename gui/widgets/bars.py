@@ -29,6 +29,16 @@ def bar_chart() -> pg.PlotWidget:
     return plot
 
 
+def label_pitch(metrics: QFontMetricsF, k: int, vertical: bool) -> float:
+    """Pixels between two slot labels (0..k-1) for them to read apart:
+    stacked (a vertical axis), the digits' ink height and a 4 px gap (not the
+    font's line height, which would label only every 2nd row of a 10-row
+    matrix in a small window); side by side, the widest label and 6 px."""
+    if vertical:
+        return metrics.tightBoundingRect("0123456789").height() + 4
+    return metrics.horizontalAdvance(str(k - 1)) + 6
+
+
 class SlotAxis(pg.AxisItem):
     """An axis naming ``k`` slots (bars, matrix rows) 0..k-1, centred at
     ``slot + offset``. It labels every slot when they fit and every 2nd, 5th,
@@ -53,8 +63,7 @@ class SlotAxis(pg.AxisItem):
             return []
         per_slot = size / (hi - lo)
         metrics = QFontMetricsF(self.style.get("tickFont") or self.font())
-        vertical = self.orientation in ("left", "right")
-        need = (metrics.height() if vertical else metrics.horizontalAdvance(str(self.k - 1))) + 6
+        need = label_pitch(metrics, self.k, self.orientation in ("left", "right"))
         step = next((s for s in SLOT_STEPS if s * per_slot >= need), SLOT_STEPS[-1])
         return [(float(step), [i + self.offset for i in range(0, self.k, step)])]
 

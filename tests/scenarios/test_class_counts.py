@@ -42,7 +42,8 @@ def small_data(mnist_data):
 
 
 def assert_slot_labels_fit(axis: SlotAxis, k: int) -> None:
-    """The labels the axis draws at its current length are at least their width apart."""
+    """The labels the axis draws at its current length are at least their width
+    (side by side) or their ink and a gap (stacked) apart."""
     assert isinstance(axis, SlotAxis) and axis.k == k
     lo, hi = sorted(axis.range)          # an inverted view gives it reversed
     length = axis.width() if axis.orientation in ("top", "bottom") else axis.height()
@@ -51,8 +52,10 @@ def assert_slot_labels_fit(axis: SlotAxis, k: int) -> None:
     step, values = levels[0]
     assert values[0] == axis.offset and len(values) == len(range(0, k, int(step)))
     metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
-    needed = metrics.height() if axis.orientation in ("left", "right") else \
-        max(metrics.horizontalAdvance(s) for s in axis.tickStrings(values, 1, step))
+    strings = axis.tickStrings(values, 1, step)
+    needed = max(metrics.tightBoundingRect(s).height() for s in strings) + 2 \
+        if axis.orientation in ("left", "right") else \
+        max(metrics.horizontalAdvance(s) for s in strings)      # (stacked: their ink apart)
     assert step * length / (hi - lo) >= needed
 
 

@@ -280,3 +280,25 @@ def test_confusion_counts_never_spill_over_their_cells(qtbot, mnist_data):
         for text in view.count_items:
             if text.isVisible() and text.toPlainText():
                 assert text.mapRectToScene(text.boundingRect()).width() <= cell.width() + 1
+
+
+def test_every_row_of_the_confusion_matrix_is_named_in_a_small_window(qtbot, view):
+    """Stacked row labels need their digits' ink and a gap, not a line of
+    text each: a window small enough that ten lines of text would not fit
+    the matrix's height still names all ten rows, and no two labels touch."""
+    from PySide6.QtGui import QFontMetricsF
+    axis = view.confusion_plot.getPlotItem().getAxis("left")
+    metrics = QFontMetricsF(axis.style.get("tickFont") or axis.font())
+    ink = max(metrics.tightBoundingRect(str(d)).height() for d in range(10))
+    crowded = 0
+    for height in (600, 420, 360, 330):
+        view.resize(700, height)
+        qtbot.wait(30)
+        lo, hi = sorted(axis.range)
+        per_row = axis.height() / (hi - lo)
+        (step, rows), = axis.tickValues(lo, hi, axis.height())
+        crowded += per_row < metrics.height() + 6       # where one line each would not fit
+        if per_row >= ink + 4:
+            assert step == 1 and len(rows) == 10, (height, per_row)
+        assert step * per_row >= ink + 2                 # labels never touch
+    assert crowded, "no size small enough to test the crowded case"
