@@ -19,9 +19,8 @@ from __future__ import annotations
 
 
 import numpy as np
-from PySide6.QtCore import QEventLoop, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QHBoxLayout, QScrollArea, QTabWidget, QVBoxLayout,
-                               QWidget)
+from PySide6.QtCore import QEventLoop, Signal
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QTabWidget, QWidget
 
 from engine import Model
 from engine.data.dataset import Dataset
@@ -33,6 +32,7 @@ from engine.training.reports import EpochReport, FinishedReport, RunPlan
 from ..state.app_state import AppState
 from ..state.model_info import file_label, model_label, suggested_file_name
 from ..widgets.file_dialogs import ask_save_path, show_warning
+from .controls_column import controls_column
 from .data_box import DataBox
 from .evaluation_view import EvaluationView
 from .plots import TrainingPlots
@@ -102,7 +102,7 @@ class TrainingPanel(QWidget):
     # ================================================================ building
     def _layout(self) -> None:
         self.settings.add_data_widget(self.data)
-        left = _controls_column(self.settings, self.run_box)
+        left = controls_column(self.settings, self.run_box)
         self.loss_plot = self.plots.loss_plot
         if self.state is not None:
             self.evaluation_view.offer_evaluate("Evaluate current model",
@@ -367,31 +367,6 @@ class TrainingPanel(QWidget):
 def _evaluate(view: EvaluationView, model: Model, data: Dataset) -> None:
     """Evaluate the user's ``model`` on ``data``'s test set in ``view`` (off the GUI thread)."""
     view.evaluate(model, data.test_images, data.test_labels, f"Current model ({model_label(model)})")
-
-
-def _controls_column(settings: QWidget, run_box: QWidget) -> QWidget:
-    """The settings, scrolling, above the run box (buttons and progress stay
-    visible), as wide as the settings need."""
-    column = QWidget()
-    cl = QVBoxLayout(column)
-    cl.setContentsMargins(4, 4, 4, 4)
-    cl.addWidget(settings)
-    cl.addStretch(1)
-    scroll = QScrollArea()
-    scroll.setWidgetResizable(True)
-    scroll.setWidget(column)
-    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-    column.adjustSize()
-    width = (max(column.sizeHint().width(), run_box.sizeHint().width())
-             + scroll.verticalScrollBar().sizeHint().width() + 2 * scroll.frameWidth() + 2)
-    left = QWidget()
-    left.setObjectName("trainingControls")
-    ll = QVBoxLayout(left)
-    ll.setContentsMargins(0, 0, 0, 0)
-    ll.addWidget(scroll, 1)
-    ll.addWidget(run_box)
-    left.setFixedWidth(width)
-    return left
 
 
 __all__ = ["TrainingPanel"]

@@ -3,6 +3,7 @@ Training tab gets the whole width (the drawing column steps aside) and
 nothing in it is cut off; the other tabs, and wider windows, keep the canvas."""
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QTabBar, QWidget
 
@@ -88,3 +89,23 @@ def test_the_training_settings_fit_without_scrolling_at_the_default_size(
     scroll = panel.findChild(QWidget, "trainingControls").findChild(QScrollArea)
     assert scroll.verticalScrollBar().maximum() == 0
     assert panel.settings.advanced_button.isVisible()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_training_settings_are_never_cut_under_their_scroll_bar(qtbot, make_window, theme):
+    """With the scroll bar showing (a short window), the settings get all the
+    width they need, and still do when they come to need more (their boxes
+    used to run under the scroll bar, cut at the right, by a few pixels)."""
+    from PySide6.QtWidgets import QScrollArea
+    window = make_window(size=(1240, 600), theme=theme)
+    panel = window.training_panel
+    click_tab(qtbot, window, panel)
+    scroll = panel.findChild(QWidget, "trainingControls").findChild(QScrollArea)
+    qtbot.waitUntil(scroll.verticalScrollBar().isVisible)
+    content = scroll.widget()
+    qtbot.waitUntil(lambda: scroll.viewport().width() >= content.minimumSizeHint().width())
+    wider = QWidget()                      # e.g. a longer text in the settings
+    wider.setMinimumWidth(content.minimumSizeHint().width() + 40)
+    content.layout().addWidget(wider)
+    qtbot.waitUntil(lambda: scroll.viewport().width() >= content.minimumSizeHint().width())
+    assert content.width() >= content.minimumSizeHint().width()
