@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 #: Marks: a thin line, a thick line, a line through a dot, a line through a square.
-MARKS = ("thin", "thick", "dot", "square")
+MARKS = ("thin", "thick", "jagged", "dot", "square")
 MARK_WIDTH = 18     # px
 GAP = 5             # px between the mark and its text
 SPACING = 14        # px between two entries on a line
@@ -114,9 +114,17 @@ class CurveLegend(QWidget):
 
 def _paint_mark(painter: QPainter, rect: QRectF, color: QColor, mark: str) -> None:
     """A short horizontal line through the middle of ``rect``, with a dot or
-    a square on it for the per-epoch points."""
+    a square on it for the per-epoch points; ``"jagged"``: a zigzag, like a
+    noisy per-batch curve (whose faint colour, as a straight 1.5 px line,
+    all but vanished on a dark background)."""
     y = rect.center().y()
     painter.setPen(QPen(color, 2.5 if mark == "thick" else 1.5))
+    if mark == "jagged":
+        swing = min(3.0, rect.height() / 2 - 1)
+        xs = [rect.left() + 1 + i * (rect.width() - 2) / 6 for i in range(7)]
+        painter.drawPolyline([QPointF(x, y + (swing if i % 2 else -swing))
+                              for i, x in enumerate(xs)])
+        return
     painter.drawLine(QPointF(rect.left() + 1, y), QPointF(rect.right() - 1, y))
     if mark in ("dot", "square"):
         painter.setPen(QPen(color, 1))

@@ -68,7 +68,7 @@ LEGEND_TIP = (
 
 def legend_entries(background) -> list[LegendEntry]:
     """The curves' legend on ``background`` (the faint colour depends on it)."""
-    return [LegendEntry(blend(LOSS_COLOR, background, FAINT), "thin", "each batch"),
+    return [LegendEntry(blend(LOSS_COLOR, background, FAINT), "jagged", "each batch"),
             LegendEntry(LOSS_COLOR, "thick", "batches (smoothed)"),
             LegendEntry(TRAIN_COLOR, "dot", "train (average over the epoch)"),
             LegendEntry(TEST_COLOR, "square", "test (end of epoch)")]

@@ -49,3 +49,38 @@ def test_plots_redraw_each_plot_at_most_at_its_rate(qtbot):
         assert drawn[name] <= elapsed / period + 1, (name, drawn[name], elapsed)
     assert plots.step_count == 60
     assert len(plots.batch_loss_curve.getData()[0]) == 60  # the last redraw has every point
+
+
+def test_the_per_batch_legend_sample_reads_on_a_dark_background(qtbot):
+    """The raw batch loss is a faint colour (35 % over the background): its
+    legend sample is a zigzag like the curve, tall and long enough to see,
+    where a straight 1.5 px line of that colour all but vanished in dark."""
+    from PySide6.QtGui import QColor, QPalette
+
+    from gui.training.plot_legend import MARK_WIDTH, CurveLegend
+    from gui.training.plots import legend_entries
+    from gui.widgets.theme import DARK
+    background = QColor(DARK.surface_alt)
+    legend = CurveLegend(legend_entries(DARK.surface_alt))
+    legend.set_text_color(DARK.text)
+    palette = legend.palette()
+    palette.setColor(QPalette.ColorRole.Window, background)
+    legend.setPalette(palette)
+    legend.setAutoFillBackground(True)
+    qtbot.addWidget(legend)
+    legend.resize(700, 60)
+    legend.show()
+    qtbot.waitExposed(legend)
+    image = legend.grab().toImage()
+    rect = legend.entry_rects(legend.width())[0]
+
+    def inked(x, y):
+        c = image.pixelColor(x, y)
+        return abs(c.red() - background.red()) + abs(c.green() - background.green()) \
+            + abs(c.blue() - background.blue()) > 24
+    ink = [(x, y) for x in range(rect.x(), rect.x() + MARK_WIDTH)
+           for y in range(rect.y(), rect.y() + rect.height()) if inked(x, y)]
+    assert ink, "no visible sample at all"
+    rows = {y for _, y in ink}
+    assert max(rows) - min(rows) >= 5                  # a zigzag, not a hairline
+    assert len({x for x, _ in ink}) >= MARK_WIDTH - 4  # across the whole sample
