@@ -15,7 +15,8 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-#: Marks: a thin line, a thick line, a line through a dot, a line through a square.
+#: Marks: a thin line, a thick line, a zigzag (a noisy curve), a line through a
+#: dot, a line through a square.
 MARKS = ("thin", "thick", "jagged", "dot", "square")
 MARK_WIDTH = 18     # px
 GAP = 5             # px between the mark and its text
