@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QSizePol
     QWidget
 
 from ..widgets.plain_text import plain_label
+from ..widgets.text_line import monospace
 from .formula_text import Formula
 
 #: Side-by-side blocks shown at most.
@@ -32,9 +33,7 @@ GAP = 16
 
 def mono_font(base: QFont, pixels: int = FORMULA_PX) -> QFont:
     """``base`` as the monospace font the formula uses, ``pixels`` high."""
-    font = QFont(base)
-    font.setFamily("DejaVu Sans Mono")
-    font.setStyleHint(QFont.StyleHint.Monospace)
+    font = monospace(base)
     font.setPixelSize(pixels)
     return font
 

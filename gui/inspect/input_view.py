@@ -42,8 +42,9 @@ class InputView(Panel):
     def __init__(self, parent: QWidget | None = None):
         super().__init__("Network input", "", parent=parent, tooltip=TIP)
         self._theme = LIGHT
-        self.view = ImageView(min_size=(84, 84))
+        self.view = ImageView(min_size=(84, 84), hug_height=True)
         self.body.addWidget(self.view, 1)
+        self.layout().addStretch(0)     # a tall panel's spare height: under the caption
         self.legend = HeatLegend()          # shown under the picture while an overlay is
         self.set_footer(self.legend)
         self.image: np.ndarray | None = None

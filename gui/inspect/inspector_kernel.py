@@ -38,7 +38,7 @@ class KernelBox(QWidget):
         # training, and a word-wrapped QLabel's setText re-lays out the whole tab
         self.title = TextLine(" ", muted=False, lines=2)
         self.title.setObjectName("panelTitle")
-        self.view = ImageView(min_size=(120, 60))
+        self.view = ImageView(min_size=(120, 60), hug_height=True)
         self.view.setToolTip("The learned weights of the kernel: blue negative, red "
                              "positive. The map is the input filtered by these weights.")
         self.bar = ColourBar()
@@ -50,6 +50,7 @@ class KernelBox(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.bar)
         layout.addWidget(self.explain)
+        layout.addStretch(0)            # spare height: under the text, not around the kernel
         self.view.sigHovered.connect(self._hovered)
         self.view.sigLeft.connect(lambda: self.sigReadout.emit(""))
 

@@ -27,6 +27,7 @@ from engine.explain import DenseArithmetic, receptive_field, unit_arithmetic
 from ..explain.unit_wants import no_wants_reason
 from ..state.prediction import PredictionResult
 from ..widgets.colour_bar import ColourBar
+from ..widgets.fit_text import FitText
 from ..widgets.image_view import ImageView, pixel_under
 from ..widgets.panel import Panel
 from ..widgets.text_line import TextLine
@@ -50,6 +51,15 @@ def contributions_image(a: DenseArithmetic) -> np.ndarray:
     grid = np.full(cols * int(np.ceil(values.size / cols)), np.nan, np.float32)
     grid[:values.size] = values
     return grid.reshape(-1, cols)
+
+
+def map_statistics(a: np.ndarray) -> tuple[str, ...]:
+    """The smallest, largest and mean value of ``a`` as a line of text, in
+    shorter and shorter variants (for :class:`~gui.widgets.fit_text.FitText`)."""
+    lo, hi = f"{a.min():.2g}", f"{a.max():.2g}"
+    mean = f"{a.mean(dtype=np.float64):.2g}"       # float32 sums of huge values overflow
+    return (f"min {lo}  max {hi}  mean {mean}", f"min {lo} max {hi} mean {mean}",
+            f"{lo} to {hi}, mean {mean}")
 
 
 class InspectorView(Panel):
@@ -95,7 +105,9 @@ class InspectorView(Panel):
         top.addLayout(left, 1)
         top.addWidget(self.wants, 1)
         self.map_bar = ColourBar()
-        self.stats_label = TextLine(mono=True)
+        self.stats_label = FitText(mono=True)       # shorter variants where space is short
+        # the panel's width is fixed: a new line of figures never re-lays out the window
+        self.stats_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.kernel_box = KernelBox()
         self.kernel_title, self.kernel_view = self.kernel_box.title, self.kernel_box.view
         self.kernel_bar, self.explain = self.kernel_box.bar, self.kernel_box.explain
@@ -318,8 +330,7 @@ class InspectorView(Panel):
         if value is not None:
             self.stats_label.setText(f"value {value:.3g} for this drawing")
         else:
-            mean = a.mean(dtype=np.float64)        # float32 sums of huge values overflow
-            self.stats_label.setText(f"min {a.min():.2g}  max {a.max():.2g}  mean {mean:.2g}")
+            self.stats_label.set_variants(map_statistics(a))
         if self._hover_map is not None:
             self._hover_map_at(*self._hover_map)
 

@@ -9,14 +9,20 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from .text_line import monospace
+
 
 class FitText(QWidget):
     """One line of muted, plain text chosen from ``variants`` (longest first)
     to fit the width it is given. It asks for the width of the first variant
-    but accepts any width down to a few pixels, so it never widens a panel."""
+    but accepts any width down to a few pixels, so it never widens a panel.
+    ``mono``: in the read-outs' monospace font."""
 
-    def __init__(self, variants: Sequence[str] = (), parent: QWidget | None = None):
+    def __init__(self, variants: Sequence[str] = (), parent: QWidget | None = None,
+                 mono: bool = False):
         super().__init__(parent)
+        if mono:
+            self.setFont(monospace(self.font()))
         self._variants: tuple[str, ...] = ()
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self.fontMetrics().height() + 2)
@@ -28,7 +34,8 @@ class FitText(QWidget):
         if variants != self._variants:
             hint = self.sizeHint()
             self._variants = variants
-            if self.sizeHint() != hint:   # a re-layout only when the wanted size changes
+            ignored = self.sizePolicy().horizontalPolicy() == QSizePolicy.Policy.Ignored
+            if self.sizeHint() != hint and not ignored:   # re-layout only for a new wanted size
                 self.updateGeometry()
             self.update()
 

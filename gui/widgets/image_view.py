@@ -86,7 +86,10 @@ class ImageView(pg.GraphicsView):
     sigResized = Signal()
 
     def __init__(self, parent: QWidget | None = None, aspect_locked: bool = True,
-                 min_size: tuple[int, int] = (60, 40)):
+                 min_size: tuple[int, int] = (60, 40), hug_height: bool = False):
+        """``hug_height``: never taller than the picture at the full width (its
+        maximum height follows the width and the image's shape), so what a
+        layout puts under the view stays right under the picture."""
         super().__init__(parent, background=None)
         self.setFrameShape(QFrame.Shape.NoFrame)
         self.setAntialiasing(False)        # pixel maps: nothing to smooth, cheaper paints
@@ -105,6 +108,7 @@ class ImageView(pg.GraphicsView):
         self._highlight.setVisible(False)
         self.view.addItem(self._highlight)
         self._shape: tuple[int, int] | None = None
+        self._hug_height = hug_height
         self._labels: list[pg.TextItem] = []
         self.array: np.ndarray | None = None
         self.setMinimumSize(*min_size)
@@ -130,6 +134,15 @@ class ImageView(pg.GraphicsView):
         if image.shape != self._shape:
             self._shape = image.shape
             self.view.setRange(QRectF(0, 0, image.shape[1], image.shape[0]), padding=0.0)
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        if not getattr(self, "_hug_height", False) or self._shape is None:   # (during __init__)
+            return
+        rows, cols = self._shape[:2]
+        tallest = max(self.minimumHeight(), round(self.width() * rows / max(cols, 1)))
+        if self.maximumHeight() != tallest:
+            self.setMaximumHeight(tallest)
 
     def clear_image(self) -> None:
         self.array = None
@@ -204,4 +217,5 @@ class ImageView(pg.GraphicsView):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
+        self._fit_height()
         self.sigResized.emit()

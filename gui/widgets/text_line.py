@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPalette
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
+
+
+def monospace(base: QFont) -> QFont:
+    """``base`` in the monospace family the read-outs use (same size)."""
+    font = QFont(base)
+    font.setFamily("DejaVu Sans Mono")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
 
 
 class TextLine(QWidget):
@@ -23,10 +31,7 @@ class TextLine(QWidget):
         self._muted = muted
         self._color: QColor | None = None
         if mono:
-            font = self.font()
-            font.setFamily("DejaVu Sans Mono")
-            font.setStyleHint(font.StyleHint.Monospace)
-            self.setFont(font)
+            self.setFont(monospace(self.font()))
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(self._height())
 
