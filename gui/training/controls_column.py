@@ -12,6 +12,10 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QScrollArea, QVBoxLayout, QWidget
 
+#: Pixels around the settings inside the scroll area; the run box is inset as
+#: much (plus the scroll area's frame and, while it shows, the scroll bar), so
+#: its edges line up with the settings'.
+MARGIN = 4
 #: What may change a widget's size hint (its own layout, its style or font).
 _REMEASURE = (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange, QEvent.Type.FontChange,
               QEvent.Type.Show)
@@ -19,13 +23,17 @@ _REMEASURE = (QEvent.Type.LayoutRequest, QEvent.Type.StyleChange, QEvent.Type.Fo
 
 class _ColumnWidth(QObject):
     """Keeps ``left`` (the column) as wide as ``content`` (inside ``scroll``)
-    or ``below`` needs, with room for ``scroll``'s vertical scroll bar."""
+    or ``below`` needs, with room for ``scroll``'s vertical scroll bar, and
+    insets ``below`` (through its layout ``under``) to line up with
+    ``content``'s boxes, beside the scroll bar while it shows."""
 
-    def __init__(self, left: QWidget, scroll: QScrollArea, content: QWidget, below: QWidget):
+    def __init__(self, left: QWidget, scroll: QScrollArea, content: QWidget, below: QWidget,
+                 under: QVBoxLayout):
         super().__init__(left)
         self._left, self._scroll, self._content, self._below = left, scroll, content, below
-        content.installEventFilter(self)
-        below.installEventFilter(self)
+        self._under = under
+        for widget in (content, below, scroll.verticalScrollBar()):
+            widget.installEventFilter(self)
         self.fit()
 
     def needed(self) -> int:
@@ -38,9 +46,15 @@ class _ColumnWidth(QObject):
         width = self.needed()
         if self._left.minimumWidth() != width or self._left.maximumWidth() != width:
             self._left.setFixedWidth(width)
+        side = MARGIN + self._scroll.frameWidth()
+        bar = self._scroll.verticalScrollBar()
+        right = side + (bar.sizeHint().width() if bar.isVisibleTo(self._scroll) else 0)
+        margins = self._under.contentsMargins()
+        if (margins.left(), margins.right()) != (side, right):
+            self._under.setContentsMargins(side, 0, right, 0)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _REMEASURE:
+        if event.type() in _REMEASURE or event.type() == QEvent.Type.Hide:
             self.fit()
         return False
 
@@ -50,7 +64,7 @@ def controls_column(settings: QWidget, run_box: QWidget) -> QWidget:
     (``trainingControls``) of the width they need."""
     column = QWidget()
     cl = QVBoxLayout(column)
-    cl.setContentsMargins(4, 4, 4, 4)
+    cl.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
     cl.addWidget(settings)
     cl.addStretch(1)
     scroll = QScrollArea()
@@ -62,6 +76,8 @@ def controls_column(settings: QWidget, run_box: QWidget) -> QWidget:
     ll = QVBoxLayout(left)
     ll.setContentsMargins(0, 0, 0, 0)
     ll.addWidget(scroll, 1)
-    ll.addWidget(run_box)
-    _ColumnWidth(left, scroll, column, run_box)
+    under = QVBoxLayout()               # its side margins: set by _ColumnWidth
+    under.addWidget(run_box)
+    ll.addLayout(under)
+    _ColumnWidth(left, scroll, column, run_box, under)
     return left

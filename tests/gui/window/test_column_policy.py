@@ -109,3 +109,19 @@ def test_the_training_settings_are_never_cut_under_their_scroll_bar(qtbot, make_
     content.layout().addWidget(wider)
     qtbot.waitUntil(lambda: scroll.viewport().width() >= content.minimumSizeHint().width())
     assert content.width() >= content.minimumSizeHint().width()
+
+
+@pytest.mark.parametrize("size", [(1240, 600), (1240, 760), (1900, 1150)])
+def test_the_run_box_lines_up_with_the_training_settings(qtbot, make_window, size):
+    """The run box under the scrolling settings starts and ends where their
+    boxes do, with the scroll bar showing (a short window) or not."""
+    window = make_window(size=size)
+    panel = window.training_panel
+    click_tab(qtbot, window, panel)
+    settings, run_box = panel.settings, panel.run_box
+
+    def edges(widget) -> tuple[int, int]:
+        left = widget.mapTo(window, QPoint(0, 0)).x()
+        return left, left + widget.width()
+    qtbot.waitUntil(lambda: edges(settings) == edges(run_box))
+    assert run_box.width() >= run_box.minimumSizeHint().width()
