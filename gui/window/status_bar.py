@@ -3,7 +3,7 @@ on the left, the time the last prediction took on the right."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QStatusBar, QWidget
+from PySide6.QtWidgets import QSizePolicy, QStatusBar, QWidget
 
 from ..state.model_info import ModelInfo
 from ..state.prediction import PredictionResult
@@ -23,6 +23,9 @@ class PlaygroundStatusBar(QStatusBar):
         self.timing_status = TextLine(align=Qt.AlignmentFlag.AlignRight)
         self.timing_status.setToolTip("Time to preprocess the drawing and run the network once.")
         self.timing_status.setFixedWidth(240)
+        # fixed, not the TextLine's "ignored": the status bar's layout would
+        # give it no width and place it past the window's right edge
+        self.timing_status.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.addWidget(self.model_status, 1)
         self.addPermanentWidget(self.timing_status)
 

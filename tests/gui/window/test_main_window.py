@@ -214,3 +214,18 @@ def test_normalise_has_a_visible_toolbar_button(window, qtbot):
     assert window.activations_view.normalise_each and window.normalise_action.isChecked()
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     assert not window.activations_view.normalise_each
+
+
+@pytest.mark.parametrize("size", [(980, 640), (1240, 760), (1900, 1150)])
+def test_the_prediction_time_shows_in_the_status_bar(make_window, playground_model, qtbot, size):
+    """The time of the last prediction is read out whole at the right of the
+    status bar (it used to be placed past the window's right edge)."""
+    from PySide6.QtCore import QPoint
+    window = make_window(playground_model, size=size)
+    draw_digit(window.canvas, 4)
+    timing = window.timing_status
+    qtbot.waitUntil(lambda: timing.text().startswith("preprocess "))
+    left = timing.mapTo(window, QPoint(0, 0)).x()
+    assert left >= window.width() // 2 and left + timing.width() <= window.width()
+    assert timing.fontMetrics().horizontalAdvance(timing.text()) <= timing.width()
+    assert timing.isVisible() and timing.width() > 0
