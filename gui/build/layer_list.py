@@ -47,10 +47,11 @@ class LayerList(QWidget):
         had_focus = self._has_focus()
         if not same:
             self._rebuild(layers)
-        for row, layer, shapes in zip(self.rows, layers, check.shapes):
-            row.set_values(layer)
-            row.show_figures(shapes)
         self._bad = check.bad_layer
+        for i, (row, layer, shapes) in enumerate(zip(self.rows, layers, check.shapes)):
+            row.set_values(layer)
+            after_bad = self._bad is not None and i > self._bad
+            row.show_figures(shapes, blocked_by=self._bad if after_bad else None)
         if focus is not None and self.rows:
             self.select(min(focus, len(self.rows) - 1), take_focus=had_focus and not same)
         elif self.selected is not None and self.selected >= len(self.rows):

@@ -39,10 +39,15 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return " \u00d7 ".join(str(v) for v in shape)
 
 
-def figures_text(shapes: LayerShapes | None, itemsize: int = 4) -> str:
-    """What a layer does for one image, or a dash when it cannot be worked out."""
+def figures_text(shapes: LayerShapes | None, itemsize: int = 4,
+                 blocked_by: int | None = None) -> str:
+    """What a layer does for one image, or a dash when it cannot be worked
+    out: the layer is the problem itself, or it comes after the layer
+    ``blocked_by`` (an index) that is."""
     if shapes is None:
-        return "\u2192 \u2014 (not worked out: fix the layer above first)"
+        why = ("this layer's settings do not fit, see below" if blocked_by is None
+               else f"fix layer {blocked_by + 1} first")
+        return f"\u2192 \u2014 (not worked out: {why})"
     memory = byte_text(math.prod(shapes.output) * itemsize)
     params = sum(math.prod(s) for s in shapes.params.values())
     return (f"\u2192 {shape_text(shapes.output)}    {params:,} parameters    "
@@ -135,8 +140,9 @@ class LayerRow(QFrame):
                 spin.setValue(value)
                 spin.blockSignals(False)
 
-    def show_figures(self, shapes: LayerShapes | None) -> None:
-        self.figures.setText(figures_text(shapes))
+    def show_figures(self, shapes: LayerShapes | None, blocked_by: int | None = None) -> None:
+        """Show what the layer does (None: not worked out; see :func:`figures_text`)."""
+        self.figures.setText(figures_text(shapes, blocked_by=blocked_by))
 
     def set_marks(self, selected: bool, bad: bool) -> None:
         """Frame the row as the selected one and/or the one the problem is about."""

@@ -105,7 +105,10 @@ def test_an_invalid_network_explains_why_and_disables_train(qtbot, editor):
     assert "14\u00d714 after 'pool1'" in problem.text() and "no longer fits" in problem.text()
     assert not editor.summary.train_button.isEnabled()
     assert editor.list.rows[3].property("bad") is True
-    assert "not worked out" in editor.list.rows[4].figures.text()
+    # the bad row names itself, the rows after it name the bad row (4th)
+    assert "this layer's settings do not fit" in editor.list.rows[3].figures.text()
+    for row in editor.list.rows[4:]:
+        assert "not worked out: fix layer 4 first" in row.figures.text()
     type_value(qtbot, conv2.spins["kernel_size"], "5")                  # fixed
     qtbot.waitUntil(lambda: editor.check.valid)
     assert not problem.isVisible() and editor.summary.train_button.isEnabled()
