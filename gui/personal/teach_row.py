@@ -72,7 +72,10 @@ class TeachRow(QFrame):
         column = QVBoxLayout(self)
         column.setContentsMargins(4, 1, 4, 3)
         column.setSpacing(2)
-        top = QHBoxLayout()
+        top_row = QWidget()          # as high with the Undo button as without it
+        top_row.setFixedHeight(BUTTON_HEIGHT)
+        top = QHBoxLayout(top_row)
+        top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(2)
         self.title = StatusText(IDLE)
         self.title.setObjectName("panelTitle")
@@ -83,7 +86,7 @@ class TeachRow(QFrame):
         self.undo_button.setVisible(False)
         top.addWidget(self.title, 1)
         top.addWidget(self.undo_button)
-        column.addLayout(top)
+        column.addWidget(top_row)
         grid = QGridLayout()
         grid.setSpacing(2)
         self.digit_buttons: list[QToolButton] = []

@@ -50,6 +50,7 @@ class LeftColumn(QWidget):
         network_input.setFixedWidth(self.input_widths[0])
         prediction.setMinimumWidth(self.prediction_min)
         self.teach_row = TeachRow()
+        self.teach_row.setFixedWidth(self.input_widths[0])
         under_input = QVBoxLayout()
         under_input.setSpacing(self.spacing)
         under_input.addWidget(network_input, 1)
@@ -90,6 +91,8 @@ class LeftColumn(QWidget):
         input_width = int(max(lo, min(hi, self.input_share * width, room)))
         if input_width != self._input.width():
             self._input.setFixedWidth(input_width)
+        if input_width != self.teach_row.width():   # its title never widens the column
+            self.teach_row.setFixedWidth(input_width)
         row_top = self.height() - m - row_height
         self._below.setGeometry(m, top, width, max(row_top - self.row_gap - top, 0))
         self.morph_row.setGeometry(m, row_top, width, row_height)
