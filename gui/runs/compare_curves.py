@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from engine.training.run_record import TrainingRun
 
@@ -24,6 +24,12 @@ WINDOW = (5, 100)
 LOSS_TIP = ("Training loss of both runs, smoothed over a few dozen batches, on a log scale; "
             "lower is better. The x axis is the position in the run in epochs.")
 ACCURACY_TIP = "Test accuracy after each epoch of both runs; higher is better."
+#: Wider than this many times its height, the two plots sit side by side
+#: (e.g. under the settings table's) instead of one over the other.
+SIDE_BY_SIDE_ASPECT = 1.5
+#: Room (a fraction of each range) around the data, so the markers at the
+#: last epoch and the "100 %" tick are not cut by the plot's edges.
+PAD = 0.05
 
 
 def run_epochs(run: TrainingRun) -> np.ndarray:
@@ -45,7 +51,8 @@ def smoothed(values: np.ndarray) -> np.ndarray:
 
 
 class CompareCurves(QWidget):
-    """The loss plot over the accuracy plot; :meth:`show_runs` draws A and B."""
+    """The loss plot over the accuracy plot (side by side when the widget is
+    wide and low); :meth:`show_runs` draws A and B."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -59,7 +66,6 @@ class CompareCurves(QWidget):
         self.accuracy_title = plain_label("Test accuracy after each epoch", object_name="hint")
         lp, ap = self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)
-        ap.setXLink(lp)
         ap.setLabel("bottom", "epoch")
         style_axes([lp, ap])
         for item in (lp, ap):
@@ -71,13 +77,48 @@ class CompareCurves(QWidget):
             self.curves[("accuracy", key)] = ap.plot(
                 pen=pen, symbol="o" if key == "A" else "s", symbolSize=7,
                 symbolBrush=pg.mkBrush(COLOURS[key]), symbolPen=pg.mkPen(COLOURS[key]))
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addWidget(self.loss_title)
-        layout.addWidget(self.loss_plot, 3)
-        layout.addWidget(self.accuracy_title)
-        layout.addWidget(self.accuracy_plot, 2)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(2)
+        self.side_by_side: bool | None = None
+        self._x_range: tuple[float, float] | None = None   # epochs, both plots
+        self._arrange(False)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange(self.width() > SIDE_BY_SIDE_ASPECT * self.height())
+
+    def _arrange(self, side_by_side: bool) -> None:
+        if side_by_side == self.side_by_side:
+            return
+        self.side_by_side = side_by_side
+        grid = self._grid
+        for row in range(4):
+            grid.setRowStretch(row, 0)
+        for column in range(2):
+            grid.setColumnStretch(column, 0)
+        if side_by_side:      # titles on one row, plots under them: loss 3, accuracy 2
+            cells = ((self.loss_title, 0, 0), (self.loss_plot, 1, 0),
+                     (self.accuracy_title, 0, 1), (self.accuracy_plot, 1, 1))
+            grid.setRowStretch(1, 1)
+            grid.setColumnStretch(0, 3)
+            grid.setColumnStretch(1, 2)
+        else:
+            cells = ((self.loss_title, 0, 0), (self.loss_plot, 1, 0),
+                     (self.accuracy_title, 2, 0), (self.accuracy_plot, 3, 0))
+            grid.setRowStretch(1, 3)
+            grid.setRowStretch(3, 2)
+            grid.setColumnStretch(0, 1)
+        for widget, row, column in cells:
+            grid.addWidget(widget, row, column)
+        # the x axis is named once, under the lower plot or under both
+        self.loss_plot.getPlotItem().setLabel("bottom", "epoch" if side_by_side else None)
+        # one over the other, the plots pan together; side by side pyqtgraph
+        # would align their x ranges by screen position, so each keeps its own
+        accuracy = self.accuracy_plot.getPlotItem()
+        accuracy.setXLink(None if side_by_side else self.loss_plot.getPlotItem())
+        if self._x_range is not None:
+            accuracy.setXRange(*self._x_range, padding=PAD)
 
     def apply_theme(self, theme) -> None:
         colour_plots([self.loss_plot, self.accuracy_plot], theme)
@@ -105,9 +146,11 @@ class CompareCurves(QWidget):
             if len(run.epoch_test_accuracy):
                 acc_lo = min(acc_lo, float(np.min(run.epoch_test_accuracy)))
         if top > 0:
-            self.loss_plot.getPlotItem().setXRange(0, top, padding=0.02)
+            self._x_range = (0.0, top)
+            for plot in (self.loss_plot, self.accuracy_plot):
+                plot.getPlotItem().setXRange(0, top, padding=PAD)
         if math.isfinite(lo):
             self.loss_plot.getPlotItem().setYRange(math.floor(lo * 4) / 4, math.ceil(hi * 4) / 4,
-                                                   padding=0.02)
+                                                   padding=PAD)
         floor = max(0.0, math.floor(acc_lo * 20) / 20 - 0.05) if acc_lo < 1.0 else 0.9
-        self.accuracy_plot.getPlotItem().setYRange(floor, 1.0, padding=0.02)
+        self.accuracy_plot.getPlotItem().setYRange(floor, 1.0, padding=PAD)

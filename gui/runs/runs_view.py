@@ -27,6 +27,9 @@ OPEN_TIP = "Open a run saved with its checkpoints (.run.npz): its curves, settin
 SAVE_TIP = "Save run A with its curves, settings and checkpoints as one file."
 REPLAY_TIP = "Scrub through run A's checkpoints with the time machine under the tabs."
 MAX_ITEM_CHARS = 80
+#: Narrower than this (px), the settings table goes under the curves instead of
+#: beside them: beside, its two run columns would wrap every value word by word.
+SIDE_BY_SIDE_MIN = 760
 #: The pickers' keys: the run's letter and its line as drawn (solid, dashed).
 KEYS = {"A": "A \u2501\u2501", "B": "B \u2505\u2505"}
 
@@ -51,7 +54,7 @@ class RunsView(QWidget):
         super().__init__(parent)
         self.setObjectName("runsView")
         self._runs: tuple[TrainingRun, ...] = ()
-        self._sized = False
+        self._split: Qt.Orientation | None = None     # the orientation last sized for
         self.pick_a, self.pick_b = QComboBox(), QComboBox()
         for pick, tip in ((self.pick_a, "Run A: drawn solid blue"),
                           (self.pick_b, "Run B: drawn dashed orange")):
@@ -102,13 +105,28 @@ class RunsView(QWidget):
         self._refresh()
 
     def showEvent(self, event) -> None:
-        """The first time it is shown: the curves take 3/5 of the width, the
-        table 2/5 (the splitter would otherwise give the table only its minimum)."""
         super().showEvent(event)
-        if not self._sized and self.splitter.width() > 0:
-            self._sized = True
-            width = self.splitter.width()
-            self.splitter.setSizes([width * 3 // 5, width - width * 3 // 5])
+        self._arrange()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    def _arrange(self) -> None:
+        """The table beside the curves in a wide view, under them in a narrow
+        one; on the first show and on each change of orientation the curves
+        take 3/5 of the length, the table 2/5 (the splitter would otherwise
+        give the table only its minimum). Sizes the learner drags are kept."""
+        if not self.isVisible() or self.width() <= 0:
+            return
+        wide = self.width() >= SIDE_BY_SIDE_MIN
+        orientation = Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical
+        if orientation == self._split:
+            return
+        self._split = orientation
+        self.splitter.setOrientation(orientation)
+        length = self.width() if wide else max(self.splitter.height(), 1)
+        self.splitter.setSizes([length * 3 // 5, length - length * 3 // 5])
 
     # ------------------------------------------------------------ public
     def apply_theme(self, theme) -> None:

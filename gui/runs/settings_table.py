@@ -57,6 +57,10 @@ class SettingsTable(QTableWidget):
         self.setMinimumWidth(MIN_WIDTH)
         header.sectionResized.connect(lambda *_: self.resizeRowsToContents())
 
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.resizeRowsToContents()      # wrapped values take fewer lines when wider
+
     def apply_theme(self, theme) -> None:
         self._theme_name = theme.name
         self._tint()

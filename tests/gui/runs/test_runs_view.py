@@ -137,3 +137,31 @@ def test_a_run_of_a_preset_rebuilt_in_the_editor_is_named_by_the_preset():
     config["layers"][0]["out_channels"] = 8                             # an edited conv1
     config["layers"][3]["in_channels"] = 8
     assert run_label(3, Model.from_config(config), TrainConfig()).startswith("3. custom ·")
+
+
+def test_a_narrow_view_puts_the_settings_under_the_curves(qtbot, view):
+    """Beside the curves in a narrow view the two run columns would wrap every
+    value word by word; under them the table gets the whole width (and goes
+    back beside them when the view is wide again)."""
+    from PySide6.QtCore import QPoint
+    view.set_runs((make_run("1. tiny", lr=0.05), make_run("2. tiny", lr=0.2, seed=1)))
+    table, curves = view.table, view.curves
+    assert view.splitter.orientation() == Qt.Orientation.Horizontal        # 900 px wide
+    assert table.mapTo(view, QPoint(0, 0)).x() >= curves.width()
+    view.resize(520, 560)
+    qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Vertical)
+    qtbot.waitUntil(lambda: table.width() >= view.width() - 20)
+    assert table.mapTo(view, QPoint(0, 0)).y() >= curves.mapTo(view, QPoint(0, 0)).y() \
+        + curves.height()
+    assert curves.height() >= table.height() > 80        # the curves keep the larger part
+    assert curves.side_by_side                           # wide and low: loss | accuracy
+    loss, accuracy = curves.loss_plot, curves.accuracy_plot
+    qtbot.waitUntil(lambda: accuracy.mapTo(view, QPoint(0, 0)).x()
+                    >= loss.mapTo(view, QPoint(0, 0)).x() + loss.width())
+    assert accuracy.getPlotItem().viewRange()[0][1] > 1.0    # the last epoch's marker: inside
+    for column in (1, 2):
+        assert table.columnWidth(column) >= 150
+    view.resize(1000, 560)
+    qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Horizontal)
+    qtbot.waitUntil(lambda: abs(curves.width() - 1.5 * table.width()) <= 0.2 * view.width())
+    assert not curves.side_by_side                       # tall: loss over accuracy again
