@@ -16,11 +16,11 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ..widgets.colour_bar import ColourBar
 from ..widgets.export_menu import install_export_menu
-from ..widgets.text_line import TextLine
+from ..widgets.fit_text import FitText
 from ..widgets.theme import LIGHT, Theme, to_indices
 from .plot_look import (DecadeAxis, LABEL_STYLE, colour_cursor, colour_plot, cursor_line,
                         fix_title_row, hide_step_values, new_plot)
@@ -104,7 +104,7 @@ class DistributionPlot(QWidget):
             item.getAxis("left").setLabel("weight value", **LABEL_STYLE)
             hide_step_values(item)
             self.plot.setToolTip(WEIGHT_TIP)
-            caption = "weights per bin (log scale)"
+            noun = "weights"
         else:
             self.plot = new_plot("gradientDistributionPlot", DecadeAxis("left"))
             item = self.plot.getPlotItem()
@@ -112,13 +112,16 @@ class DistributionPlot(QWidget):
             item.getAxis("left").setLabel("|gradient|", **LABEL_STYLE)
             item.getAxis("bottom").setLabel("step", **LABEL_STYLE)
             self.plot.setToolTip(GRADIENT_TIP)
-            caption = "gradients per bin (log scale)"
+            noun = "gradients"
         fix_title_row(item)
         self.image = pg.ImageItem(axisOrder="row-major")
         item.addItem(self.image)
         self.cursor = cursor_line()
         item.addItem(self.cursor)
-        self.caption = TextLine(caption)
+        # the longest wording that fits beside the colour bar, never cut mid-word
+        self.caption = FitText((f"{noun} per bin (log scale)", f"{noun} per bin (log)",
+                                f"{noun} per bin", "per bin"))
+        self.caption.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.colour_bar = ColourBar(align_right=True)
         foot = QHBoxLayout()
         foot.setContentsMargins(6, 0, 4, 0)

@@ -49,6 +49,11 @@ PARTS = ("heat",) + PLOTS
 NICE_STEPS = (1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 
 
+#: Room after the last step of a planned run, a fraction of the axis, so the
+#: markers drawn there are not cut in half by the plots' right edge.
+END_ROOM = 0.01
+
+
 def step_axis_end(last_step: float) -> float:
     """Where the step axis ends for a run at ``last_step``: a round number
     5 % or more beyond it (so the axis is redrawn only now and then)."""
@@ -294,7 +299,8 @@ class DynamicsView(QWidget):
             return
         if self._total_steps is not None and last <= self._total_steps:
             half = 0.5 * (steps[1] - steps[0]) if len(steps) > 1 else 0.5
-            self._x_range = (lo, self._total_steps + half)
+            end = self._total_steps + half
+            self._x_range = (lo, end + END_ROOM * (end - lo))    # the last markers: whole
         else:
             self._x_range = (lo, step_axis_end(last))
         self.weights.set_x_range(*self._x_range)

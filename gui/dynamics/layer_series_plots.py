@@ -195,7 +195,7 @@ class LayerSeriesPlots(QWidget):
         """The steps shown (the same on every time axis of the view)."""
         for plot in self.plots.values():
             plot.getPlotItem().getViewBox().setXRange(lo, hi, padding=0.0)
-        self._rule_x = hi - RULE_INSET * (hi - lo)        # near the right end of the line
+        self._rule_x = lo + RULE_INSET * (hi - lo)        # near the left end of the line
         if self.rule_label is not None:
             self.rule_label.setPos(self._rule_x, -3.0)
 
@@ -212,14 +212,14 @@ class LayerSeriesPlots(QWidget):
 
     # ------------------------------------------------------------------- theme
     def _rule_label(self, theme: Theme) -> None:
-        """The "1e-3 rule of thumb" label at the right end of its line, above
-        the curves, on a patch of the plot's background (made anew per theme)."""
+        """The "1e-3 rule of thumb" label under the left end of its line,
+        behind the curves (made anew per theme): layers' updates usually start
+        above 1e-3, and a curve that does pass over the label stays in view."""
         item = self.plots["ratio"].getPlotItem()
         if self.rule_label is not None:
             item.removeItem(self.rule_label)
-        self.rule_label = pg.TextItem("1e-3 rule of thumb", color=theme.muted, anchor=(1.0, 1.0),
-                                      fill=pg.mkBrush(theme.surface_alt))
-        self.rule_label.setZValue(30)
+        self.rule_label = pg.TextItem("1e-3 rule of thumb", color=theme.muted, anchor=(0.0, 0.0))
+        self.rule_label.setZValue(-4)            # over the band and the dashed line, under curves
         self.rule_label.setPos(self._rule_x, -3.0)
         item.addItem(self.rule_label, ignoreBounds=True)
 

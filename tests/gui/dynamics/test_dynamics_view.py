@@ -219,7 +219,7 @@ def test_the_small_multiples_show_each_layer(qtbot, view):
     first, last = view.x_range
     assert first <= 5 and 1000 < last <= 1250
     view.set_total_steps(2000)
-    assert view.x_range[1] == pytest.approx(2002.5)
+    assert 2002.5 < view.x_range[1] <= 2002.5 + 0.02 * 2002.5   # the last markers whole
 
 
 def test_every_plot_explains_itself_and_labels_its_units(view):
