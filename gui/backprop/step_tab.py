@@ -101,7 +101,7 @@ class OneStepTab(QWidget):
         bars.addWidget(self.before, 1)
         bars.addWidget(self.after, 1)
         self._list_layout.addLayout(bars)
-        self.loss = FitText()
+        self.loss = FitText(muted=False)      # the step's result: in the text colour, bold
         self.loss.setObjectName("panelTitle")
         self._list_layout.addWidget(self.loss)
         self.flow = FitText((FLOW,))

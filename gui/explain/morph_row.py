@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPainter, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from ..widgets.fit_text import FitText
@@ -52,26 +51,12 @@ PUT_TIP = ("Replace your drawing with the changed network input shown now "
            "(Ctrl+Z brings your drawing back).")
 
 
-class StatusText(FitText):
-    """The row's status: the longest of its variants that fits, in the
-    ordinary text colour (it is the row's answer, not a side note)."""
-
-    def paintEvent(self, event) -> None:
-        text = self.shown_text()
-        if text:
-            p = QPainter(self)
-            p.setPen(self.palette().color(QPalette.ColorRole.WindowText))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                       text)
-            p.end()
-
-
 class MorphRow(QFrame):
     """The row (a panel frame). Signals: ``sigTargetChosen(int)`` (a digit
     button), ``sigFlip()`` and ``sigPut()`` (the two buttons).
 
     ``digit_buttons[d]``, ``flip_button``, ``put_button`` and ``status`` (a
-    :class:`StatusText`) are public for tests."""
+    :class:`~gui.widgets.fit_text.FitText`) are public for tests."""
 
     sigTargetChosen = Signal(int)
     sigFlip = Signal()
@@ -103,7 +88,7 @@ class MorphRow(QFrame):
         column.addLayout(top)
         bottom = QHBoxLayout()
         bottom.setSpacing(4)
-        self.status = StatusText((EMPTY_TEXT,))
+        self.status = FitText((EMPTY_TEXT,), muted=False)   # the row's answer: ordinary text
         self.status.setFixedHeight(BUTTON_HEIGHT)
         self.flip_button = self._button("Flip it", "morphFlip")
         self.flip_button.setCheckable(True)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from ..explain.morph_row import StatusText
+from ..widgets.fit_text import FitText
 from ..widgets.plain_text import plain_tooltip
 
 #: Height of every button (px), as in the "Make it a ..." row.
@@ -77,7 +77,7 @@ class TeachRow(QFrame):
         top = QHBoxLayout(top_row)
         top.setContentsMargins(0, 0, 0, 0)
         top.setSpacing(2)
-        self.title = StatusText(IDLE)
+        self.title = FitText(IDLE, muted=False)
         self.title.setObjectName("panelTitle")
         self.title.setFixedHeight(BUTTON_HEIGHT)
         self.undo_button = self._button("Undo", "teachUndo")

@@ -67,6 +67,7 @@ class CompareCurves(QWidget):
         lp, ap = self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem()
         lp.getAxis("left").setLogMode(False, True)
         ap.setLabel("bottom", "epoch")
+        lp.setLabel("bottom", "epoch")        # shown only side by side (:meth:`_arrange`)
         style_axes([lp, ap])
         for item in (lp, ap):
             item.getViewBox().setMouseEnabled(x=True, y=False)
@@ -112,7 +113,7 @@ class CompareCurves(QWidget):
         for widget, row, column in cells:
             grid.addWidget(widget, row, column)
         # the x axis is named once, under the lower plot or under both
-        self.loss_plot.getPlotItem().setLabel("bottom", "epoch" if side_by_side else None)
+        self.loss_plot.getPlotItem().getAxis("bottom").showLabel(side_by_side)
         # one over the other, the plots pan together; side by side pyqtgraph
         # would align their x ranges by screen position, so each keeps its own
         accuracy = self.accuracy_plot.getPlotItem()

@@ -16,11 +16,14 @@ class FitText(QWidget):
     """One line of muted, plain text chosen from ``variants`` (longest first)
     to fit the width it is given. It asks for the width of the first variant
     but accepts any width down to a few pixels, so it never widens a panel.
-    ``mono``: in the read-outs' monospace font."""
+    ``mono``: in the read-outs' monospace font; ``muted=False``: in the
+    ordinary text colour (an answer or a title, not a side note)."""
 
     def __init__(self, variants: Sequence[str] = (), parent: QWidget | None = None,
-                 mono: bool = False):
+                 mono: bool = False, muted: bool = True):
         super().__init__(parent)
+        self._role = (QPalette.ColorRole.PlaceholderText if muted
+                      else QPalette.ColorRole.WindowText)
         if mono:
             self.setFont(monospace(self.font()))
         self._variants: tuple[str, ...] = ()
@@ -73,6 +76,6 @@ class FitText(QWidget):
         if not text:
             return
         p = QPainter(self)
-        p.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        p.setPen(self.palette().color(self._role))
         p.drawText(self.rect(), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
         p.end()

@@ -192,3 +192,34 @@ def test_opening_another_model_forgets_the_steps_and_themes_follow(window, qtbot
     trace = _train(window, qtbot, digit=9)                 # the new model's layers
     assert list(tab.rows) == [layer.name for layer in reversed(tiny_model.layers)]
     assert trace.probs_after[9] > trace.probs_before[9]
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_step_result_reads_in_the_text_colour(make_window, playground_model, qtbot, theme):
+    """The line with the loss before and after the step is the tab's answer:
+    drawn in the theme's text colour, not the grey of side notes."""
+    from PySide6.QtGui import QColor, QPalette
+    window = make_window(playground_model, theme=theme)
+    lab = _lab(window)
+    window.tabs.setCurrentWidget(lab.tab)
+    window.draw_example(7)
+    _settled(window, qtbot)
+    _train(window, qtbot, digit=1)
+    line = lab.tab.loss
+    qtbot.waitUntil(lambda: line.shown_text().startswith("loss for 1"))
+    image = line.grab().toImage()
+    palette = line.palette()
+    text = palette.color(QPalette.ColorRole.WindowText)
+    grey = palette.color(QPalette.ColorRole.PlaceholderText)
+    assert text != grey
+
+    def distance(a: QColor, b: QColor) -> int:
+        return abs(a.red() - b.red()) + abs(a.green() - b.green()) + abs(a.blue() - b.blue())
+    ink = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    nearest_text = min(distance(c, text) for c in ink)
+    assert nearest_text <= 40                      # bold glyphs reach the pen's own colour
+    back = palette.color(QPalette.ColorRole.Window)
+    a = grey.alphaF()                              # the grey: the text colour, half see-through
+    seen_grey = QColor(*(round(a * g + (1 - a) * b) for g, b in
+                         zip(grey.getRgb()[:3], back.getRgb()[:3])))
+    assert distance(text, seen_grey) > 3 * 40      # (so grey glyphs would not)
