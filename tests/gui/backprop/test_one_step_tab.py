@@ -49,6 +49,16 @@ def _train(window, qtbot, digit: int | None = None):
     return lab.runner.steps[-1]
 
 
+def _one_step(window, qtbot, drawn: int = 7, label: int = 1):
+    """On the One step tab: draw example ``drawn``, train one step as ``label``."""
+    lab = _lab(window)
+    window.tabs.setCurrentWidget(lab.tab)
+    window.draw_example(drawn)
+    _settled(window, qtbot)
+    _train(window, qtbot, digit=label)
+    return lab
+
+
 def test_a_drawn_7_trained_as_1_moves_towards_1_and_undo_restores_it(window, qtbot):
     lab = _lab(window)
     tab = lab.tab
@@ -138,11 +148,7 @@ def test_an_empty_canvas_disables_the_step_and_says_why(window, qtbot):
 
 
 def test_undo_is_refused_when_the_weights_changed_elsewhere(window, qtbot):
-    lab = _lab(window)
-    window.tabs.setCurrentWidget(lab.tab)
-    window.draw_example(7)
-    _settled(window, qtbot)
-    _train(window, qtbot, digit=1)
+    lab = _one_step(window, qtbot)
     model = window.state.shown_model
     model.named_params()["fc2.b"][...] += 1.0       # e.g. a training run moved them
     changed = _weights(model)
@@ -200,12 +206,7 @@ def test_the_step_result_reads_in_the_text_colour(make_window, playground_model,
     drawn in the theme's text colour, not the grey of side notes."""
     from PySide6.QtGui import QColor, QPalette
     window = make_window(playground_model, theme=theme)
-    lab = _lab(window)
-    window.tabs.setCurrentWidget(lab.tab)
-    window.draw_example(7)
-    _settled(window, qtbot)
-    _train(window, qtbot, digit=1)
-    line = lab.tab.loss
+    line = _one_step(window, qtbot).tab.loss
     qtbot.waitUntil(lambda: line.shown_text().startswith("loss for 1"))
     image = line.grab().toImage()
     palette = line.palette()
