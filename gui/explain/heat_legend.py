@@ -1,6 +1,7 @@
 """A one-line key to the saliency overlay's colours, for under the network
 input: the method's short name and its colours (signed maps: blue "−" and
-red "+"; non-negative maps: a ramp from clear to yellow), painted as plain text."""
+red "+"; non-negative maps: a ramp from clear to yellow over black, as the overlay
+lies over the input's black background), painted as plain text."""
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
@@ -82,5 +83,9 @@ class HeatLegend(QWidget):
             ramp = QLinearGradient(x, 0, x + 3 * s, 0)
             ramp.setColorAt(0.0, QColor(*WARM_LOW, 0))
             ramp.setColorAt(1.0, QColor(*WARM_HIGH, MAX_ALPHA))
-            p.fillRect(QRectF(x, y, 3 * s, s), ramp)
+            box = QRectF(x, y, 3 * s, s)
+            # over black, as the overlay lies over the input's black background:
+            # its clear end reads as "nothing", not as the panel's colour
+            p.fillRect(box, QColor(0, 0, 0))
+            p.fillRect(box, ramp)
         p.end()

@@ -50,5 +50,7 @@ def test_the_legend_names_the_method_and_its_colours(qtbot):
     image = legend.grab().toImage()
     right = image.pixelColor(image.width() - 3, image.height() // 2)
     assert right.red() > right.blue() + 40                           # the warm swatch is drawn
+    left = image.pixelColor(image.width() - 3 * legend.swatch + 1, image.height() // 2)
+    assert max(left.red(), left.green(), left.blue()) < 60   # its clear end: the input's black
     with pytest.raises(ValueError):
         legend.set_method("guesswork")
