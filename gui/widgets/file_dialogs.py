@@ -20,16 +20,22 @@ PERSONAL_FILTER = "Handwriting samples (*.npz);;All files (*)"
 
 
 def documents_folder() -> str:
-    """The user's documents folder (else the working directory)."""
-    return QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) \
-        or os.getcwd()
+    """The user's documents folder if it exists, else the home folder (never
+    the working directory, which may be the app's own folder)."""
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    if documents and os.path.isdir(documents):
+        return documents
+    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)
+    return home if home and os.path.isdir(home) else str(Path.home())
 
 
 def ask_open_path(parent: QWidget, title: str, folder: str,
                   file_filter: str = MODEL_FILTER) -> str | None:
     """A file to open chosen by the user (a model file unless ``file_filter``
-    says otherwise), or None."""
-    path, _ = QFileDialog.getOpenFileName(parent, title, folder, file_filter)
+    says otherwise), or None. It starts in ``folder`` if that exists, else in
+    :func:`documents_folder`."""
+    start = folder if folder and os.path.isdir(folder) else documents_folder()
+    path, _ = QFileDialog.getOpenFileName(parent, title, start, file_filter)
     return path or None
 
 

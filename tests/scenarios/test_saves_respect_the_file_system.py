@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QFileDialog
 import engine
 from engine.data.dataset import Dataset
 from engine.training.config import TrainConfig
-from gui.widgets.file_dialogs import documents_folder, installed_folders, save_folder
+from gui.widgets.file_dialogs import ask_open_path, documents_folder, installed_folders, save_folder
 
 pytestmark = [pytest.mark.scenario, pytest.mark.reliability]
 
@@ -101,6 +101,28 @@ def test_a_save_dialog_never_starts_in_the_apps_own_folders(folder, tmp_path):
              "missing": tmp_path / "gone", "a-file": Path(engine.__file__), "empty": ""}[folder]
     assert save_folder(str(given)) == documents_folder()
     assert save_folder(str(tmp_path)) == str(tmp_path.resolve())
+
+
+def test_without_a_documents_folder_dialogs_start_at_home_not_in_the_app(tmp_path,
+                                                                        monkeypatch):
+    """Many Linux homes have no ~/Documents: the dialogs then start at home,
+    not in the working directory (which may be the app's own folder)."""
+    from PySide6.QtCore import QStandardPaths
+    home = tmp_path / "home"
+    home.mkdir()
+    places = {QStandardPaths.StandardLocation.DocumentsLocation: str(home / "Documents"),
+              QStandardPaths.StandardLocation.HomeLocation: str(home)}
+    monkeypatch.setattr(QStandardPaths, "writableLocation", lambda where: places[where])
+    monkeypatch.chdir(installed_folders()[1])             # started from the app's folder
+    assert documents_folder() == str(home)
+    assert save_folder("") == str(home)
+    offered = []
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        lambda parent, title, start, filters: (offered.append(start), ("", ""))[1])
+    assert ask_open_path(None, "Open model", "") is None           # no folder remembered yet
+    assert offered == [str(home)]
+    (home / "Documents").mkdir()
+    assert documents_folder() == str(home / "Documents")
 
 
 def test_save_after_opening_the_bundled_model_offers_the_documents_folder(
