@@ -48,6 +48,7 @@ from ..workers.call_job import CallJob
 from .actions import build_actions, build_menus
 from .banner import make_banner, show_banner
 from .column_policy import ColumnPolicy
+from .field_keys import FieldEscape
 from .guide import about_html
 from .guide_window import QuickGuide
 from .left_column import LeftColumn
@@ -263,6 +264,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.columns = ColumnPolicy(self, left, self.tabs, self.training_panel)
+        self.field_escape = FieldEscape(self)   # Esc in a field leaves it, keeps the drawing
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
