@@ -8,9 +8,11 @@ does not fire) and turns the key press into ``sigEscape``. It watches the
 application only while armed."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Signal
 from PySide6.QtGui import QWindow
 from PySide6.QtWidgets import QApplication, QWidget
+
+from ..widgets.escape_key import plain_escape
 
 
 class EscapeKey(QObject):
@@ -39,15 +41,10 @@ class EscapeKey(QObject):
             app.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        if event.key() != Qt.Key.Key_Escape or event.modifiers() != Qt.KeyboardModifier.NoModifier:
-            return False
-        if not self._in_window(watched):
+        if not plain_escape(event) or not self._in_window(watched):
             return False
         event.accept()
-        if kind == QEvent.Type.KeyPress:
+        if event.type() == QEvent.Type.KeyPress:
             self.sigEscape.emit()
         return True
 

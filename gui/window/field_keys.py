@@ -13,6 +13,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QLineEdit, QWidget
 
+from ..widgets.escape_key import plain_escape
+
 
 def is_field(widget: QWidget | None) -> bool:
     """True for a text or number field (a spin box's editor included)."""
@@ -39,12 +41,9 @@ class FieldEscape(QObject):
             self._watched = new
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        kind = event.type()
-        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            return False
-        if event.key() != Qt.Key.Key_Escape or event.modifiers() != Qt.KeyboardModifier.NoModifier:
+        if not plain_escape(event):
             return False
         event.accept()
-        if kind == QEvent.Type.KeyPress:
+        if event.type() == QEvent.Type.KeyPress:
             self._window.setFocus(Qt.FocusReason.OtherFocusReason)
         return True
