@@ -14,6 +14,8 @@ the widgets only show it.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtCore import QObject
 
@@ -39,6 +41,13 @@ MESSAGE_MS = 10000
 def _score(model: Model, images: np.ndarray) -> np.ndarray:
     """Worker thread: the model's answers ``(N,)`` for the samples."""
     return model.predict(images)
+
+
+def import_error_text(path: str, error: Exception) -> str:
+    """What an import that failed tells the learner: which file, that nothing
+    changed, and the reader's reason last (plain text)."""
+    return (f"{Path(path).name} could not be imported: it is not a file of handwriting "
+            f"samples this app can read.\n\nYour samples are unchanged.\n\nDetails: {error}")
 
 
 class PersonalLab(QObject):
@@ -204,7 +213,7 @@ class PersonalLab(QObject):
         try:
             added = self.samples.import_file(path)
         except (OSError, ValueError) as exc:
-            self._window.show_error("Could not import the samples", str(exc))
+            self._window.show_error("Could not import the samples", import_error_text(path, exc))
             return 0
         self._status.showMessage(f"Imported {samples_text(added)} ({samples_text(len(self.samples))}"
                                  " in all)." if added else "No new samples in that file.",

@@ -77,6 +77,9 @@ def test_export_and_import_round_trip_and_a_hostile_file(window, qtbot, tmp_path
     hostile.write_bytes(b"PK\x03\x04" + b"\xff" * 500)
     assert lab.import_file(str(hostile)) == 0
     assert [m[:2] for m in no_modal_dialogs] == [("critical", "Could not import the samples")]
+    text = no_modal_dialogs[0][2]                 # plain words first, the reader's reason last
+    assert text.startswith("hostile.npz could not be imported: it is not a file of handwriting")
+    assert "Your samples are unchanged." in text and "personal-set" not in text.split("Details")[0]
     assert len(lab.samples) == 4
 
 
