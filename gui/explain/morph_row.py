@@ -56,7 +56,8 @@ class MorphRow(QFrame):
     button), ``sigFlip()`` and ``sigPut()`` (the two buttons).
 
     ``digit_buttons[d]``, ``flip_button``, ``put_button`` and ``status`` (a
-    :class:`~gui.widgets.fit_text.FitText`) are public for tests."""
+    :class:`~gui.widgets.fit_text.FitText`) are public for tests; ``classes``: how
+    many answers the shown model has (the digit buttons above them are off)."""
 
     sigTargetChosen = Signal(int)
     sigFlip = Signal()
@@ -105,12 +106,16 @@ class MorphRow(QFrame):
         self.set_ready(False)
 
     # ------------------------------------------------------------------ API
-    def set_ready(self, ready: bool, why: str = EMPTY_TEXT) -> None:
+    def set_ready(self, ready: bool, why: str = EMPTY_TEXT, classes: int = 10) -> None:
         """Enable the buttons (something is drawn) or disable them, saying
-        ``why`` in the status line and the tooltips."""
+        ``why`` in the status line and the tooltips; a model with fewer than
+        ten ``classes`` has no answer to morph into for the digits above them."""
+        self.classes = classes
         for digit, button in enumerate(self.digit_buttons):
-            button.setEnabled(ready)
-            button.setToolTip(plain_tooltip(digit_tip(digit, ready)))
+            known = digit < classes
+            button.setEnabled(ready and known)
+            button.setToolTip(plain_tooltip(digit_tip(digit, ready) if known else
+                                            f"This model answers only 0 to {classes - 1}."))
         self.flip_button.setEnabled(ready)
         self.flip_button.setToolTip(plain_tooltip(FLIP_TIP if ready else f"{why} {FLIP_TIP}"))
         if not ready:

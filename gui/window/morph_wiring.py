@@ -145,8 +145,9 @@ class MorphLab(QObject):
 
     def _show_ready(self, result: PredictionResult) -> None:
         ready = not result.empty
-        if ready != self.row.is_ready():
-            self.row.set_ready(ready, result.problem or EMPTY_TEXT)
+        classes = result.model.num_classes if result.model is not None else 10
+        if ready != self.row.is_ready() or classes != self.row.classes:
+            self.row.set_ready(ready, result.problem or EMPTY_TEXT, classes)
             if ready:
                 self.row.set_status(READY_TEXT)
 

@@ -220,3 +220,23 @@ def test_the_row_fits_under_the_prediction(make_window, playground_model, size):
     for button in row.digit_buttons + [row.flip_button]:
         assert button.isVisible() and button.width() >= 18
         assert rect(row).contains(rect(button))
+
+
+def test_a_model_with_seven_classes_offers_only_seven_targets(make_window, qtbot):
+    """A network with 7 outputs (one built in the Build tab, say) cannot
+    answer 7, 8 or 9: those buttons are off and say why, the others work."""
+    from engine.nn.layers import Dense, Flatten
+    from engine.nn.model import Model
+    rng = np.random.default_rng(0)
+    window = make_window(Model([Flatten(), Dense(28 * 28, 7, rng=rng)]))
+    window.draw_example(4)
+    window.current_result()
+    row = lab_of(window).row
+    qtbot.waitUntil(row.is_ready)
+    assert [b.isEnabled() for b in row.digit_buttons] == [True] * 7 + [False] * 3
+    assert "answers only 0 to 6" in row.digit_buttons[8].toolTip()
+    QTest.mouseClick(row.digit_buttons[8], Qt.MouseButton.LeftButton)
+    qtbot.wait(50)
+    assert lab_of(window).jobs.started == 0 and "Could not" not in row.status_text()
+    click(row.digit_buttons[2])                      # a class it has still morphs
+    wait_played(qtbot, window, timeout=20000)
