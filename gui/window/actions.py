@@ -189,6 +189,20 @@ def build_actions(owner: QWidget, slots: dict[str, Callable]) -> dict[str, QActi
     return actions
 
 
+def _mnemonics(menu: str) -> set[str]:
+    """The Alt letters the items of ``menu`` (not its submenus') use."""
+    return {spec.text[spec.text.index("&") + 1].lower() for spec in ACTIONS
+            if spec.menu == menu and "&" in spec.text[:-1]}
+
+
+def with_free_mnemonic(text: str, used: set[str]) -> str:
+    """``text`` with ``&`` before its first letter no sibling item uses (else
+    before its first letter), so no two items of a menu share an Alt key."""
+    letters = [i for i, ch in enumerate(text) if ch.isalnum()]
+    free = next((i for i in letters if text[i].lower() not in used), letters[0] if letters else 0)
+    return f"{text[:free]}&{text[free:]}"
+
+
 def build_menus(bar: QMenuBar, actions: dict[str, QAction]) -> dict[str, QMenu]:
     """The menu bar from the specs' ``menu`` fields (``"Draw/Examples"`` is a
     submenu, after a separator); returns ``{menu path: menu}``."""
@@ -201,7 +215,7 @@ def build_menus(bar: QMenuBar, actions: dict[str, QAction]) -> dict[str, QMenu]:
             menus[top] = bar.addMenu(f"&{top}")
         if sub and spec.menu not in menus:
             menus[top].addSeparator()
-            menus[spec.menu] = menus[top].addMenu(f"{sub[0]}&{sub[1:]}")
+            menus[spec.menu] = menus[top].addMenu(with_free_mnemonic(sub, _mnemonics(top)))
         menu = menus[spec.menu]
         if spec.separated:
             menu.addSeparator()

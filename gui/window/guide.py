@@ -256,10 +256,25 @@ def _keys_section() -> str:
             "it.</p>")
 
 
+def app_version() -> str:
+    """The installed package's version ("" when it is run from a bare checkout)."""
+    from importlib import metadata
+    try:
+        return metadata.version("cnn-playground")
+    except metadata.PackageNotFoundError:
+        return ""
+
+
 def about_html(app_name: str) -> str:
-    """The About box (our own text only)."""
-    return (f"<b>{app_name}</b><p>A convolutional network written in pure NumPy, classifying "
-            f"your drawing live and showing what every layer sees.</p>")
+    """The About box (our own text only): what it is, its version and licence,
+    and where to read on."""
+    version = app_version()
+    return (f"<b>{app_name}</b>{f' {version}' if version else ''}"
+            f"<p>A convolutional network written in pure NumPy, classifying your drawing live "
+            f"and showing what every layer sees. Draw, ask it why, correct it, fine-tune it on "
+            f"your handwriting, watch it learn and build your own network.</p>"
+            f"<p>MIT licence. <b>Help ▸ Quick guide</b> (F1) explains every view; the README "
+            f"lists the keys and how the engine works.</p>")
 
 
 def quick_guide_html(theme: Theme | None = None) -> str:

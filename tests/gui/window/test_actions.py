@@ -47,3 +47,31 @@ def test_the_readme_key_table_is_the_generated_one():
 def test_shortcuts_are_unique():
     seen = [QKeySequence(s).toString() for spec in ACTIONS for s in spec.shortcuts]
     assert len(seen) == len(set(seen))
+
+
+def test_no_two_items_of_a_menu_share_an_alt_letter(window):
+    """Alt+letter picks one item: the Model menu's "Export to ONNX…" and its
+    "Teach: my drawing is" submenu both used E."""
+    def letter(text: str) -> str | None:
+        at = text.replace("&&", "").find("&")
+        return text.replace("&&", "")[at + 1].lower() if at >= 0 else None
+
+    menus = [action.menu() for action in window.menuBar().actions()]
+    while menus:
+        menu = menus.pop()
+        items = [a for a in menu.actions() if not a.isSeparator()]
+        letters = [letter(a.text()) for a in items if letter(a.text())]
+        assert len(letters) == len(set(letters)), (menu.title(), [a.text() for a in items])
+        menus += [a.menu() for a in items if a.menu() is not None]
+    subs = [a for top in window.menuBar().actions() for a in top.menu().actions()
+            if a.menu() is not None]
+    teach = next(a for a in subs if "Teach" in a.text().replace("&", ""))
+    assert letter(teach.text()) not in ("e", "t")
+
+
+def test_about_names_the_version_and_the_licence(window, no_modal_dialogs):
+    from importlib import metadata
+    window.about_action.trigger()                   # Help ▸ About
+    (kind, title, text), = no_modal_dialogs
+    assert kind == "about" and title == "About CNN Playground"
+    assert metadata.version("cnn-playground") in text and "MIT" in text and "F1" in text
