@@ -29,7 +29,7 @@ from .sample_gallery import SampleGallery
 
 CAVEAT = ("Samples a model was fine-tuned on do not count as a test: it has seen them. The "
           "fine-tune box's held-out numbers are the fair ones.")
-EMPTY_TEXT = ("No samples yet. When the network reads your drawing wrong, click the right "
+EMPTY_TEXT = ("When the network reads your drawing wrong, click the right "
               "digit under the network input (or Shift+digit); when it is right, click its answer "
               "to add it as an example. Or let it guide you: Teach me 5 of each digit.")
 

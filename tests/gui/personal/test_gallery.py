@@ -50,6 +50,11 @@ def test_delete_and_relabel_with_real_clicks_and_keys(window, qtbot, personal_pa
     QTest.mouseClick(lab.tab.delete_button, Qt.MouseButton.LeftButton)
     assert load_personal_set(personal_path).ids == (ids[1],)
     assert "1 sample" in lab.tab.counts.text()
+    _click(gallery, ids[1])
+    QTest.mouseClick(lab.tab.delete_button, Qt.MouseButton.LeftButton)   # none left
+    assert lab.tab.counts.text() == "No samples yet"                   # said once, as the
+    assert "No samples yet" not in lab.tab.score.text()                # heading only
+    assert "Teach me 5 of each digit" in lab.tab.score.text()
 
 
 def test_wrong_samples_are_outlined_and_the_score_has_a_caveat(window, qtbot):
