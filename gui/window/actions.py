@@ -106,7 +106,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
                keys="undo a stroke"),
     ActionSpec("redo", "&Redo", ("Ctrl+Shift+Z", "Ctrl+Y"), "Redo the stroke you undid", "Draw",
                "Redo", keys="redo a stroke"),
-    ActionSpec("clear", "&Clear", ("Esc", "Delete"), "Clear the canvas (undo brings it back)",
+    ActionSpec("clear", "&Clear", ("Esc", "Delete"), "Clear the canvas; undo brings it back",
                "Draw", "Clear", keys="clear the canvas"),
     ActionSpec("pen", "&Pen", ("P",), "Draw white ink", "Draw", "Pen", checkable=True,
                keys="pen", separated=True),

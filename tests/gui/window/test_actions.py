@@ -75,3 +75,11 @@ def test_about_names_the_version_and_the_licence(window, no_modal_dialogs):
     (kind, title, text), = no_modal_dialogs
     assert kind == "about" and title == "About CNN Playground"
     assert metadata.version("cnn-playground") in text and "MIT" in text and "F1" in text
+
+
+def test_tooltips_with_keys_read_as_one_sentence(window):
+    """The keys go in brackets after the tip: a tip of its own in brackets
+    would stack two ("… (undo brings it back) (Esc, Del)")."""
+    for spec in ACTIONS:
+        tip = getattr(window, f"{spec.key}_action").toolTip()
+        assert ") (" not in tip, tip
