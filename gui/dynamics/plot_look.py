@@ -65,6 +65,7 @@ def new_plot(object_name: str, left: pg.AxisItem | None = None) -> pg.PlotWidget
     title row; ``left`` replaces the left axis."""
     plot = pg.PlotWidget(axisItems={"left": left} if left is not None else None)
     plot.setObjectName(object_name)
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # no keys: no (invisible) Tab stop
     item = plot.getPlotItem()
     item.setMenuEnabled(False)
     item.hideButtons()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontMetricsF
 
 from ..widgets.bars import slot_axis
@@ -18,6 +19,7 @@ def confusion_plot() -> tuple[pg.PlotWidget, ConfusionImage, pg.QtWidgets.QGraph
     the outline of the selected cell."""
     plot = pg.PlotWidget()
     plot.setObjectName("confusionPlot")
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)             # mouse only: no Tab stop
     cp = plot.getPlotItem()
     for side in ("left", "bottom"):
         slot_axis(cp, side, 10, offset=0.5)
@@ -51,6 +53,7 @@ class PerClassAccuracy:
 
     def __init__(self, font):
         self.plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
+        self.plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)    # mouse only: no Tab stop
         self.plot.setObjectName("perClassPlot")
         pp = self.plot.getPlotItem()
         slot_axis(pp, "bottom", 10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF
 
 #: Label steps a :class:`SlotAxis` may use (every slot, every 2nd, 5th, ...).
@@ -20,6 +20,7 @@ def bar_chart() -> pg.PlotWidget:
     """A bare ``PlotWidget`` for a row of :class:`BarsItem` bars: transparent,
     no mouse interaction, menu, buttons, left axis or margins."""
     plot = pg.PlotWidget(background=None)
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # no keys: no (invisible) Tab stop
     plot.setMouseEnabled(False, False)
     plot.hideButtons()
     plot.setMenuEnabled(False)

@@ -113,6 +113,9 @@ class ImageView(pg.GraphicsView):
         self.array: np.ndarray | None = None
         self.setMinimumSize(*min_size)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        # a picture: the mouse reads it, keys do nothing here, so it is no Tab stop
+        # (an invisible one: a view shows no focus mark)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
     def set_image(self, image: np.ndarray, levels: tuple[float, float], lut: np.ndarray) -> None:
         """Show ``image: (H, W)`` with index ``lut`` (see :mod:`gui.widgets.theme`)
