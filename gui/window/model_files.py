@@ -39,9 +39,10 @@ class ModelFiles:
         try:
             model = load_usable_model(path)
         except LOAD_ERRORS as exc:
-            self._error("Could not open the model",
-                        f"{file_label(path)} could not be used:\n\n{exc}\n\n"
-                        f"The current model ({model_label(self._state.shown_model)}) stays loaded.")
+            self._error("Could not open the model",      # plain words first, the reason last
+                        f"{file_label(path)} could not be opened as a model. The current model "
+                        f"({model_label(self._state.shown_model)}) stays loaded.\n\n"
+                        f"Details: {exc}")
             return False
         self._settings.set_last_folder(str(Path(path).resolve().parent))
         self._opened(model)

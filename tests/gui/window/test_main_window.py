@@ -132,7 +132,9 @@ def test_corrupt_model_files_keep_the_current_model(window, tmp_path, no_modal_d
         assert window.open_model(path) is False
     assert len(errors) == 4 and len(no_modal_dialogs) == 4
     assert all(kind == "critical" for kind, _, _ in no_modal_dialogs)
-    assert "garbage.npz" in errors[0] and "stays loaded" in errors[0]
+    assert errors[0].startswith("garbage.npz could not be opened as a model. The current "
+                                "model") and "stays loaded." in errors[0].split("\n")[0]
+    assert all(text.count("\n\nDetails: ") == 1 for text in errors)   # the reason, last
     assert "expects inputs of shape (1, 32, 32)" in errors[3]
     assert window.model is before_model
     assert np.allclose(window.current_probabilities(), before)
