@@ -62,8 +62,6 @@ class CompareCurves(QWidget):
         self.accuracy_plot = pg.PlotWidget(axisItems={"left": PercentAxis("left")})
         self.accuracy_plot.setObjectName("compareAccuracyPlot")
         self.accuracy_plot.setToolTip(ACCURACY_TIP)
-        for plot in (self.loss_plot, self.accuracy_plot):
-            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # mouse only: no Tab stop
         self.loss_title = plain_label("Training loss (smoothed, log scale)", object_name="hint")
         self.accuracy_title = plain_label("Test accuracy after each epoch", object_name="hint")
         lp, ap = self.loss_plot.getPlotItem(), self.accuracy_plot.getPlotItem()

@@ -6,6 +6,7 @@ Titles are short literals, left-aligned in a row of :data:`TITLE_HEIGHT` px
 from __future__ import annotations
 
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 
 #: Height (px) of a plot's title row.
 TITLE_HEIGHT = 18
@@ -16,8 +17,11 @@ LEFT_AXIS_WIDTH = 44
 
 def style_axes(items: list[pg.PlotItem]) -> None:
     """Plain axes (no SI prefix), no context menu or "A" button, x-only mouse
-    (wheel zoom and drag; the y ranges are set by the owner)."""
+    (wheel zoom and drag; the y ranges are set by the owner). The plots take
+    no keys, so they are no Tab stops (a view shows no focus mark)."""
     for item in items:
+        for view in item.scene().views():
+            view.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         item.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
         for name in ("left", "bottom"):
             item.getAxis(name).enableAutoSIPrefix(False)

@@ -110,8 +110,6 @@ class TrainingPlots(QWidget):
         self.accuracy_plot.setObjectName("accuracyPlot")
         self.lr_plot = pg.PlotWidget()
         self.lr_plot.setObjectName("lrPlot")
-        for plot in (self.loss_plot, self.accuracy_plot, self.lr_plot):
-            plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)     # mouse only: no Tab stop
         self._text_color = "#808080"
         self.legend = CurveLegend(legend_entries(pg.getConfigOption("background")))
         self.legend.setToolTip(LEGEND_TIP)
