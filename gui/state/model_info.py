@@ -61,19 +61,24 @@ class ModelInfo:
 
     def status_text(self) -> str:
         """``Model: model.npz · playground architecture · 258,314 parameters · test accuracy 99.63%``."""
-        parts = [f"Model: {self.label}"]
-        if self.note:
-            parts.append(self.note)
-        if self.preset:
-            parts.append(f"{self.preset} architecture")
-        parts.append(f"{self.parameters:,} parameters")
+        return self.status_variants()[0]
+
+    def status_variants(self) -> tuple[str, ...]:
+        """:meth:`status_text`, then shorter wordings for a narrow status bar:
+        without the architecture, then without the parameter count (the file,
+        its note and how well it does are kept to the last)."""
         if self.test_accuracy is not None:
-            parts.append(f"test accuracy {self.test_accuracy:.2%}")
+            outcome = f"test accuracy {self.test_accuracy:.2%}"
         elif self.untrained:
-            parts.append("untrained: random guesses")
+            outcome = "untrained: random guesses"
         else:
-            parts.append("test accuracy unknown")
-        return "  ·  ".join(parts)
+            outcome = "test accuracy unknown"
+        head = [f"Model: {self.label}"] + ([self.note] if self.note else [])
+        preset = [f"{self.preset} architecture"] if self.preset else []
+        parameters = [f"{self.parameters:,} parameters"]
+        return tuple("  ·  ".join(parts) for parts in (head + preset + parameters + [outcome],
+                                                        head + parameters + [outcome],
+                                                        head + [outcome]))
 
 
 def suggested_file_name(model: Model) -> str:

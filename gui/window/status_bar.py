@@ -7,19 +7,24 @@ from PySide6.QtWidgets import QSizePolicy, QStatusBar, QWidget
 
 from ..state.model_info import ModelInfo
 from ..state.prediction import PredictionResult
-from ..widgets.plain_text import plain_label
+from ..widgets.fit_text import FitText
+from ..widgets.plain_text import plain_tooltip
 from ..widgets.text_line import TextLine
 
 
+MODEL_TIP = ("The model in use: file, architecture size and its accuracy on the 10,000 MNIST "
+             "test digits.")
+
+
 class PlaygroundStatusBar(QStatusBar):
-    """``model_status`` (a plain-text label) and ``timing_status``."""
+    """``model_status`` (plain text, shortened to fit) and ``timing_status``."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        self.model_status = plain_label()
-        self.model_status.setMinimumWidth(120)  # may shrink: the timing stays visible
-        self.model_status.setToolTip("The model in use: file, architecture size and its accuracy "
-                                     "on the 10,000 MNIST test digits.")
+        # the longest wording that fits (never cut mid-word); it may shrink: the timing stays
+        self.model_status = FitText(muted=False)
+        self.model_status.setMinimumWidth(120)
+        self.model_status.setToolTip(MODEL_TIP)
         self.timing_status = TextLine(align=Qt.AlignmentFlag.AlignRight)
         self.timing_status.setToolTip("Time to preprocess the drawing and run the network once.")
         self.timing_status.setFixedWidth(240)
@@ -30,7 +35,8 @@ class PlaygroundStatusBar(QStatusBar):
         self.addPermanentWidget(self.timing_status)
 
     def show_info(self, info: ModelInfo) -> None:
-        self.model_status.setText(info.status_text())
+        self.model_status.set_variants(info.status_variants())
+        self.model_status.setToolTip(plain_tooltip(f"{info.status_text()}\n\n{MODEL_TIP}"))
 
     def show_timing(self, result: PredictionResult) -> None:
         self.timing_status.setText("" if result.empty else

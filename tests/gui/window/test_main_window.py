@@ -231,3 +231,24 @@ def test_the_prediction_time_shows_in_the_status_bar(make_window, playground_mod
     assert left >= window.width() // 2 and left + timing.width() <= window.width()
     assert timing.fontMetrics().horizontalAdvance(timing.text()) <= timing.width()
     assert timing.isVisible() and timing.width() > 0
+
+
+def test_a_narrow_status_bar_shortens_the_model_line_and_keeps_the_accuracy(
+        make_window, playground_model, tmp_path, qtbot):
+    """The model line drops the architecture, then the parameter count, but
+    keeps the file and its test accuracy; the whole line is in its tooltip."""
+    record_test_accuracy(playground_model.metadata, 0.9876)
+    path = tmp_path / ("my-first-handwriting-model-after-ten-epochs" + ".npz")
+    save_model(playground_model, path)
+    window = make_window(size=(980, 640))
+    assert window.open_model(str(path))
+    window.statusBar().clearMessage()          # "Opened …" hides the line for a few seconds
+    status = window.model_status
+    qtbot.waitUntil(lambda: path.name in status.text() and status.isVisible())
+    shown = status.shown_text()
+    assert shown != status.text() and "…" not in shown            # a shorter, whole wording
+    assert path.name in shown and "test accuracy 98.76%" in shown
+    assert status.fontMetrics().horizontalAdvance(shown) <= status.width()
+    assert status.text() in status.toolTip()
+    window.resize(1900, 1150)
+    qtbot.waitUntil(lambda: status.shown_text() == status.text())  # room for all of it
