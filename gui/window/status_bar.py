@@ -35,8 +35,9 @@ class PlaygroundStatusBar(QStatusBar):
         self.addPermanentWidget(self.timing_status)
 
     def show_info(self, info: ModelInfo) -> None:
-        self.model_status.set_variants(info.status_variants())
-        self.model_status.setToolTip(plain_tooltip(f"{info.status_text()}\n\n{MODEL_TIP}"))
+        variants = info.status_variants()          # the whole line first
+        self.model_status.set_variants(variants)
+        self.model_status.setToolTip(plain_tooltip(f"{variants[0]}\n\n{MODEL_TIP}"))
 
     def show_timing(self, result: PredictionResult) -> None:
         self.timing_status.setText("" if result.empty else
