@@ -55,6 +55,7 @@ from .left_column import LeftColumn
 from .model_files import ModelFiles
 from .status_bar import PlaygroundStatusBar
 from .runs_wiring import RunsLab
+from .tab_steps import step_tab
 from .toolbar import DrawingToolbar
 from .view_refresh import ViewRefresher
 from .why_lab import WhyLab
@@ -296,7 +297,9 @@ class MainWindow(QMainWindow):
                  "normalise": self.activations_view.set_normalise_each,
                  "help": lambda: self.guide.toggle(self.tabs.tabText(self.tabs.currentIndex())),
                  "about": self._show_about, "random_digit": self.mnist_digits.pick,
-                 "plain_framing": lambda on: self.why.set_plain_framing(on)}
+                 "plain_framing": lambda on: self.why.set_plain_framing(on),
+                 "next_tab": lambda: step_tab(self.tabs, 1),
+                 "previous_tab": lambda: step_tab(self.tabs, -1)}
         slots.update({f"example{d}": partial(lambda d, _=False: self.draw_example(d), d)
                       for d in range(10)})
         actions = build_actions(self, slots)

@@ -1,0 +1,22 @@
+"""Ctrl+PgDown / Ctrl+PgUp: the next or previous tab of the window, from
+anywhere in it (Qt's own keys for this work only while the focus is inside
+the tab widget, and the focus usually sits on the drawing). They always step
+the window's tabs, also while the focus is in the Training tab's own tabs,
+so the keys mean one thing everywhere; those inner tabs take the arrow keys
+on their tab bar."""
+from __future__ import annotations
+
+from PySide6.QtWidgets import QTabWidget
+
+
+def step_tab(tabs: QTabWidget, step: int) -> int:
+    """Show the tab ``step`` places after the current one (negative: before),
+    going round at the ends and skipping tabs that are disabled or hidden.
+    Returns the index shown (the current one if no other tab can be shown)."""
+    count, current = tabs.count(), tabs.currentIndex()
+    for moved in range(1, count):
+        index = (current + moved * (1 if step >= 0 else -1)) % count
+        if tabs.isTabEnabled(index) and tabs.isTabVisible(index):
+            tabs.setCurrentIndex(index)
+            return index
+    return current
