@@ -17,6 +17,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
+from ..widgets.button_row_keys import ButtonRowKeys
 from ..widgets.fit_text import FitText
 from ..widgets.plain_text import plain_label, plain_tooltip
 
@@ -69,6 +70,7 @@ class StepControls(QFrame):
         self.group.setExclusive(True)
         self.digit_buttons: list[QToolButton] = []
         self._add_digits(top, classes)
+        self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
         top.addStretch(1)
         column.addLayout(top)
         middle = QHBoxLayout()

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from ..widgets.button_row_keys import ButtonRowKeys
 from ..widgets.fit_text import FitText
 from ..widgets.plain_text import plain_label, plain_tooltip
 
@@ -87,6 +88,7 @@ class MorphRow(QFrame):
             top.addWidget(button)
             self.digit_buttons.append(button)
         column.addLayout(top)
+        self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
         bottom = QHBoxLayout()
         bottom.setSpacing(4)
         self.status = FitText((EMPTY_TEXT,), muted=False)   # the row's answer: ordinary text

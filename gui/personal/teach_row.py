@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from ..widgets.button_row_keys import ButtonRowKeys
 from ..widgets.fit_text import FitText
 from ..widgets.plain_text import plain_tooltip
 
@@ -99,6 +100,7 @@ class TeachRow(QFrame):
             grid.addWidget(button, digit // 5, digit % 5)
             self.digit_buttons.append(button)
         column.addLayout(grid)
+        self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
         self._answer: int | None = None
         self.set_ready(None, "Draw a digit first.")
 

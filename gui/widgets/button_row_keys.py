@@ -1,0 +1,108 @@
+"""One Tab stop for a row of buttons, such as the ten digit buttons: Tab
+enters the row at its checked button (else where it lands, its first or last),
+Left / Right (and Up / Down), Home and End move along the row, Space presses
+the button as ever, and Tab / Shift+Tab leave the row for the widget after or
+before it. So the keyboard crosses the left column's digit rows in a few
+presses instead of thirty, as it crosses a toolbar or a group of radio buttons.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QAbstractButton, QWidget
+
+_MOVES = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1,
+          Qt.Key.Key_Home: "first", Qt.Key.Key_End: "last"}
+_NONE = Qt.KeyboardModifier.NoModifier
+_SHIFT = Qt.KeyboardModifier.ShiftModifier
+
+
+def takes_tab(widget: QWidget) -> bool:
+    """Whether Tab may stop on ``widget`` (Qt's own test: it takes focus by
+    Tab, is shown and enabled, and hands its focus to no other widget)."""
+    return (bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.isVisible()
+            and widget.isEnabled() and widget.focusProxy() is None)
+
+
+class ButtonRowKeys(QObject):
+    """The keys of one row of ``buttons`` (in their order along the row and
+    in the focus chain). :meth:`set_buttons` replaces the row (a row rebuilt
+    for another number of classes)."""
+
+    def __init__(self, buttons: Sequence[QAbstractButton], parent: QObject | None = None):
+        super().__init__(parent)
+        self._buttons: list[QAbstractButton] = []
+        self.set_buttons(buttons)
+
+    def set_buttons(self, buttons: Sequence[QAbstractButton]) -> None:
+        for button in self._buttons:
+            button.removeEventFilter(self)
+        self._buttons = list(buttons)
+        for button in self._buttons:
+            button.installEventFilter(self)
+
+    def _index(self, widget) -> int | None:
+        return next((i for i, b in enumerate(self._buttons) if b is widget), None)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress, QEvent.Type.FocusIn):
+            return False
+        index = self._index(watched)
+        if index is None:
+            return False
+        if kind == QEvent.Type.FocusIn:
+            self._enter(watched, event.reason())
+            return False
+        key, mods = event.key(), event.modifiers()
+        if key in _MOVES and mods == _NONE:
+            if kind == QEvent.Type.ShortcutOverride:     # the row, not a window key, takes it
+                event.accept()
+            else:
+                self._move(index, _MOVES[key])
+            return True
+        if kind == QEvent.Type.KeyPress and key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) \
+                and mods in (_NONE, _SHIFT):         # (Shift+Tab comes as either key)
+            self._leave(forward=key == Qt.Key.Key_Tab and mods == _NONE)
+            return True
+        return False
+
+    def _enter(self, button: QAbstractButton, reason: Qt.FocusReason) -> None:
+        """Tab landed on ``button``: go on to the checked button, if another is."""
+        if reason not in (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason):
+            return
+        checked = next((b for b in self._buttons if b.isChecked() and b.isEnabled()
+                        and b.isVisible()), None)
+        if checked is not None and checked is not button:
+            checked.setFocus(reason)
+
+    def _move(self, index: int, step) -> None:
+        usable = [i for i, b in enumerate(self._buttons) if b.isEnabled() and b.isVisible()]
+        if not usable:
+            return
+        if step == "first":
+            target = usable[0]
+        elif step == "last":
+            target = usable[-1]
+        else:
+            ahead = [i for i in usable if (i - index) * step > 0]
+            if not ahead:
+                return                                   # at the end: stay
+            target = ahead[0] if step > 0 else ahead[-1]
+        self._buttons[target].setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _leave(self, forward: bool) -> None:
+        """Focus the first widget after the row (``forward``) or before it
+        that Tab may stop on, following the window's focus chain."""
+        edge = self._buttons[-1] if forward else self._buttons[0]
+        widget = edge
+        for _ in range(10_000):                          # (a chain is a ring; bound it anyway)
+            widget = widget.nextInFocusChain() if forward else widget.previousInFocusChain()
+            if widget is edge:
+                return
+            if (self._index(widget) is None and widget.window() is edge.window()
+                    and takes_tab(widget)):
+                widget.setFocus(Qt.FocusReason.TabFocusReason if forward
+                                else Qt.FocusReason.BacktabFocusReason)
+                return

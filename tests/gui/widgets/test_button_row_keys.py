@@ -1,0 +1,91 @@
+"""A row of buttons is one Tab stop: Tab enters it at the checked button,
+the arrows, Home and End move along it (skipping buttons that are off),
+Space presses, Tab / Shift+Tab leave it; in the window the left column's
+digit rows are one stop each."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QHBoxLayout, QLineEdit, QToolButton, QWidget
+
+from gui.widgets.button_row_keys import ButtonRowKeys
+
+
+def _key(qtbot, key, mods=Qt.KeyboardModifier.NoModifier) -> QWidget:
+    target = QApplication.focusWidget()
+    assert target is not None
+    QTest.keyClick(target, key, mods)
+    qtbot.wait(1)
+    return QApplication.focusWidget()
+
+
+def _row(qtbot):
+    top = QWidget()
+    layout = QHBoxLayout(top)
+    before, after = QLineEdit("before"), QLineEdit("after")
+    layout.addWidget(before)
+    buttons = []
+    for d in range(6):
+        button = QToolButton()
+        button.setText(str(d))
+        button.setCheckable(True)
+        layout.addWidget(button)
+        buttons.append(button)
+    layout.addWidget(after)
+    keys = ButtonRowKeys(buttons, top)
+    qtbot.addWidget(top)
+    top.show()
+    qtbot.waitExposed(top)
+    top.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is top)
+    before.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is before)
+    return top, before, buttons, after, keys
+
+
+def test_tab_enters_at_the_checked_button_and_leaves_the_row_whole(qtbot):
+    top, before, buttons, after, keys = _row(qtbot)
+    assert _key(qtbot, Qt.Key.Key_Tab) is buttons[0]          # nothing checked: the first
+    assert _key(qtbot, Qt.Key.Key_Tab) is after                # one stop for six buttons
+    buttons[4].setChecked(True)
+    assert _key(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier) is buttons[4]
+    assert _key(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier) is before
+    assert _key(qtbot, Qt.Key.Key_Tab) is buttons[4]
+
+
+def test_arrows_home_and_end_move_along_skipping_buttons_that_are_off(qtbot):
+    top, before, buttons, after, keys = _row(qtbot)
+    buttons[2].setEnabled(False)
+    buttons[5].setEnabled(False)
+    assert _key(qtbot, Qt.Key.Key_Tab) is buttons[0]
+    assert _key(qtbot, Qt.Key.Key_Right) is buttons[1]
+    assert _key(qtbot, Qt.Key.Key_Right) is buttons[3]         # 2 is off
+    assert _key(qtbot, Qt.Key.Key_Down) is buttons[4]
+    assert _key(qtbot, Qt.Key.Key_Right) is buttons[4]         # the last one on: stays
+    assert _key(qtbot, Qt.Key.Key_Home) is buttons[0]
+    assert _key(qtbot, Qt.Key.Key_Left) is buttons[0]
+    assert _key(qtbot, Qt.Key.Key_End) is buttons[4]
+    assert _key(qtbot, Qt.Key.Key_Up) is buttons[3]
+    _key(qtbot, Qt.Key.Key_Space)                              # Space presses as ever
+    assert buttons[3].isChecked()
+
+
+def test_in_the_window_each_digit_row_is_one_tab_stop(window, qtbot):
+    window.draw_example(3)
+    window.current_result()
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.canvas.hasFocus)
+    rows = {"teach": window.left_column.teach_row.digit_buttons, "morph": window.left_column.morph_row.digit_buttons}
+    stops = []
+    for _ in range(40):
+        stops.append(_key(qtbot, Qt.Key.Key_Tab))
+        if stops[-1] is window.canvas:
+            break
+    assert stops[-1] is window.canvas, "Tab comes back round to the drawing"
+    for name, buttons in rows.items():
+        landed = [w for w in stops if any(w is b for b in buttons)]
+        assert len(landed) == 1, name
+    teach = next(w for w in stops if any(w is b for b in rows["teach"]))
+    assert teach.isChecked()                     # the row is entered at the network's answer
+    assert window.tabs.tabBar() in stops         # and the tabs are a few presses away
+    assert stops.index(window.tabs.tabBar()) <= 5
