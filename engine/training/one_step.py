@@ -74,7 +74,12 @@ class StepTrace:
             params[name][...] = old
 
 
-def _loss(probs: np.ndarray, label: int) -> float:
+def label_loss(probs: np.ndarray, label: int) -> float:
+    """The cross-entropy (nats) of class ``label`` under the probabilities
+    ``probs`` (``(classes,)``): ``-log p[label]``, the loss one step on that
+    label starts from (what the "One step" tab shows before a step)."""
+    if not 0 <= label < len(probs):
+        raise ValueError(f"label must be in [0, {len(probs)}), got {label}")
     return float(-np.log(max(float(probs[label]), 1e-45)))
 
 
@@ -126,8 +131,8 @@ def one_step(model: Model, x: np.ndarray, label: int, lr: float, *, momentum: fl
     sgd.step(params, grads, lr)
     updates = {k: params[k] - before[k] for k in params}
     probs_after = model.predict_proba(batch)[0]
-    return StepTrace(label, float(lr), sgd.momentum, _loss(probs_before, label),
-                     _loss(probs_after, label), probs_before, probs_after,
+    return StepTrace(label, float(lr), sgd.momentum, label_loss(probs_before, label),
+                     label_loss(probs_after, label), probs_before, probs_after,
                      {k: np.array(v[0]) for k, v in acts.items()}, act_grads,
                      np.array(g[0]), grads, updates, before, sgd)
 

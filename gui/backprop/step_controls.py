@@ -46,11 +46,13 @@ class StepControls(QFrame):
     """See the module docstring. ``digit_buttons``, ``lr_spin``,
     ``momentum_spin``, ``train_button``, ``undo_button`` and ``status`` are
     public for tests, and ``walk_button`` ("Step through"). Signals:
-    ``sigTrain()``, ``sigUndo()``, ``sigStepThrough(on)``."""
+    ``sigTrain()``, ``sigUndo()``, ``sigStepThrough(on)``, ``sigLabelChanged(digit)``
+    (the digit to train as, chosen or followed)."""
 
     sigTrain = Signal()
     sigUndo = Signal()
     sigStepThrough = Signal(bool)
+    sigLabelChanged = Signal(int)
 
     def __init__(self, classes: int = 10, parent: QWidget | None = None):
         super().__init__(parent)
@@ -68,6 +70,7 @@ class StepControls(QFrame):
         top.addWidget(title)
         self.group = QButtonGroup(self)
         self.group.setExclusive(True)
+        self.group.idToggled.connect(self._label_toggled)
         self.digit_buttons: list[QToolButton] = []
         self._add_digits(top, classes)
         self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
@@ -172,6 +175,10 @@ class StepControls(QFrame):
         """What happened (longest variant first)."""
         self.status.set_variants(variants)
         self.status.setToolTip(plain_tooltip(variants[0] if variants else ""))
+
+    def _label_toggled(self, digit: int, on: bool) -> None:
+        if on:
+            self.sigLabelChanged.emit(digit)
 
     def _clicked(self, digit: int) -> None:
         self.chosen = True

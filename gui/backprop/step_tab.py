@@ -27,6 +27,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSizePolicy, QVBoxLayout, QWidget
 
 from engine import Model, StepTrace
+from engine.training.one_step import label_loss
 
 from ..inspect.layer_panels import BarsPanel
 from ..widgets.fit_text import FitText
@@ -44,6 +45,14 @@ BEFORE_TIP = "The probabilities the model gave the drawing before the step."
 AFTER_TIP = "The probabilities the same model gives the drawing after the step."
 #: Steps whose model and input the tab remembers (for walking them after an undo).
 KEEP_SOURCES = 25
+
+
+def loss_now_texts(probabilities: np.ndarray, label: int) -> tuple[str, ...]:
+    """Before a step: the loss the step on ``label`` would start from, longest first."""
+    loss = label_loss(probabilities, label)
+    return (f"loss for {label} now: {loss:.3f} nats  (p({label}) {probabilities[label]:.1%}): "
+            f"train one step to see it change",
+            f"loss for {label} now: {loss:.3f} nats", f"loss {loss:.2f}")
 
 
 def loss_texts(trace: StepTrace) -> tuple[str, ...]:
@@ -64,6 +73,7 @@ class OneStepTab(QWidget):
     def __init__(self, classes: int = 10, parent: QWidget | None = None):
         super().__init__(parent)
         self.trace: StepTrace | None = None
+        self._now: tuple[np.ndarray | None, int | None] = (None, None)   # see show_now
         self._theme = LIGHT
         self._classes = classes
         column = QVBoxLayout(self)
@@ -128,21 +138,41 @@ class OneStepTab(QWidget):
         ``image`` (the network input): the walk needs both."""
         self._expected = (model, np.array(image, copy=True))
 
+    def show_now(self, probabilities: np.ndarray | None, label: int | None) -> None:
+        """What the model gives the drawing now (``(classes,)``; None: nothing
+        drawn) and the digit to train it as (None: none chosen): shown under
+        "Before the step", with the loss the step would start from, until a
+        step is taken."""
+        ok = probabilities is not None and len(probabilities) == self._classes
+        self._now = (np.array(probabilities, copy=True) if ok else None,
+                     label if ok and label is not None and 0 <= label < self._classes else None)
+        if self.trace is None:
+            self._show_now()
+
+    def _show_now(self) -> None:
+        probabilities, label = self._now
+        for widget in (self.before, self.after, self.loss):
+            widget.setVisible(probabilities is not None)
+        self.before.set_array(probabilities)
+        self.after.set_array(None)
+        self.loss.set_variants(() if label is None else loss_now_texts(probabilities, label))
+
     def show_step(self, trace: StepTrace | None, kinds: dict[str, str] | None = None,
                   model: Model | None = None, image: np.ndarray | None = None) -> None:
-        """Show ``trace`` (None: no step yet). ``kinds``: ``{layer name: type
-        name}`` for the row tooltips (the rows are rebuilt when the layers differ);
-        ``model`` and ``image``: the step's model and input, for the walk
-        (default: those announced by :meth:`expect_step`, or remembered for ``trace``)."""
+        """Show ``trace`` (None: no step yet: what :meth:`show_now` said).
+        ``kinds``: ``{layer name: type name}`` for the row tooltips (the rows
+        are rebuilt when the layers differ); ``model`` and ``image``: the step's
+        model and input, for the walk (default: those announced by
+        :meth:`expect_step`, or remembered for ``trace``)."""
         self.trace = trace
         shown = trace is not None
         for widget in (self.before, self.after, self.loss, self.flow, *self.rows.values()):
             widget.setVisible(shown)
         self.intro.setVisible(not shown)
         if trace is None:                 # another model, or every step undone
-            self.loss.set_variants(())
             self._sources.clear()
             self.walk.clear()
+            self._show_now()
             return
         self._remember(trace, model, image)
         self._build_rows(trace, kinds or {})

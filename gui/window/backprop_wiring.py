@@ -67,6 +67,8 @@ class BackpropLab(QObject):
         controls = self.tab.controls
         controls.sigTrain.connect(lambda: self.train())
         controls.sigUndo.connect(lambda: self.undo())
+        controls.sigLabelChanged.connect(lambda _digit: self._show_now())
+        window.tabs.currentChanged.connect(lambda index: index == self.index and self._show_now())
         window.controller.sigPredictionUpdated.connect(self._result)
         self._state.sigModelChanged.connect(self._model_changed)
         self._state.sigInfoChanged.connect(lambda _info: self._update_ready())
@@ -126,7 +128,16 @@ class BackpropLab(QObject):
     def _result(self, result: PredictionResult) -> None:
         if not result.preview:
             self.tab.controls.follow(runner_up(result))
+            self._show_now()
         self._update_ready()
+
+    def _show_now(self) -> None:
+        """Before a step, the tab shows what the model gives the drawing now."""
+        result = self._window.controller.last_result
+        if result.preview or not self.tab.isVisible():     # (shown when the tab is)
+            return
+        self.tab.show_now(None if result.empty else result.probabilities,
+                          self.tab.controls.label())
 
     def _update_ready(self) -> None:
         self.tab.controls.set_ready(self.why_not())
