@@ -12,6 +12,7 @@ import pytest
 
 from engine import one_step
 from engine.nn import presets
+from engine.training.one_step import label_loss
 from tests.support.gradcheck import relative_error
 from tests.support.small_nets import batch, small_net
 
@@ -127,3 +128,12 @@ def test_bad_arguments_are_refused_before_anything_changes(kwargs, match):
         one_step(model, np.zeros((28, 28), np.float32), 1, 0.1)
     for name, p in model.named_params().items():
         assert np.array_equal(p, before[name])
+
+
+def test_label_loss_is_the_step_s_starting_loss_and_refuses_a_label_out_of_range():
+    probs = np.array([0.7, 0.2, 0.1])
+    assert label_loss(probs, 1) == pytest.approx(-np.log(0.2))
+    assert np.isfinite(label_loss(np.array([1.0, 0.0]), 1))       # p = 0: large, not infinite
+    for label in (-1, 3):
+        with pytest.raises(ValueError):
+            label_loss(probs, label)
