@@ -143,6 +143,17 @@ class SaliencyOverlay(QObject):
     def toggle(self) -> None:
         self.set_on(self._method is None)
 
+    def choose(self, method: str) -> None:
+        """Make ``method`` the one switching on shows, without switching on
+        (a remembered preference); shown at once if the overlay is on."""
+        if method not in METHODS:
+            raise ValueError(f"unknown saliency method {method!r}; expected one of {METHODS}")
+        if self._method is not None:
+            self.set_method(method)
+        elif method != self._chosen:
+            self._chosen = method
+            self.sigMethodChanged.emit(None)
+
     def set_method(self, method: str | None) -> None:
         """Show ``method`` (one of :data:`engine.explain.METHODS`), or switch off
         (None); the map of the last result is computed again."""

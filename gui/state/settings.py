@@ -28,6 +28,8 @@ import weakref
 
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
+from engine.explain import METHODS
+
 ENV_VAR = "CNN_PLAYGROUND_SETTINGS"
 ORGANISATION = "cnn-playground"
 APPLICATION = "cnn-playground"
@@ -167,6 +169,23 @@ class AppSettings:
 
     def set_brush_width(self, width: float) -> None:
         self.qsettings.setValue("canvas/brush_width", float(width))
+
+    def normalise_maps(self) -> bool:
+        """Whether each feature map is scaled to its own maximum (the View toggle)."""
+        value = self.qsettings.value("view/normalise_maps", False)   # "true" in the file
+        return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
+    def set_normalise_maps(self, on: bool) -> None:
+        self.qsettings.setValue("view/normalise_maps", bool(on))
+
+    def why_method(self, default: str) -> str:
+        """The "Why?" overlay's last chosen method, one of
+        :data:`engine.explain.METHODS` (anything else in the file: ``default``)."""
+        value = self.value("view/why_method", default, str)
+        return value if value in METHODS else default
+
+    def set_why_method(self, method: str) -> None:
+        self.qsettings.setValue("view/why_method", str(method))
 
     def last_folder(self) -> str:
         return self.value("files/last_folder", "", str) or ""

@@ -57,9 +57,10 @@ from .status_bar import PlaygroundStatusBar
 from .runs_wiring import RunsLab
 from .tab_steps import step_tab
 from .toolbar import DrawingToolbar
+from .view_preferences import restore_preferences
 from .view_refresh import ViewRefresher
 from .why_lab import WhyLab
-from .window_geometry import MIN_SIZE, restore_geometry, save_geometry
+from .window_geometry import MIN_SIZE, save_geometry
 
 APP_NAME = "CNN Playground"
 MIN_INTERVAL_MS = 0.0
@@ -123,7 +124,7 @@ class MainWindow(QMainWindow):
         self.set_theme(self._theme.name)
         self.views.model_changed(self.model)
         self._info_changed(self.state.info)
-        restore_geometry(self, self.splitter, self.settings)
+        restore_preferences(self)   # size and place, Normalise maps, the Why? method
         problems = [p for p in (self.startup_problem, self.settings.problem) if p]
         if problems:
             show_banner(self.banner, "\n".join(problems))
