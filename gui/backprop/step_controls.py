@@ -9,7 +9,8 @@ answer a learner most likely wants to push it towards) until a digit button
 is clicked; clearing the drawing goes back to following. "Step through"
 (checkable) turns the layer-by-layer walk of the step on and off. The widget
 only shows and reports (``sigTrain()``, ``sigUndo()``, ``sigStepThrough(bool)``);
-the wiring decides.
+``sigLabelChanged(digit)`` says the digit to train as changed (chosen or
+followed); the wiring decides.
 """
 from __future__ import annotations
 
@@ -170,6 +171,11 @@ class StepControls(QFrame):
         """``steps`` can be undone."""
         self.undo_button.setEnabled(steps > 0)
         self.undo_button.setText("Undo the step" if steps <= 1 else f"Undo the step ({steps})")
+
+    def set_arrow_keys(self, on: bool) -> None:
+        """Whether Left / Right move along the digits (off while the walk,
+        which they drive, is shown)."""
+        self._keys.set_arrows(on)
 
     def say(self, *variants: str) -> None:
         """What happened (longest variant first)."""

@@ -151,8 +151,9 @@ class OneStepTab(QWidget):
 
     def _show_now(self) -> None:
         probabilities, label = self._now
-        for widget in (self.before, self.after, self.loss):
+        for widget in (self.before, self.loss):
             widget.setVisible(probabilities is not None)
+        self.after.setVisible(False)                 # (until a step)
         self.before.set_array(probabilities)
         self.after.set_array(None)
         self.loss.set_variants(() if label is None else loss_now_texts(probabilities, label))
@@ -207,6 +208,7 @@ class OneStepTab(QWidget):
         self.walk.setVisible(on)
         for shortcut in self._keys:
             shortcut.setEnabled(on)
+        self.controls.set_arrow_keys(not on)     # Left / Right drive the walk, not the digits
         if on and self.trace is None:
             self.walk.clear()
             self.controls.request_train()        # the step arrives in show_step

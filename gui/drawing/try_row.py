@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QToolButton, QWidget
 
+from ..widgets.button_row_keys import ButtonRowKeys
 from ..widgets.plain_text import plain_label, plain_tooltip
 
 _STYLE = """
@@ -49,3 +50,4 @@ class TryRow(QWidget):
             button.clicked.connect(lambda _=False, d=digit: self.sigDigitChosen.emit(d))
             row.addWidget(button)
             self.buttons.append(button)
+        self._keys = ButtonRowKeys(self.buttons, self)   # one Tab stop, arrows along

@@ -22,6 +22,7 @@ import argparse
 import os
 import statistics
 import sys
+import tempfile
 import time
 
 TARGET_MS = 50.0
@@ -55,7 +56,9 @@ def main(argv=None) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv)
     model = engine.load_model()
-    window = MainWindow(model=model.clone(), theme="light", settings=AppSettings())
+    tmp = tempfile.TemporaryDirectory(prefix="cnn-playground-bench-")   # not the user's settings
+    window = MainWindow(model=model.clone(), theme="light",
+                        settings=AppSettings(os.path.join(tmp.name, "settings.ini")))
     window.resize(width, height)
     window.show()
     window.draw_example(7)

@@ -27,13 +27,20 @@ def takes_tab(widget: QWidget) -> bool:
 
 class ButtonRowKeys(QObject):
     """The keys of one row of ``buttons`` (in their order along the row and
-    in the focus chain). :meth:`set_buttons` replaces the row (a row rebuilt
-    for another number of classes)."""
+    in the focus chain). :meth:`set_buttons` replaces the row's buttons;
+    :meth:`set_arrows` hands the arrow keys on to the window's shortcuts
+    (a walk that Left / Right drive) or takes them back."""
 
     def __init__(self, buttons: Sequence[QAbstractButton], parent: QObject | None = None):
         super().__init__(parent)
         self._buttons: list[QAbstractButton] = []
+        self._arrows = True
         self.set_buttons(buttons)
+
+    def set_arrows(self, on: bool) -> None:
+        """Whether the arrow keys move along the row (else they go on, as to
+        any button; Home, End and Tab stay the row's)."""
+        self._arrows = bool(on)
 
     def set_buttons(self, buttons: Sequence[QAbstractButton]) -> None:
         for button in self._buttons:
@@ -56,7 +63,7 @@ class ButtonRowKeys(QObject):
             self._enter(watched, event.reason())
             return False
         key, mods = event.key(), event.modifiers()
-        if key in _MOVES and mods == _NONE:
+        if key in _MOVES and mods == _NONE and (self._arrows or isinstance(_MOVES[key], str)):
             if kind == QEvent.Type.ShortcutOverride:     # the row, not a window key, takes it
                 event.accept()
             else:

@@ -127,15 +127,17 @@ class BackpropLab(QObject):
     # ------------------------------------------------------------- internals
     def _result(self, result: PredictionResult) -> None:
         if not result.preview:
+            label = self.tab.controls.label()
             self.tab.controls.follow(runner_up(result))
-            self._show_now()
+            if self.tab.controls.label() == label:     # (else the label's signal showed it)
+                self._show_now()
         self._update_ready()
 
     def _show_now(self) -> None:
         """Before a step, the tab shows what the model gives the drawing now."""
         result = self._window.controller.last_result
-        if result.preview or not self.tab.isVisible():     # (shown when the tab is)
-            return
+        if result.preview or not self.tab.isVisible() or self._window.is_training():
+            return                                  # (shown when the tab is; no step then)
         self.tab.show_now(None if result.empty else result.probabilities,
                           self.tab.controls.label())
 

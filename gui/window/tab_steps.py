@@ -9,13 +9,14 @@ from __future__ import annotations
 from PySide6.QtWidgets import QTabWidget
 
 
-def step_tab(tabs: QTabWidget, step: int) -> int:
-    """Show the tab ``step`` places after the current one (negative: before),
-    going round at the ends and skipping tabs that are disabled or hidden.
-    Returns the index shown (the current one if no other tab can be shown)."""
+def step_tab(tabs: QTabWidget, direction: int) -> int:
+    """Show the next tab that can be shown after the current one
+    (``direction`` >= 0) or before it (< 0), going round at the ends and
+    skipping tabs that are disabled or hidden. Returns the index shown (the
+    current one if no other tab can be shown)."""
     count, current = tabs.count(), tabs.currentIndex()
     for moved in range(1, count):
-        index = (current + moved * (1 if step >= 0 else -1)) % count
+        index = (current + moved * (1 if direction >= 0 else -1)) % count
         if tabs.isTabEnabled(index) and tabs.isTabVisible(index):
             tabs.setCurrentIndex(index)
             return index

@@ -30,7 +30,7 @@ def test_before_a_step_the_tab_shows_the_answer_now_and_the_loss_to_come(window,
     qtbot.waitUntil(lambda: tab.before.isVisible() and tab.loss.isVisible())
     assert not tab.flow.isVisible()
     np.testing.assert_array_equal(tab.before.array, result.probabilities)
-    assert tab.after.array is None                   # nothing after a step yet
+    assert not tab.after.isVisible()                 # nothing after a step yet
     label = tab.controls.label()
     assert label is not None and label != int(np.argmax(result.probabilities))   # the runner-up
     assert f"{label_loss(result.probabilities, label):.3f}" in tab.loss.text()
@@ -60,12 +60,25 @@ def test_a_step_replaces_it_and_undoing_every_step_brings_it_back(window, qtbot)
     qtbot.waitUntil(lambda: not window.controller.has_pending())
     now = window.current_result().probabilities
     qtbot.waitUntil(lambda: tab.before.array is not None and np.allclose(tab.before.array, now))
-    assert tab.after.array is None and not tab.flow.isVisible()
+    assert not tab.after.isVisible() and not tab.flow.isVisible()
     assert "loss for 1 now" in tab.loss.text()
+
+
+def test_a_drawing_made_on_another_tab_is_there_when_the_tab_opens(window, qtbot):
+    lab = window.why.backprop
+    window.tabs.setCurrentWidget(window.activations_view)
+    window.draw_example(2)
+    qtbot.waitUntil(lambda: not window.controller.has_pending())
+    two = window.current_result().probabilities
+    window.tabs.setCurrentWidget(lab.tab)
+    qtbot.waitUntil(lambda: lab.tab.before.array is not None
+                    and np.array_equal(lab.tab.before.array, two))
+    assert lab.tab.before.isVisible()
 
 
 def test_an_empty_drawing_shows_no_answer(window, qtbot):
     lab, _ = _on_tab(window, qtbot, 7)
+    qtbot.waitUntil(lab.tab.before.isVisible)
     window.canvas.clear()
     qtbot.waitUntil(lambda: not window.controller.has_pending())
     window.current_result()

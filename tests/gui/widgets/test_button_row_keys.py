@@ -89,3 +89,38 @@ def test_in_the_window_each_digit_row_is_one_tab_stop(window, qtbot):
     assert teach.isChecked()                     # the row is entered at the network's answer
     assert window.tabs.tabBar() in stops         # and the tabs are a few presses away
     assert stops.index(window.tabs.tabBar()) <= 5
+
+
+def test_an_empty_canvas_s_try_row_is_one_tab_stop_too(window, qtbot):
+    window.canvas.clear()
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.canvas.hasFocus)
+    tries = window.left_column.try_row.buttons
+    qtbot.waitUntil(tries[0].isVisible)
+    stops = []
+    for _ in range(40):
+        stops.append(_key(qtbot, Qt.Key.Key_Tab))
+        if stops[-1] is window.canvas:
+            break
+    assert stops[-1] is window.canvas
+    assert len([w for w in stops if any(w is b for b in tries)]) == 1
+
+
+def test_while_stepping_through_left_and_right_drive_the_walk_not_the_digits(window, qtbot):
+    lab = window.why.backprop
+    window.tabs.setCurrentWidget(lab.tab)
+    window.draw_example(7)
+    qtbot.waitUntil(lambda: not window.controller.has_pending())
+    window.current_result()
+    controls = lab.tab.controls
+    QTest.mouseClick(controls.walk_button, Qt.MouseButton.LeftButton)     # takes a step, walks it
+    qtbot.waitUntil(lambda: lab.tab.walk.phase() is not None, timeout=10_000)
+    digit = controls.digit_buttons[controls.label()]
+    digit.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is digit)
+    before = lab.tab.walk.phase()
+    assert _key(qtbot, Qt.Key.Key_Right) is digit     # the focus stays on the digit ...
+    qtbot.waitUntil(lambda: lab.tab.walk.phase() != before)   # ... and the walk goes on
+    QTest.mouseClick(controls.walk_button, Qt.MouseButton.LeftButton)     # walk off
+    qtbot.waitUntil(lambda: not lab.tab.walk.isVisible())
+    assert _key(qtbot, Qt.Key.Key_Right) is not digit # the arrows are the row's again

@@ -54,8 +54,23 @@ def test_the_keys_work_from_a_number_box_and_skip_a_disabled_tab(window, qtbot):
         tabs.setTabEnabled(here + 1, True)
 
 
+def test_a_hidden_tab_is_skipped_both_ways(window, qtbot):
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.canvas.hasFocus)
+    tabs = window.tabs
+    tabs.setCurrentIndex(1)
+    tabs.setTabVisible(2, False)
+    try:
+        _press(qtbot, Qt.Key.Key_PageDown)
+        assert tabs.currentIndex() == 3
+        _press(qtbot, Qt.Key.Key_PageUp)
+        assert tabs.currentIndex() == 1
+    finally:
+        tabs.setTabVisible(2, True)
+
+
 def test_the_view_menu_lists_the_tab_keys(window):
-    texts = {a.text().replace("&", ""): a.shortcut().toString() for a in window.menuBar().actions()
-             [2].menu().actions() if a.text()}
+    view = next(a.menu() for a in window.menuBar().actions() if a.text().replace("&", "") == "View")
+    texts = {a.text().replace("&", ""): a.shortcut().toString() for a in view.actions() if a.text()}
     assert texts["Next tab"] == "Ctrl+PgDown"
     assert texts["Previous tab"] == "Ctrl+PgUp"
