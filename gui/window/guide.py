@@ -193,7 +193,9 @@ def _evaluation() -> str:
 def _learn() -> str:
     return (_heading("learn") +
             "<p>How a network learns, step by step.</p><ul>"
-            "<li><b>One step</b> tab: pick a digit and <b>Train one step</b>: one step of "
+            "<li><b>One step</b> tab: it first shows what the network gives your drawing "
+            "now and the loss for the chosen digit (the runner-up, until you pick one). "
+            "Pick a digit and <b>Train one step</b>: one step of "
             "gradient descent on your drawing. Every layer shows the gradient flowing back "
             "into it and how its weights moved; the answer before and after. <b>Undo the "
             "step</b> restores the weights exactly.</li>"
