@@ -168,8 +168,15 @@ def apply_to_app(app: QApplication, theme: Theme) -> None:
     pg.setConfigOptions(background=theme.surface_alt, foreground=theme.muted, antialias=True)
 
 
+def _tint(colour: str, alpha: int) -> str:
+    """``colour`` (``#rrggbb``) as a style sheet ``rgba(...)`` with ``alpha`` (0-255)."""
+    c = QColor(colour)
+    return f"rgba({c.red()}, {c.green()}, {c.blue()}, {int(alpha)})"
+
+
 def style_sheet(theme: Theme) -> str:
-    """Window style sheet: panel frames, titles, tabs, tooltips, radio buttons (an
+    """Window style sheet: panel frames, titles, tabs, tooltips, the digit rows' focus
+    (a tint: their checked digit has the ring), radio buttons (an
     accent dot when checked: Fusion's grey dot is hard to see in the dark theme)."""
     t = theme
     return f"""
@@ -194,6 +201,8 @@ def style_sheet(theme: Theme) -> str:
                 padding: 4px; }}
     QStatusBar QLabel {{ color: {t.muted}; padding: 0 6px; }}
     QLabel#banner {{ background: {t.banner}; color: {t.banner_text}; padding: 6px 10px; }}
+    QToolButton#teachDigit:focus, QToolButton#morphDigit:focus, QToolButton#stepDigit:focus {{
+        background: {_tint(t.accent, 70)}; border-radius: 3px; }}
     QRadioButton::indicator {{ width: 12px; height: 12px; border-radius: 7px;
                                border: 1px solid {t.muted}; background: {t.surface}; }}
     QRadioButton::indicator:hover {{ border-color: {t.accent}; }}

@@ -124,3 +124,22 @@ def test_while_stepping_through_left_and_right_drive_the_walk_not_the_digits(win
     QTest.mouseClick(controls.walk_button, Qt.MouseButton.LeftButton)     # walk off
     qtbot.waitUntil(lambda: not lab.tab.walk.isVisible())
     assert _key(qtbot, Qt.Key.Key_Right) is not digit # the arrows are the row's again
+
+
+def test_the_focused_digit_is_tinted_so_it_is_seen_beside_the_checked_one(window, qtbot):
+    window.draw_example(7)
+    window.current_result()
+    window.canvas.setFocus()
+    qtbot.waitUntil(window.canvas.hasFocus)
+    row = window.left_column.teach_row.digit_buttons
+    assert _key(qtbot, Qt.Key.Key_Tab).isChecked()          # entered at the answer
+    focused = _key(qtbot, Qt.Key.Key_Right)
+    assert focused is not None and not focused.isChecked()
+    with_focus = focused.grab().toImage()
+    _key(qtbot, Qt.Key.Key_Right)                            # the focus moves on
+    without = focused.grab().toImage()
+    assert with_focus != without
+    tint = with_focus.pixelColor(with_focus.width() // 2, 3)
+    plain = without.pixelColor(without.width() // 2, 3)
+    assert tint.blue() - tint.red() > plain.blue() - plain.red() + 20   # a blue tint, not grey
+    assert row.index(focused) >= 0
