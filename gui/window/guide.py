@@ -256,7 +256,8 @@ def _keys_section() -> str:
     return (_heading("keys") + key_table_html() +
             "<p><b>Tab</b> goes round the controls; a row of digit buttons is one stop, "
             "entered at its chosen digit: the arrow keys, Home and End move along it and "
-            "Space presses. Esc in a number field leaves the field.</p>"
+            "Space presses. In a field (a number, a drop-down list) letters stay in the field, "
+            "and Esc clears the drawing only when pressed twice.</p>"
             "<p>Esc closes this guide while it is the active window; F1 shows or hides "
             "it.</p>")
 

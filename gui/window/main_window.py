@@ -266,7 +266,7 @@ class MainWindow(QMainWindow):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.columns = ColumnPolicy(self, left, self.tabs, self.training_panel)
-        self.field_escape = FieldEscape(self)   # Esc in a field leaves it, keeps the drawing
+        self.field_escape = FieldEscape(self)   # Esc and letters typed in a field stay there
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 2)
