@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from engine.training.reports import StepReport
 
@@ -74,13 +75,26 @@ class RunBox(QGroupBox):
         layout.addWidget(self.save_button)
         self._progress_shown_at = 0.0
         self._result = self._note = ""
+        start, pause, stop = self.start_button, self.pause_button, self.stop_button
+        use, back, save = self.use_button, self.back_button, self.save_button
+        self._successors = {start: (stop, pause), pause: (start, use, save),
+                            stop: (start, use, save), use: (save, start),
+                            back: (start, save), save: (start, use)}
+        self._parked: tuple[QPushButton, object] | None = None
         self.show_state(RunState.IDLE, can_start=False, has_result=False)
 
     def show_state(self, state: RunState, can_start: bool, has_result: bool,
                    result_in_use: bool = False, can_go_back: bool = False) -> None:
         """Enable what makes sense in ``state``; ``can_start``: data and settings
         are ready; ``has_result``: a trained model exists (``result_in_use``: it
-        is the current model); ``can_go_back``: the model open before it can return."""
+        is the current model); ``can_go_back``: the model open before it can return.
+        A button disabled while it has the keyboard focus hands it to the button
+        that does the next thing (Start to Stop, Stop to Start…), not to
+        whatever follows in the window."""
+        focused = next((b for b in self._successors if b.hasFocus()), None)
+        parked, self._parked = self._parked, None
+        if focused is None and parked is not None and QApplication.focusWidget() is parked[1]:
+            focused = parked[0]          # the focus still waits where it went (no heir then)
         self.start_button.setEnabled(not state.active and can_start)
         self.pause_button.setEnabled(state in (RunState.LOADING, RunState.RUNNING, RunState.PAUSED))
         self.stop_button.setEnabled(state.active and state is not RunState.STOPPING)
@@ -93,6 +107,12 @@ class RunBox(QGroupBox):
         self.use_button.setEnabled(has_result and not result_in_use and not state.active)
         self.back_button.setEnabled(can_go_back and not state.active)
         self.save_button.setEnabled(has_result and not state.active)
+        if focused is not None and not focused.hasFocus():
+            heir = next((b for b in (focused, *self._successors[focused]) if b.isEnabled()), None)
+            if heir is not None:
+                heir.setFocus(Qt.FocusReason.TabFocusReason)
+            else:                         # none can take it yet: a later state may
+                self._parked = (focused, QApplication.focusWidget())
 
     def set_status(self, text: str, detail: str | None = None) -> None:
         """Short status under the progress bar (2 lines); ``detail`` goes below it."""

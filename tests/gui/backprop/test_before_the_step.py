@@ -85,3 +85,21 @@ def test_an_empty_drawing_shows_no_answer(window, qtbot):
     qtbot.waitUntil(lambda: not lab.tab.before.isVisible())
     assert not lab.tab.loss.isVisible()
     assert lab.tab.intro.isVisible()
+
+
+def test_train_and_undo_by_keyboard_keep_the_focus_on_train(window, qtbot):
+    lab, _ = _on_tab(window, qtbot, 7)
+    controls = lab.tab.controls
+    window.activateWindow()
+    controls.train_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(controls.train_button.hasFocus)
+    steps = len(lab.runner.steps)
+    QTest.keyClick(controls.train_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: len(lab.runner.steps) == steps + 1, timeout=10_000)
+    qtbot.waitUntil(controls.train_button.hasFocus)          # back where Space was pressed
+    controls.undo_button.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(controls.undo_button.hasFocus)
+    QTest.keyClick(controls.undo_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: len(lab.runner.steps) == steps)
+    qtbot.waitUntil(controls.train_button.hasFocus)          # not past it, to Step through
+    assert not controls.walk_button.isChecked()
