@@ -9,8 +9,8 @@ screen. Nothing about it is saved (no position or size in the preferences).
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, QUrl
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, QTimer, QUrl
+from PySide6.QtGui import QCloseEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ..widgets.plain_text import plain_label
@@ -151,6 +151,16 @@ class QuickGuide(QWidget):
             event.accept()
             return True
         return super().event(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed while active (Esc, F1, Close): the main window becomes active
+        again, so its keys work at once (not every window manager does this
+        for a tool window)."""
+        was_active = self.isActiveWindow()
+        super().closeEvent(event)
+        parent = self.parentWidget()
+        if was_active and event.isAccepted() and parent is not None and parent.isVisible():
+            QTimer.singleShot(0, parent, parent.activateWindow)   # once this one is hidden
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

@@ -7,6 +7,7 @@ import pytest
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QTextDocument
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from engine.training.recipes import RECIPES
 from gui.tools.mouse import draw_digit
@@ -56,6 +57,22 @@ def test_esc_closes_the_guide_and_does_not_clear_the_drawing(window, qtbot):
     assert guide.isVisible()
     QTest.keyClick(guide.browser, Qt.Key.Key_F1)     # F1 inside the guide hides it too
     qtbot.waitUntil(lambda: not guide.isVisible())
+
+
+def test_closing_the_guide_by_key_gives_the_keys_back_to_the_window(window, qtbot):
+    window.draw_example(4)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    guide = window.guide
+    qtbot.waitUntil(guide.isActiveWindow)
+    QTest.keyClick(guide.browser, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not guide.isVisible())
+    qtbot.waitUntil(window.isActiveWindow)            # the window is active again ...
+    window.canvas.clear()
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: not window.canvas.is_blank())   # ... and its keys work (Ctrl+2)
+    assert int(window.current_probabilities().argmax()) == 2
 
 
 def test_the_close_button_closes_the_guide(window, qtbot):
