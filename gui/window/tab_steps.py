@@ -6,7 +6,8 @@ so the keys mean one thing everywhere; those inner tabs take the arrow keys
 on their tab bar."""
 from __future__ import annotations
 
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QTabWidget
 
 
 def step_tab(tabs: QTabWidget, direction: int) -> int:
@@ -18,6 +19,12 @@ def step_tab(tabs: QTabWidget, direction: int) -> int:
     for moved in range(1, count):
         index = (current + moved * (1 if direction >= 0 else -1)) % count
         if tabs.isTabEnabled(index) and tabs.isTabVisible(index):
+            page, focused = tabs.currentWidget(), QApplication.focusWidget()
             tabs.setCurrentIndex(index)
+            if page is not None and focused is not None and page.isAncestorOf(focused):
+                # the focus was on the page now hidden: to the tab bar (which
+                # shows it, and whose arrows go on), not into the new page's
+                # first stop, often a scroll area without a focus mark
+                tabs.tabBar().setFocus(Qt.FocusReason.TabFocusReason)
             return index
     return current

@@ -50,6 +50,7 @@ def test_the_keys_work_from_a_number_box_and_skip_a_disabled_tab(window, qtbot):
         _press(qtbot, Qt.Key.Key_PageDown)
         assert tabs.currentIndex() == (here + 2) % tabs.count()
         assert spin.value() == value                 # the box did not take the keys
+        assert QApplication.focusWidget() is tabs.tabBar()   # not lost in the hidden page
     finally:
         tabs.setTabEnabled(here + 1, True)
 
