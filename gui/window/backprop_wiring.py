@@ -2,8 +2,9 @@
 tab (:class:`~gui.backprop.step_tab.OneStepTab`) trains the shown model for
 one step on the network input of the drawing (:class:`~gui.backprop.step_runner.StepRunner`,
 off the GUI thread on a copy, then written into the shown model), shows what
-happened layer by layer and undoes steps one at a time. After a step or an
-undo every view refreshes (:meth:`gui.state.app_state.AppState.weights_changed`).
+happened layer by layer and undoes steps one at a time; while its step is
+walked, Left / Right on the drawing (where the focus usually is) walk it too.
+After a step or an undo every view refreshes (:meth:`gui.state.app_state.AppState.weights_changed`).
 
 Refused, with the reason on the disabled button and in the tab: while a
 training run is going, while the time machine shows an earlier moment of a
@@ -16,7 +17,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QKeySequence, QShortcut
 
 from engine import Model, StepTrace
 
@@ -69,6 +71,14 @@ class BackpropLab(QObject):
         controls.sigUndo.connect(lambda: self.undo())
         controls.sigLabelChanged.connect(lambda _digit: self._show_now())
         window.tabs.currentChanged.connect(lambda index: index == self.index and self._show_now())
+        self._canvas_keys = []        # Left / Right on the drawing walk the step too
+        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
+            shortcut = QShortcut(QKeySequence(key), window.canvas)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setEnabled(False)
+            shortcut.activated.connect(lambda step=step: self._walk_from_canvas(step))
+            self._canvas_keys.append(shortcut)
+        controls.sigStepThrough.connect(self._walk_keys_on_canvas)
         window.controller.sigPredictionUpdated.connect(self._result)
         self._state.sigModelChanged.connect(self._model_changed)
         self._state.sigInfoChanged.connect(lambda _info: self._update_ready())
@@ -140,6 +150,15 @@ class BackpropLab(QObject):
             return                                  # (shown when the tab is; no step then)
         self.tab.show_now(None if result.empty else result.probabilities,
                           self.tab.controls.label())
+
+    def _walk_keys_on_canvas(self, on: bool) -> None:
+        for shortcut in self._canvas_keys:
+            shortcut.setEnabled(on)
+
+    def _walk_from_canvas(self, step: int) -> None:
+        """Left / Right pressed on the drawing while the step is walked."""
+        if self.tab.isVisible() and self.tab.walk.isVisible():
+            self.tab.walk.go(step)
 
     def _update_ready(self) -> None:
         self.tab.controls.set_ready(self.why_not())

@@ -143,3 +143,28 @@ def test_the_focused_digit_is_tinted_so_it_is_seen_beside_the_checked_one(window
     plain = without.pixelColor(without.width() // 2, 3)
     assert tint.blue() - tint.red() > plain.blue() - plain.red() + 20   # a blue tint, not grey
     assert row.index(focused) >= 0
+
+
+def test_while_stepping_through_left_and_right_on_the_drawing_walk_too(window, qtbot):
+    lab = window.why.backprop
+    window.tabs.setCurrentWidget(lab.tab)
+    window.draw_example(7)
+    qtbot.waitUntil(lambda: not window.controller.has_pending())
+    window.current_result()
+    QTest.mouseClick(lab.tab.controls.walk_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: lab.tab.walk.phase() is not None, timeout=10_000)
+    window.activateWindow()
+    window.canvas.setFocus(Qt.FocusReason.MouseFocusReason)    # as after drawing
+    qtbot.waitUntil(window.canvas.hasFocus)
+    before = lab.tab.walk.phase()
+    _key(qtbot, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: lab.tab.walk.phase() != before)
+    moved = lab.tab.walk.phase()
+    _key(qtbot, Qt.Key.Key_Left)
+    qtbot.waitUntil(lambda: lab.tab.walk.phase() == before)
+    window.tabs.setCurrentWidget(window.activations_view)      # the walk hidden: keys do nothing
+    window.canvas.setFocus(Qt.FocusReason.MouseFocusReason)
+    qtbot.waitUntil(window.canvas.hasFocus)
+    _key(qtbot, Qt.Key.Key_Right)
+    assert lab.tab.walk.phase() == before and moved != before
+    assert not window.canvas.is_blank()
