@@ -106,15 +106,21 @@ def test_an_empty_canvas_s_try_row_is_one_tab_stop_too(window, qtbot):
     assert len([w for w in stops if any(w is b for b in tries)]) == 1
 
 
-def test_while_stepping_through_left_and_right_drive_the_walk_not_the_digits(window, qtbot):
+def _walking(window, qtbot):
+    """On One step with a drawn 7: "Step through" clicked (it takes a step and walks it)."""
     lab = window.why.backprop
     window.tabs.setCurrentWidget(lab.tab)
     window.draw_example(7)
     qtbot.waitUntil(lambda: not window.controller.has_pending())
     window.current_result()
-    controls = lab.tab.controls
-    QTest.mouseClick(controls.walk_button, Qt.MouseButton.LeftButton)     # takes a step, walks it
+    QTest.mouseClick(lab.tab.controls.walk_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: lab.tab.walk.phase() is not None, timeout=10_000)
+    return lab
+
+
+def test_while_stepping_through_left_and_right_drive_the_walk_not_the_digits(window, qtbot):
+    lab = _walking(window, qtbot)
+    controls = lab.tab.controls
     digit = controls.digit_buttons[controls.label()]
     digit.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is digit)
@@ -146,13 +152,7 @@ def test_the_focused_digit_is_tinted_so_it_is_seen_beside_the_checked_one(window
 
 
 def test_while_stepping_through_left_and_right_on_the_drawing_walk_too(window, qtbot):
-    lab = window.why.backprop
-    window.tabs.setCurrentWidget(lab.tab)
-    window.draw_example(7)
-    qtbot.waitUntil(lambda: not window.controller.has_pending())
-    window.current_result()
-    QTest.mouseClick(lab.tab.controls.walk_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: lab.tab.walk.phase() is not None, timeout=10_000)
+    lab = _walking(window, qtbot)
     window.activateWindow()
     window.canvas.setFocus(Qt.FocusReason.MouseFocusReason)    # as after drawing
     qtbot.waitUntil(window.canvas.hasFocus)
