@@ -89,12 +89,7 @@ class OneStepTab(QWidget):
         self.controls.sigStepThrough.connect(self._step_through)
         self.walk.sigChanged.connect(self._follow_walk)
         self._keys: list[QShortcut] = []           # Left / Right, while walking
-        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.setEnabled(False)
-            shortcut.activated.connect(lambda step=step: self.walk.go(step))
-            self._keys.append(shortcut)
+        self._add_walk_keys(self, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.intro = plain_label(INTRO, word_wrap=True)
         column.addWidget(self.intro)
         self.rows: dict[str, LayerRow] = {}
@@ -203,6 +198,23 @@ class OneStepTab(QWidget):
             self.walk.clear()
         else:
             self.walk.set_step(self.trace, *source)
+
+    def walk_keys_on(self, widget: QWidget) -> None:
+        """Left / Right pressed on ``widget`` (outside the tab: the drawing,
+        where the focus usually is) walk the step too, while the tab shows it."""
+        self._add_walk_keys(widget, Qt.ShortcutContext.WidgetShortcut)
+
+    def _add_walk_keys(self, owner: QWidget, context: Qt.ShortcutContext) -> None:
+        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
+            shortcut = QShortcut(QKeySequence(key), owner)
+            shortcut.setContext(context)
+            shortcut.setEnabled(self.walk.isVisibleTo(self))
+            shortcut.activated.connect(lambda step=step: self._walk_key(step))
+            self._keys.append(shortcut)
+
+    def _walk_key(self, step: int) -> None:
+        if self.isVisible() and self.walk.isVisible():   # (not while another tab is shown)
+            self.walk.go(step)
 
     def _step_through(self, on: bool) -> None:
         self.walk.setVisible(on)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QObject, Qt
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QObject
 
 from engine import Model, StepTrace
 
@@ -71,14 +70,7 @@ class BackpropLab(QObject):
         controls.sigUndo.connect(lambda: self.undo())
         controls.sigLabelChanged.connect(lambda _digit: self._show_now())
         window.tabs.currentChanged.connect(lambda index: index == self.index and self._show_now())
-        self._canvas_keys = []        # Left / Right on the drawing walk the step too
-        for key, step in ((Qt.Key.Key_Left, -1), (Qt.Key.Key_Right, 1)):
-            shortcut = QShortcut(QKeySequence(key), window.canvas)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
-            shortcut.setEnabled(False)
-            shortcut.activated.connect(lambda step=step: self._walk_from_canvas(step))
-            self._canvas_keys.append(shortcut)
-        controls.sigStepThrough.connect(self._walk_keys_on_canvas)
+        self.tab.walk_keys_on(window.canvas)   # Left / Right on the drawing walk the step too
         window.controller.sigPredictionUpdated.connect(self._result)
         self._state.sigModelChanged.connect(self._model_changed)
         self._state.sigInfoChanged.connect(lambda _info: self._update_ready())
@@ -150,15 +142,6 @@ class BackpropLab(QObject):
             return                                  # (shown when the tab is; no step then)
         self.tab.show_now(None if result.empty else result.probabilities,
                           self.tab.controls.label())
-
-    def _walk_keys_on_canvas(self, on: bool) -> None:
-        for shortcut in self._canvas_keys:
-            shortcut.setEnabled(on)
-
-    def _walk_from_canvas(self, step: int) -> None:
-        """Left / Right pressed on the drawing while the step is walked."""
-        if self.tab.isVisible() and self.tab.walk.isVisible():
-            self.tab.walk.go(step)
 
     def _update_ready(self) -> None:
         self.tab.controls.set_ready(self.why_not())
