@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QMenu, QPushButton,
 from engine.nn.presets import PRESET_NOTES, PRESETS, build
 
 from ..explain.morph_job import LatestJob
+from ..widgets.focus_chain import last_tab_stop_in
 from ..widgets.plain_text import plain_label, plain_tooltip
 from .draft import ADDABLE, DraftCheck, check_draft, layers_of, new_layer
 from .edit_history import LayersEdit, UndoKeys
@@ -246,6 +247,9 @@ class ArchitectureEditor(QWidget):
         self.check = check_draft(layers)
         self.layers = self.check.layers
         self.list.show_check(self.check, focus)
+        last_row_stop = last_tab_stop_in(self.list)
+        if last_row_stop is not None:   # rows made now join the Tab order last: Train it after them
+            QWidget.setTabOrder(last_row_stop, self.summary.train_button)
         self.summary.show_check(self.check, self._batch())
         self._update_buttons()
         self.seconds_per_step = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractButton, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
 _MOVES = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1,
           Qt.Key.Key_Home: "first", Qt.Key.Key_End: "last"}
@@ -100,16 +100,13 @@ class ButtonRowKeys(QObject):
         self._buttons[target].setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _leave(self, forward: bool) -> None:
-        """Focus the first widget after the row (``forward``) or before it
-        that Tab may stop on, following the window's focus chain."""
-        edge = self._buttons[-1] if forward else self._buttons[0]
-        widget = edge
-        for _ in range(10_000):                          # (a chain is a ring; bound it anyway)
-            widget = widget.nextInFocusChain() if forward else widget.previousInFocusChain()
-            if widget is edge:
-                return
-            if (self._index(widget) is None and widget.window() is edge.window()
-                    and takes_tab(widget)):
-                widget.setFocus(Qt.FocusReason.TabFocusReason if forward
-                                else Qt.FocusReason.BacktabFocusReason)
-                return
+        """Move the focus on from the row's last usable button (``forward``)
+        or back from its first, as Tab / Shift+Tab would from there: through
+        ``focusNextPrevChild``, so the window's own Tab order applies."""
+        usable = [b for b in self._buttons if b.isEnabled() and b.isVisible()]
+        if not usable:
+            return
+        edge = usable[-1] if forward else usable[0]
+        if QApplication.focusWidget() is not edge:
+            edge.setFocus(Qt.FocusReason.OtherFocusReason)
+        edge.focusNextPrevChild(forward)

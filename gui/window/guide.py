@@ -254,7 +254,9 @@ def _handwriting() -> str:
 
 def _keys_section() -> str:
     return (_heading("keys") + key_table_html() +
-            "<p><b>Tab</b> goes round the controls; a row of digit buttons is one stop, "
+            "<p><b>Tab</b> goes round the controls as you read the window: the drawing's "
+            "column, the tabs, the open page, the bars under it, the toolbar. A row of digit "
+            "buttons is one stop, "
             "entered at its chosen digit: the arrow keys, Home and End move along it and "
             "Space presses. In a field (a number, a drop-down list) letters stay in the field, "
             "and Esc clears the drawing only when pressed twice.</p>"

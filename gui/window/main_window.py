@@ -41,7 +41,7 @@ from ..state.prediction import PredictionController, PredictionResult
 from ..state.settings import AppSettings
 from ..state.startup import initial_model
 from ..training.panel import TrainingPanel
-from ..widgets.file_dialogs import PICTURE_FILTER, ask_save_path, show_error
+from ..widgets.file_dialogs import show_error
 from ..widgets.plain_text import plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from ..workers.call_job import CallJob
@@ -49,6 +49,7 @@ from .actions import build_actions, build_menus
 from .banner import make_banner, show_banner
 from .column_policy import ColumnPolicy
 from .field_keys import FieldEscape
+from .focus_regions import RegionFocusOrder
 from .guide import about_html
 from .guide_window import QuickGuide
 from .left_column import LeftColumn
@@ -61,6 +62,7 @@ from .view_preferences import restore_preferences
 from .view_refresh import ViewRefresher
 from .why_lab import WhyLab
 from .window_geometry import MIN_SIZE, save_geometry
+from .window_picture import save_window_picture
 
 APP_NAME = "CNN Playground"
 MIN_INTERVAL_MS = 0.0
@@ -241,6 +243,9 @@ class MainWindow(QMainWindow):
         self.settings.set_brush_width(self.canvas.brush_width())
         self.settings.sync()
 
+    def focusNextPrevChild(self, next: bool) -> bool:  # Tab: region by region
+        return self.focus_order.step(next) or super().focusNextPrevChild(next)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         self.training_panel.shutdown()  # stops a run and waits for its thread
         CallJob.wait_all()              # explanations being computed: dropped
@@ -283,13 +288,16 @@ class MainWindow(QMainWindow):
         self._build_commands()
         self.setStatusBar(PlaygroundStatusBar())
         self.model_status = self.statusBar().model_status
+        self.focus_order = RegionFocusOrder(self, lambda: (
+            self.toolbar, self.banner, left, self.tabs.tabBar(), self.tabs, right, self.statusBar()))
         self.timing_status = self.statusBar().timing_status
 
     def _build_commands(self) -> None:
         """Actions, menus and toolbar from :data:`gui.window.actions.ACTIONS`."""
         c = self.canvas
         slots = {"open": lambda: self.open_model(), "save": lambda: self.save_model(),
-                 "reset": lambda: self.reset_model(), "screenshot": self._save_picture,
+                 "reset": lambda: self.reset_model(),
+                 "screenshot": lambda: save_window_picture(self, self.settings, self.show_error),
                  "quit": self.close, "undo": c.undo, "redo": c.redo, "clear": c.clear,
                  "pen": self._choose_pen, "eraser": self._toggle_eraser,
                  "thinner": lambda: c.set_brush_width(c.brush_width() - 3),
@@ -358,12 +366,6 @@ class MainWindow(QMainWindow):
     def _set_theme_and_save(self, name: str) -> None:
         self.set_theme(name)
         self.settings.set_theme(name)
-
-    def _save_picture(self) -> None:
-        path = ask_save_path(self, "Save window picture", self.settings.last_folder(),
-                             "playground.png", PICTURE_FILTER)
-        if path and not self.grab().save(path):
-            self.show_error("Could not save the picture", f"Writing {path} failed.")
 
     def _show_about(self) -> None:
         show_message(self, "about", f"About {APP_NAME}", about_html(APP_NAME), markup=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from engine.data.dataset import Dataset
 from engine.training.config import TrainConfig
@@ -79,3 +80,21 @@ def test_train_it_trains_the_edited_network(qtbot, window):
     assert trained is not None and panel.finished_report.steps > 0
     assert trained.config()["layers"] == edited["layers"]    # the edited network is its config
     assert button.isEnabled()
+
+
+def test_tab_goes_from_the_last_layer_to_train_it_after_the_rows_are_made_again(qtbot, window):
+    editor = editor_of(window)
+    window.tabs.setCurrentWidget(editor)
+    train = editor.summary.train_button
+    for added in (None, "Dropout", "Dense"):
+        if added:
+            editor.add_layer(added)                         # every row is made anew
+            qtbot.waitUntil(lambda: editor.list.rows[-1].isVisible())
+        train.setFocus()
+        qtbot.waitUntil(train.hasFocus)
+        QTest.keyClick(train, Qt.Key.Key_Backtab)
+        last_row = editor.list.rows[-1]
+        focus = QApplication.focusWidget()
+        assert focus is last_row or last_row.isAncestorOf(focus), (added, type(focus).__name__)
+        QTest.keyClick(focus, Qt.Key.Key_Tab)
+        assert QApplication.focusWidget() is train

@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from engine.data.dataset import Dataset
 from engine.training.run_file import load_run
 from engine.training.config import TrainConfig
+from tests.support.focus_walk import collapsed, region, tab_round
 
 
 @pytest.fixture(scope="module")
@@ -148,3 +149,16 @@ def test_one_step_waits_while_the_time_machine_shows_the_past(qtbot, window):
     assert lab.why_not() == PAST and not controls.train_button.isEnabled()
     QTest.mouseClick(bar.now_button, Qt.MouseButton.LeftButton)
     assert lab.why_not() is None and controls.train_button.isEnabled()
+
+
+def test_tab_reaches_the_time_machine_after_the_page_and_before_the_toolbar(qtbot, window):
+    window.draw_example(7)
+    train(qtbot, window, lr=0.05)
+    bar = window.runs.time_machine.bar
+    assert bar.isVisible()
+    for page in (window.training_panel, window.why.backprop.tab):   # one tab made early, one late
+        window.tabs.setCurrentWidget(page)
+        stops = tab_round(window)
+        assert collapsed([region(window, w) for w in stops]) == \
+            ["left", "tab bar", "page", "under the pages", "toolbar"]
+        assert any(bar is w or bar.isAncestorOf(w) for w in stops)
