@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..widgets.focus_visible import KeyboardFocusMark
 from .live_stroke import LiveStroke
 from .marks import CanvasMarks, Rect
-from .overlay import (brush_outline_box, paint_brush_outline, paint_drawing, paint_label,
-                      rounded_square)
+from .overlay import (brush_outline_box, paint_brush_outline, paint_drawing, paint_frame,
+                      paint_label, rounded_square)
 from .painting import far_apart, grey_pixels, paint_actions
 from .placed import PlacedImage
 from .strokes import (CLEAR, DEFAULT_BRUSH, MAX_BRUSH, MIN_BRUSH, MIN_SIDE, MIN_STEP, Stroke,
@@ -63,8 +64,8 @@ class DrawingCanvas(QWidget):
         self._hover: QPointF | None = None
         self._border, self._hint_color = QColor("#8a94a3"), QColor("#8a94a3")
         self._marks = CanvasMarks()   # saliency overlay and highlight (screen only)
+        self._focus_mark = KeyboardFocusMark(self)   # a ring while Tab has put the focus here
         self.setMouseTracking(True)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent, False)
         self.setMinimumSize(MIN_SIDE, MIN_SIDE)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setCursor(Qt.CursorShape.CrossCursor)
@@ -267,7 +268,8 @@ class DrawingCanvas(QWidget):
             paint_brush_outline(p, self._hover, brush_to_fraction(self._brush) * rect.width() / 2,
                                 self._eraser or (self._live is not None and self._live.erase))
         p.setClipping(False)
-        p.strokePath(rounded_square(rect), QPen(self._border, 1.0))
+        ring = self.palette().color(QPalette.ColorRole.Highlight) if self._focus_mark.shown else None
+        paint_frame(p, rect, self._border, ring)
         p.end()
 
     # ------------------------------------------------------------ internals

@@ -23,6 +23,17 @@ def rounded_square(square: QRectF) -> QPainterPath:
     return path
 
 
+def paint_frame(p: QPainter, square: QRectF, border: QColor, ring: QColor | None) -> None:
+    """The square's frame: a 1 px ``border``, or, while the keyboard's focus
+    is on the canvas, a 2 px ``ring`` (drawn inside the widget, unclipped)."""
+    if ring is None:
+        p.strokePath(rounded_square(square), QPen(border, 1.0))
+    else:
+        path = QPainterPath()
+        path.addRoundedRect(square.adjusted(1.0, 1.0, -1.0, -1.0), 6, 6)
+        p.strokePath(path, QPen(ring, 2.0))
+
+
 def paint_hint(painter: QPainter, square: QRectF, color: QColor) -> None:
     """The hint, centred in the drawing square, a little larger than the UI font."""
     painter.setPen(color)

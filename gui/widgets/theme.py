@@ -194,7 +194,8 @@ def style_sheet(theme: Theme) -> str:
                     border-top-left-radius: 5px; border-top-right-radius: 5px; color: {t.muted}; }}
     QTabBar::tab:selected {{ background: {t.window}; border-color: {t.border};
                              border-bottom-color: {t.window}; color: {t.text}; }}
-    QScrollArea {{ border: none; background: transparent; }}
+    QScrollArea {{ border: 1px solid transparent; border-radius: 4px; background: transparent; }}
+    QScrollArea[keyboardFocus="true"] {{ border-color: {t.accent}; }}
     QScrollArea > QWidget > QWidget {{ background: transparent; }}
     QToolBar {{ border: none; spacing: 4px; padding: 3px 6px; }}
     QToolTip {{ color: {t.text}; background: {t.surface}; border: 1px solid {t.border};

@@ -21,7 +21,8 @@ from functools import partial
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor
-from PySide6.QtWidgets import QApplication, QMainWindow, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (QApplication, QMainWindow, QScrollArea, QSplitter, QTabWidget,
+                               QVBoxLayout, QWidget)
 
 from engine import Model
 
@@ -42,6 +43,7 @@ from ..state.settings import AppSettings
 from ..state.startup import initial_model
 from ..training.panel import TrainingPanel
 from ..widgets.file_dialogs import show_error
+from ..widgets.focus_visible import mark_keyboard_focus
 from ..widgets.plain_text import plain_title, plain_tooltip, show_message
 from ..widgets.theme import apply_to_app, get_theme, style_sheet
 from ..workers.call_job import CallJob
@@ -127,6 +129,7 @@ class MainWindow(QMainWindow):
         self.views.model_changed(self.model)
         self._info_changed(self.state.info)
         restore_preferences(self)   # size and place, Normalise maps, the Why? method
+        mark_keyboard_focus(self, QScrollArea)   # a page's frame when Tab is on it
         problems = [p for p in (self.startup_problem, self.settings.problem) if p]
         if problems:
             show_banner(self.banner, "\n".join(problems))
@@ -219,12 +222,10 @@ class MainWindow(QMainWindow):
             self.setStyleSheet(sheet)
         # the drawing square is black in both themes: its hint in a light grey, like captions
         self.canvas.set_colors(self._theme.qcolor("canvas_border"), QColor(CAPTION_COLOR))
-        for view in (self.input_view, self.prediction_view):
-            view.apply_theme(self._theme)
-        for i in range(self.tabs.count()):
-            widget = self.tabs.widget(i)
-            if hasattr(widget, "apply_theme"):
-                widget.apply_theme(self._theme)
+        pages = [self.tabs.widget(i) for i in range(self.tabs.count())]
+        for view in [self.input_view, self.prediction_view, *pages]:
+            if hasattr(view, "apply_theme"):
+                view.apply_theme(self._theme)
         self.guide.apply_theme(self._theme)
         self.dark_action.setChecked(self._theme.dark)
         self.sigThemeChanged.emit(self._theme)

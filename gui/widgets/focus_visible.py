@@ -1,0 +1,61 @@
+"""A focus mark only when the focus came from the keyboard (Tab or
+Shift+Tab), as browsers do with ``:focus-visible``.
+
+Some Tab stops have no mark of their own: a scroll area (its arrow keys
+scroll the page) or the drawing. A mark on every focus would not do either:
+a click anywhere in a page gives its scroll area the focus (Qt hands a click
+to the nearest widget that takes focus by click), so the whole page would be
+framed after each click. :class:`KeyboardFocusMark` tells whether the
+widget's focus came by Tab and is still there (a click inside ends it); it
+sets the widget's ``keyboardFocus`` property (for style sheets:
+``QScrollArea[keyboardFocus="true"]``) and repaints it.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QWidget
+
+#: The style-sheet property (a bool) that :class:`KeyboardFocusMark` keeps.
+PROPERTY = "keyboardFocus"
+_KEYBOARD = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+
+
+class KeyboardFocusMark(QObject):
+    """Whether ``widget`` has the focus from the keyboard (``shown``); owned
+    by the widget, whose events it watches."""
+
+    def __init__(self, widget: QWidget):
+        super().__init__(widget)
+        self._widget = widget
+        self.shown = False
+        widget.setProperty(PROPERTY, False)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn:
+            self._show(event.reason() in _KEYBOARD)
+        elif kind in (QEvent.Type.FocusOut, QEvent.Type.MouseButtonPress):
+            self._show(False)
+        return False
+
+    def _show(self, on: bool) -> None:
+        if on == self.shown:
+            return
+        self.shown = on
+        widget = self._widget
+        widget.setProperty(PROPERTY, on)
+        widget.style().unpolish(widget)       # style sheets read the property again
+        widget.style().polish(widget)
+        widget.update()
+
+
+def mark_keyboard_focus(root: QWidget, kind: type[QWidget]) -> list[KeyboardFocusMark]:
+    """A :class:`KeyboardFocusMark` on every widget of type ``kind`` inside
+    ``root`` that Tab stops on and has none yet."""
+    marks = []
+    for widget in root.findChildren(kind):
+        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and \
+                widget.findChild(KeyboardFocusMark, options=Qt.FindChildOption.FindDirectChildrenOnly) is None:
+            marks.append(KeyboardFocusMark(widget))
+    return marks
