@@ -14,12 +14,13 @@ followed); the wiring decides.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QApplication, QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QPushButton,
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (QButtonGroup, QDoubleSpinBox, QFrame, QHBoxLayout, QPushButton,
                                QSizePolicy, QToolButton, QVBoxLayout, QWidget)
 
 from ..widgets.button_row_keys import ButtonRowKeys
 from ..widgets.fit_text import FitText
+from ..widgets.focus_handoff import FocusHandOff
 from ..widgets.plain_text import plain_label, plain_tooltip
 
 DEFAULT_LR = 0.01
@@ -75,7 +76,6 @@ class StepControls(QFrame):
         self.digit_buttons: list[QToolButton] = []
         self._add_digits(top, classes)
         self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
-        self._focus_parked_on = None      # where the focus went when Train was disabled with it
         top.addStretch(1)
         column.addLayout(top)
         middle = QHBoxLayout()
@@ -89,6 +89,7 @@ class StepControls(QFrame):
         self.undo_button.setToolTip(UNDO_TIP)
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(lambda _=False: self.sigUndo.emit())
+        self._focus = FocusHandOff({self.train_button: (), self.undo_button: (self.train_button,)})
         self.walk_button = QPushButton("Step through")
         self.walk_button.setObjectName("stepThrough")
         self.walk_button.setCheckable(True)
@@ -167,23 +168,15 @@ class StepControls(QFrame):
         """Enable "Train one step", or disable it and say why (``why_not``).
         Disabled while it has the keyboard focus (a step being computed), it
         takes the focus back when enabled again, unless it was moved meanwhile."""
-        had_focus = self.train_button.hasFocus()
-        self.train_button.setEnabled(why_not is None)
+        with self._focus.kept():
+            self.train_button.setEnabled(why_not is None)
         self.train_button.setToolTip(plain_tooltip(TRAIN_TIP if why_not is None else why_not))
-        if had_focus and why_not is not None:
-            self._focus_parked_on = QApplication.focusWidget()     # where Qt moved it
-        elif why_not is None and self._focus_parked_on is not None:
-            if QApplication.focusWidget() is self._focus_parked_on:
-                self.train_button.setFocus(Qt.FocusReason.TabFocusReason)
-            self._focus_parked_on = None
 
     def set_undo(self, steps: int) -> None:
         """``steps`` can be undone (the last undone with the keyboard: the
         focus goes to "Train one step", not past it)."""
-        had_focus = self.undo_button.hasFocus()
-        self.undo_button.setEnabled(steps > 0)
-        if had_focus and steps == 0 and self.train_button.isEnabled():
-            self.train_button.setFocus(Qt.FocusReason.TabFocusReason)
+        with self._focus.kept():
+            self.undo_button.setEnabled(steps > 0)
         self.undo_button.setText("Undo the step" if steps <= 1 else f"Undo the step ({steps})")
 
     def set_arrow_keys(self, on: bool) -> None:

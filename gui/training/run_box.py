@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QProgressBar, QPushButton, QVBoxLayout
 
 from engine.training.reports import StepReport
 
+from ..widgets.focus_handoff import FocusHandOff
 from ..widgets.plain_text import plain_label, plain_tooltip
 from ..widgets.text_line import TextLine
 from .run_controller import RunState
@@ -77,10 +77,9 @@ class RunBox(QGroupBox):
         self._result = self._note = ""
         start, pause, stop = self.start_button, self.pause_button, self.stop_button
         use, back, save = self.use_button, self.back_button, self.save_button
-        self._successors = {start: (stop, pause), pause: (start, use, save),
-                            stop: (start, use, save), use: (save, start),
-                            back: (start, save), save: (start, use)}
-        self._parked: tuple[QPushButton, object] | None = None
+        self._focus = FocusHandOff({start: (stop, pause), pause: (start, use, save),
+                                    stop: (start, use, save), use: (save, start),
+                                    back: (start, save), save: (start, use)})
         self.show_state(RunState.IDLE, can_start=False, has_result=False)
 
     def show_state(self, state: RunState, can_start: bool, has_result: bool,
@@ -91,28 +90,20 @@ class RunBox(QGroupBox):
         A button disabled while it has the keyboard focus hands it to the button
         that does the next thing (Start to Stop, Stop to Start…), not to
         whatever follows in the window."""
-        focused = next((b for b in self._successors if b.hasFocus()), None)
-        parked, self._parked = self._parked, None
-        if focused is None and parked is not None and QApplication.focusWidget() is parked[1]:
-            focused = parked[0]          # the focus still waits where it went (no heir then)
-        self.start_button.setEnabled(not state.active and can_start)
-        self.pause_button.setEnabled(state in (RunState.LOADING, RunState.RUNNING, RunState.PAUSED))
-        self.stop_button.setEnabled(state.active and state is not RunState.STOPPING)
+        with self._focus.kept():
+            self.start_button.setEnabled(not state.active and can_start)
+            self.pause_button.setEnabled(state in (RunState.LOADING, RunState.RUNNING,
+                                                   RunState.PAUSED))
+            self.stop_button.setEnabled(state.active and state is not RunState.STOPPING)
+            self.use_button.setEnabled(has_result and not result_in_use and not state.active)
+            self.back_button.setEnabled(can_go_back and not state.active)
+            self.save_button.setEnabled(has_result and not state.active)
         paused = state is RunState.PAUSED
         if self.pause_button.isChecked() != paused:
             self.pause_button.blockSignals(True)
             self.pause_button.setChecked(paused)
             self.pause_button.blockSignals(False)
         self.pause_button.setText("Resume" if paused else "Pause")
-        self.use_button.setEnabled(has_result and not result_in_use and not state.active)
-        self.back_button.setEnabled(can_go_back and not state.active)
-        self.save_button.setEnabled(has_result and not state.active)
-        if focused is not None and not focused.hasFocus():
-            heir = next((b for b in (focused, *self._successors[focused]) if b.isEnabled()), None)
-            if heir is not None:
-                heir.setFocus(Qt.FocusReason.TabFocusReason)
-            else:                         # none can take it yet: a later state may
-                self._parked = (focused, QApplication.focusWidget())
 
     def set_status(self, text: str, detail: str | None = None) -> None:
         """Short status under the progress bar (2 lines); ``detail`` goes below it."""
