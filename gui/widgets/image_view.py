@@ -219,6 +219,6 @@ class ImageView(pg.GraphicsView):
         event.ignore()
 
     def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        self._fit_height()
+        self._fit_height()            # may shrink the view (a nested resize) first:
+        super().resizeEvent(event)    # then the scene follows the size it ends with
         self.sigResized.emit()
