@@ -2,6 +2,8 @@
 on the left, the time the last prediction took on the right."""
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSizePolicy, QStatusBar, QWidget
 
@@ -33,6 +35,24 @@ class PlaygroundStatusBar(QStatusBar):
         self.timing_status.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         self.addWidget(self.model_status, 1)
         self.addPermanentWidget(self.timing_status)
+        self._message: tuple[str, int, float] | None = None   # text, timeout ms, when shown
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # Qt's name
+        """As ``QStatusBar.showMessage``; a message shown before the bar is
+        (a problem found while the window is built) is shown again with it."""
+        self._message = (text, int(timeout), time.monotonic())
+        super().showMessage(text, timeout)
+
+    def showEvent(self, event) -> None:
+        # Qt hides the model line under a message only if the line is visible
+        # then: before the window was shown, both would be drawn over each other
+        super().showEvent(event)
+        text = self.currentMessage()
+        if text and self._message is not None and self._message[0] == text:
+            _, timeout, shown_at = self._message
+            left = 0 if timeout <= 0 else max(1, timeout - int(1000 * (time.monotonic() - shown_at)))
+            self.clearMessage()                 # (the same text again would change nothing)
+            super().showMessage(text, left)
 
     def show_info(self, info: ModelInfo) -> None:
         variants = info.status_variants()          # the whole line first
