@@ -37,6 +37,8 @@ GOAL = 0.95
 STEPS = 50
 #: How long the status bar keeps a morph's summary (ms).
 MESSAGE_MS = 10000
+#: What the row and the status bar say once the morph is the drawing.
+PUT_TEXT = "It is your drawing now: Ctrl+Z brings the old one back."
 
 
 @dataclass(frozen=True, eq=False)
@@ -115,8 +117,8 @@ class MorphLab(QObject):
         caption = (f"your drawing, morphed into {_article(shown.target)} {shown.target}" if shown.target is not None
                    else f"your drawing, changed until the network answered {shown.final_class}")
         self._canvas.place_image(pixels, caption)          # ends the preview
-        self.row.set_status(("It is your drawing now: Ctrl+Z brings the old one back.",
-                             "Ctrl+Z brings your drawing back."))
+        self.row.set_status((PUT_TEXT, "Ctrl+Z brings your drawing back."))
+        self._status.showMessage(PUT_TEXT, MESSAGE_MS)     # (the played morph's is stale now)
         self._just_put = True                               # until the drawing changes
 
     def end(self) -> None:
@@ -125,6 +127,8 @@ class MorphLab(QObject):
 
     # -------------------------------------------------------------- private
     def _stop_showing(self) -> None:
+        if self.shown is not None and self._status.currentMessage() == summary(self.shown)[1]:
+            self._status.clearMessage()      # its "Put it on the canvas keeps it" is stale
         self.player.stop()
         self._escape.arm(False)
         self.shown = None

@@ -100,8 +100,10 @@ def test_esc_ends_the_preview_and_keeps_the_drawing(four, qtbot):
     strokes = len(window.canvas.strokes())
     click(row.digit_buttons[7])
     wait_played(qtbot, window)
+    assert "Put it on the canvas" in window.statusBar().currentMessage()
     QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
     assert not window.controller.previewing
+    assert "Put it on the canvas" not in window.statusBar().currentMessage()   # gone with it
     assert len(window.canvas.strokes()) == strokes           # not cleared
     assert window.current_result().top_class == 4
     assert not row.put_button.isVisible()
@@ -119,6 +121,7 @@ def test_put_it_on_the_canvas_and_undo(four, qtbot):
     assert window.canvas.placed_input() is not None
     assert not row.put_button.isVisible()
     assert "Ctrl+Z" in row.status_text()
+    assert "Ctrl+Z" in window.statusBar().currentMessage()       # not "Put it ... keeps it"
     assert window.input_view.subtitle_label.text() == "placed"      # not a "test digit"
     QTest.keyClick(window.canvas, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.canvas.placed_input() is None
