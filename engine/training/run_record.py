@@ -93,6 +93,16 @@ class TrainingRun:
         return float(self.epoch_test_accuracy[-1]) if len(self.epoch_test_accuracy) else None
 
     @property
+    def steps_after_last_test(self) -> int:
+        """Steps trained after the last evaluated epoch: more than 0 for a run
+        stopped (or diverged) mid-epoch, whose :attr:`final_test_accuracy` is
+        then that of older weights than the run ended with."""
+        if not self.total_steps or self.config.epochs <= 0:
+            return 0
+        per_epoch = self.total_steps // self.config.epochs
+        return max(0, len(self.steps) - len(self.epoch_test_accuracy) * per_epoch)
+
+    @property
     def num_params(self) -> int:
         return describe_architecture(self.architecture, serviceable=False).num_params
 

@@ -35,12 +35,16 @@ KEYS = {"A": "A \u2501\u2501", "B": "B \u2505\u2505"}
 
 
 def run_title(run: TrainingRun) -> str:
-    """``"3. bench · lr 0.05 — 98.91%"`` (the label, and the final test accuracy)."""
+    """``"3. bench · lr 0.05 — 98.91%"`` (the label, and the final test accuracy;
+    ``"… — 85.67% (epoch 1)"`` when the run went on after its last test)."""
     acc = run.final_test_accuracy
     text = run.label or "run"
     if len(text) > MAX_ITEM_CHARS:
         text = text[:MAX_ITEM_CHARS - 1] + "\u2026"
-    return f"{text} — {acc:.2%}" if acc is not None else f"{text} — {run.finished_reason}"
+    if acc is None:
+        return f"{text} — {run.finished_reason}"
+    epoch = f" (epoch {len(run.epoch_test_accuracy)})" if run.steps_after_last_test else ""
+    return f"{text} — {acc:.2%}{epoch}"
 
 
 class RunsView(QWidget):

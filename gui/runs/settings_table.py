@@ -20,7 +20,10 @@ HIGHLIGHT = {"light": "#fff1c2", "dark": "#4a3f1c"}
 def result_rows(run: TrainingRun) -> dict[str, str]:
     """The outcome rows shown under the settings."""
     acc = run.final_test_accuracy
-    return {"test accuracy": "not measured" if acc is None else f"{acc:.2%}",
+    epochs = len(run.epoch_test_accuracy)
+    when = f" after epoch {epochs}, {run.steps_after_last_test:,} steps before the end" \
+        if run.steps_after_last_test else ""
+    return {"test accuracy": "not measured" if acc is None else f"{acc:.2%}{when}",
             "training time": f"{run.elapsed_s:.1f} s",
             "steps": f"{len(run.steps):,} of {run.total_steps:,}" if run.total_steps
             else f"{len(run.steps):,}",

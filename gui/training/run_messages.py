@@ -44,11 +44,14 @@ def plan_text(plan: RunPlan) -> str:
 
 def finished_text(report: FinishedReport, steps_per_epoch: int) -> str:
     """``Stopped after 37 steps (0.5 epochs, 0:01).`` / ``Finished after 158
-    steps (2 epochs, 0:31) · test accuracy 94.60%.``"""
+    steps (2 epochs, 0:31) · test accuracy 94.60%.`` / ``Stopped after 74
+    steps (1.5 epochs, 0:03) · test accuracy 85.67% after epoch 1.``"""
     how = _HOW.get(report.reason, report.reason.capitalize())
     epochs = epochs_done(report.steps, steps_per_epoch)
+    after = "" if steps_per_epoch <= 0 or report.steps <= report.epochs_completed * steps_per_epoch \
+        else f" after epoch {report.epochs_completed}"      # (older weights than the end's)
     accuracy = "" if report.test_accuracy is None else \
-        f" · test accuracy {report.test_accuracy:.2%}"
+        f" · test accuracy {report.test_accuracy:.2%}{after}"
     return (f"{how} after {plural(report.steps, 'step')} ({plural(epochs, 'epoch')}, "
             f"{format_duration(report.elapsed_s)}){accuracy}.")
 

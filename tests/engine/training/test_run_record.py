@@ -102,6 +102,26 @@ def test_a_run_that_stops_early_ends_with_its_last_weights(tiny_data):
         np.testing.assert_array_equal(run.checkpoints[-1].weights[name], value)
 
 
+def test_a_run_stopped_mid_epoch_says_how_far_it_went_past_its_last_test(tiny_data):
+    model = presets.build("tiny", np.random.default_rng(0))
+    recorder = RunRecorder(model, _config(), "stopped in epoch 2")
+    trainer = Trainer(model, tiny_data, _config(), watchers=recorder.watchers)
+    per_epoch = None
+    for report in trainer.run():
+        if isinstance(report, StepReport):
+            per_epoch = report.total_steps // 2
+            if report.step == per_epoch + 2:
+                trainer.request_stop()
+        recorder.observe(report)
+    run = recorder.result()
+    assert len(run.epoch_test_accuracy) == 1 and run.final_test_accuracy is not None
+    assert run.steps_after_last_test == 2
+    finished = RunRecorder(presets.build("tiny", np.random.default_rng(0)), _config(), "whole")
+    for report in Trainer(finished.model, tiny_data, _config()).run():
+        finished.observe(report)
+    assert finished.result().steps_after_last_test == 0
+
+
 def test_before_and_without_a_run_the_record_is_empty_and_running():
     model = presets.build("tiny", np.random.default_rng(0))
     recorder = RunRecorder(model, _config(), "x" * (MAX_LABEL_CHARS + 50))

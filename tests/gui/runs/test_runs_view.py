@@ -165,3 +165,19 @@ def test_a_narrow_view_puts_the_settings_under_the_curves(qtbot, view):
     qtbot.waitUntil(lambda: view.splitter.orientation() == Qt.Orientation.Horizontal)
     qtbot.waitUntil(lambda: abs(curves.width() - 1.5 * table.width()) <= 0.2 * view.width())
     assert not curves.side_by_side                       # tall: loss over accuracy again
+
+
+def test_a_run_stopped_mid_epoch_says_its_accuracy_is_its_last_epoch_s(view):
+    from dataclasses import replace
+    whole = make_run("1. tiny", epochs=2, steps_per_epoch=50, final=0.95)
+    stopped = replace(whole, label="2. tiny", steps=whole.steps[:74], loss=whole.loss[:74],
+                      accuracy=whole.accuracy[:74], lr=whole.lr[:74],
+                      epoch_test_accuracy=whole.epoch_test_accuracy[:1],
+                      epoch_test_loss=whole.epoch_test_loss[:1],
+                      epoch_train_loss=whole.epoch_train_loss[:1], finished_reason="stopped")
+    view.set_runs((whole, stopped))
+    rows = table_rows(view)
+    assert rows[DIFFERS_MARK + "test accuracy"] == \
+        ("95.00%", "90.00% after epoch 1, 24 steps before the end")
+    titles = [view.pick_a.itemText(i) for i in range(view.pick_a.count())]
+    assert "1. tiny — 95.00%" in titles and "2. tiny — 90.00% (epoch 1)" in titles
