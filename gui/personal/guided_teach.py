@@ -173,6 +173,12 @@ class GuidedTeach(QObject):
         else:
             self.prompt.setVisible(False)
 
+    def close_offer(self) -> None:
+        """Close the end screen (a fine-tune started elsewhere makes its offer
+        stale); a flow still asking for drawings goes on."""
+        if not self.active:
+            self.prompt.setVisible(False)
+
     def _show(self, note: str = "") -> None:
         digit = self.digit
         if digit is None:

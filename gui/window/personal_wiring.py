@@ -174,6 +174,7 @@ class PersonalLab(QObject):
                                   self.config, self.folds)
         self._tuning_set = (len(s), self.samples.name)
         self.tuner.start(request)
+        self.guided.close_offer()          # its "Fine-tune now" is done
         self.tab.fine_tune.show_running(0, 0)
         self.tab.fine_tune.show_report(None)
         return True

@@ -43,3 +43,30 @@ def test_skip_and_done(window):
     assert lab.tab.guide.prompt.text() == "Draw a 3"
     QTest.mouseClick(lab.tab.guide.done_button, Qt.MouseButton.LeftButton)
     assert not lab.guided.active and lab.tab.guide.prompt.text() == "Nothing added"
+
+
+def test_a_fine_tune_started_from_the_box_closes_the_offer_at_the_end(window, qtbot, mnist_data):
+    from engine.personal import FineTuneConfig
+    from gui.tools.mouse import draw_digit
+    lab = window.why.personal
+    lab.config = FineTuneConfig(steps=5000, batch_size=32)
+    lab.replay = mnist_data.train_images[:2000], mnist_data.train_labels[:2000]
+    for digit in (2, 3, 4, 5, 6):                      # samples from before
+        window.canvas.clear()
+        draw_digit(window.canvas, digit, qtbot)
+        qtbot.waitUntil(lambda: not window.controller.has_pending())
+        assert lab.corrections.add(digit)
+    lab.start_guided((1,))
+    prompt = lab.tab.guide
+    for k in range(5):
+        drag(window.canvas, to_widget(window.canvas, _stroke(k)), qtbot=qtbot)
+        qtbot.waitUntil(lambda: not window.controller.has_pending())
+        QTest.mouseClick(prompt.next_button, Qt.MouseButton.LeftButton)
+    assert prompt.isVisible() and prompt.fine_tune_button.isVisible()   # the offer
+    box = lab.tab.fine_tune
+    qtbot.waitUntil(box.start_button.isEnabled)
+    QTest.mouseClick(box.start_button, Qt.MouseButton.LeftButton)       # taken up elsewhere
+    assert lab.tuner.running
+    assert not prompt.isVisible()
+    QTest.mouseClick(box.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not lab.tuner.running, timeout=20000)
