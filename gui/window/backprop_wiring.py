@@ -144,7 +144,13 @@ class BackpropLab(QObject):
                           self.tab.controls.label())
 
     def _update_ready(self) -> None:
-        self.tab.controls.set_ready(self.why_not())
+        why = self.why_not()
+        self.tab.controls.set_ready(why)
+        said = self.tab.controls.status.text()
+        if why == EMPTY and not said:
+            self.tab.controls.say(EMPTY)           # a blank canvas: say why nothing can happen
+        elif why != EMPTY and said == EMPTY:
+            self.tab.controls.say()
         self.tab.controls.set_undo(len(self.runner.steps)
                                    if self.runner.model is self._state.shown_model else 0)
 

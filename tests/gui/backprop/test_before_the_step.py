@@ -103,3 +103,18 @@ def test_train_and_undo_by_keyboard_keep_the_focus_on_train(window, qtbot):
     qtbot.waitUntil(lambda: len(lab.runner.steps) == steps)
     qtbot.waitUntil(controls.train_button.hasFocus)          # not past it, to Step through
     assert not controls.walk_button.isChecked()
+
+
+def test_on_a_blank_canvas_the_tab_says_why_no_step_can_be_taken(window, qtbot):
+    from gui.window.backprop_wiring import EMPTY
+    lab = window.why.backprop
+    window.tabs.setCurrentWidget(lab.tab)
+    window.canvas.clear()
+    qtbot.waitUntil(lambda: not window.controller.has_pending())
+    window.current_result()
+    controls = lab.tab.controls
+    qtbot.waitUntil(lambda: controls.status.text() == EMPTY)
+    assert not controls.train_button.isEnabled()
+    window.draw_example(4)                           # something to train on: the reason goes
+    qtbot.waitUntil(lambda: controls.train_button.isEnabled())
+    assert controls.status.text() != EMPTY
