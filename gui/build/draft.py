@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import copy
 import math
+import re
 from dataclasses import dataclass
 
 from engine.nn.architecture import FORMAT_NAME, FORMAT_VERSION, ArchitectureSummary, \
     describe_architecture
 from engine.nn.layers import LAYER_TYPES, ArchitectureError, LayerShapes, ShapeError
+
+from .field_tips import FIELD_TEXT
 
 #: Settings that follow from the previous layer's output: ``{type: key}``.
 LINKED = {"Conv2D": "in_channels", "Dense": "in_features", "BatchNorm2D": "num_features",
@@ -128,9 +131,19 @@ def check_draft(layers: list[dict]) -> DraftCheck:
     return DraftCheck(layers, shapes, summary, _readable(error), bad)
 
 
+#: The engine's names of the settings the editor labels otherwise (whole words).
+_SETTING_NAMES = re.compile(r"\b(" + "|".join(
+    key for key, (label, _tip) in FIELD_TEXT.items() if isinstance(key, str) and label != key
+    and "_" in key) + r")\b")
+
+
 def _readable(error: str | None) -> str | None:
-    """The engine's message without its "architecture: " prefix, capitalised."""
+    """The engine's message without its "architecture: " prefix, capitalised,
+    with the settings named as the editor labels them ("units", not
+    "out_features")."""
     if error is None:
         return None
-    text = error.removeprefix("architecture: ")
+    text = _SETTING_NAMES.sub(lambda m: FIELD_TEXT[m.group(0)][0],
+                              error.removeprefix("architecture: "))
     return text[:1].upper() + text[1:]
+

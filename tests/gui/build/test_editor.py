@@ -224,3 +224,12 @@ def test_a_drop_of_foreign_or_broken_data_changes_nothing(qtbot, editor):
     _drop(editor, source=0, target_row=2, mime_text=b"999")
     _drop(editor, source=2, target_row=2)          # onto itself
     assert names(editor) == before
+
+
+def test_a_problem_names_the_settings_as_the_rows_label_them(qtbot, editor):
+    editor.list.select(len(editor.list.rows) - 1)                 # the last Dense layer
+    QTest.mouseClick(editor.remove_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not editor.check.valid)
+    text = editor.summary.problem.text()
+    assert "classes" in text and "its units" in text          # the field says "units"
+    assert "out_features" not in text
