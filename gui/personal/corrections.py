@@ -84,9 +84,9 @@ class Corrections(QObject):
         a = article(digit)
         if added:
             said = result.top_class
-            verdict = "" if said is None or said == digit else f" (the network said {said})"
+            verdict = "" if said is None or said == digit else f"; the network said {said}"
             self._status.showMessage(f"Added {a} {digit} to your handwriting "
-                                     f"({samples_text(n)}){verdict}.", MESSAGE_MS)
+                                     f"({samples_text(n)}{verdict}).", MESSAGE_MS)
             self.row.set_title((f"Added {a} {digit} ({samples_text(n)})", f"Added {a} {digit} ({n})",
                                 f"Added {a} {digit}", "Added"))
         else:

@@ -340,6 +340,7 @@ def _spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "", tip: st
     spin.setSingleStep(step)
     spin.setValue(value)
     spin.setSuffix(suffix)
+    spin.setGroupSeparatorShown(hi >= 10_000)     # "10,000 images", as everywhere else
     if tip:
         spin.setToolTip(plain_tooltip(tip))
     return spin

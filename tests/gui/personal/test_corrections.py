@@ -38,7 +38,9 @@ def test_a_wrong_answer_is_corrected_with_one_real_click(window, qtbot, personal
     assert np.array_equal(saved.images[0, 0], window.current_result().image)
     strokes = next(iter(saved)).strokes
     assert strokes and all(s.min() >= 0 and s.max() <= 1 for s in strokes)
-    assert "to your handwriting (1 sample)" in window.statusBar().currentMessage()
+    said = window.statusBar().currentMessage()
+    assert f"to your handwriting (1 sample; the network said {answer})." in said
+    assert said.count("(") == 1                                   # one aside, not two
     assert lab.tab.gallery.sample_rect(saved.ids[0]).isValid()
     assert "1 sample" in lab.tab.counts.text()
     QTest.mouseClick(row.undo_button, Qt.MouseButton.LeftButton)   # take it out again

@@ -127,3 +127,18 @@ def test_opening_the_advanced_settings_scrolls_them_into_view(qtbot):
     qtbot.waitUntil(lambda: bar.value() > 0)
     top = form.advanced.mapTo(scroll.viewport(), form.advanced.rect().topLeft()).y()
     assert 0 <= top < scroll.viewport().height()
+
+
+def test_image_counts_are_written_with_thousands_separators_and_typed_either_way(qtbot, form):
+    from PySide6.QtTest import QTest
+    form.show()
+    qtbot.waitExposed(form)
+    assert form.test_spin.text() == "10,000 images"          # as "60,000" elsewhere
+    form.subset_radio.setChecked(True)
+    spin = form.subset_spin
+    editor = spin.lineEdit()
+    QTest.mouseClick(editor, Qt.MouseButton.LeftButton)
+    QTest.keyClick(editor, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(editor, "25000")
+    QTest.keyClick(editor, Qt.Key.Key_Return)
+    assert spin.value() == 25_000 and spin.text() == "25,000 images"
