@@ -61,6 +61,7 @@ class AppState(QObject):
         self._live_accuracy: float | None = None
         self._previous: Model | None = None
         self._note = ""                 # what was done to the current model (adopt)
+        self._measured = ""             # how well it does, when measured otherwise (adopt)
         self._hand_steps: tuple[Model | None, int] = (None, 0)   # one-step updates, see below
         self._visited: Model | None = None
         self._visit_note = ""
@@ -113,16 +114,17 @@ class AppState(QObject):
         before = self.shown_model
         if model is not self._current:
             self._previous = None       # going back is offered right after a run only
-            self._note = ""
+            self._note = self._measured = ""
         self._current, self._follow_live = model, False
         self._visited, self._visit_note = None, ""
         self._announce(before)
 
-    def adopt(self, model: Model, note: str = "") -> None:
+    def adopt(self, model: Model, note: str = "", measured: str = "") -> None:
         """Make ``model`` (derived from the current one, e.g. fine-tuned on the
         user's handwriting) the current model and show it; the model it
         replaces is kept for :meth:`go_back`, ``note`` is shown in the status
-        bar while it is current. A run goes on unseen. Raises
+        bar while it is current, and ``measured`` (e.g. "MNIST 99.6% on 2,000
+        test digits") in place of an unknown test accuracy. A run goes on unseen. Raises
         :class:`~gui.state.prediction.IncompatibleModelError` for a model
         that cannot read drawings; nothing changes then."""
         check_model(model)
@@ -130,7 +132,7 @@ class AppState(QObject):
             return
         before = self.shown_model
         self._previous, self._current, self._follow_live = self._current, model, False
-        self._note = str(note)
+        self._note, self._measured = str(note), str(measured)
         self._visited, self._visit_note = None, ""
         self._announce(before)
 
@@ -172,6 +174,7 @@ class AppState(QObject):
         if adopt:
             check_model(trained)
             self._previous, self._current, self._note = self._current, trained, ""
+            self._measured = ""
         self._live, self._follow_live, self._live_accuracy = None, False, None
         self._announce(before)
         return adopt
@@ -183,6 +186,7 @@ class AppState(QObject):
             return False
         before = self.shown_model
         self._current, self._previous, self._note = self._previous, None, ""
+        self._measured = ""
         self._visited, self._visit_note = None, ""
         self._announce(before)
         return True
@@ -248,4 +252,6 @@ class AppState(QObject):
             note = "; ".join(n for n in (note, f"changed by {steps} step{'s' * (steps != 1)} "
                                                "on a drawing (not saved)") if n)
         return ModelInfo.of(shown, note=note, measured=not edited,
-                            test_accuracy=self._live_accuracy if live else None)
+                            test_accuracy=self._live_accuracy if live else None,
+                            measured_text=self._measured if shown is self._current
+                            and not (live or edited) else "")

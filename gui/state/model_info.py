@@ -39,6 +39,8 @@ class ModelInfo:
 
     :ivar test_accuracy: fraction in [0, 1] on the full MNIST test set, or None
     :ivar note: what is special about it now, e.g. "training: live weights"
+    :ivar measured_text: how well it does when no test accuracy is known but
+        something else was measured, e.g. "MNIST 99.6% on 2,000 test digits"
     """
     label: str
     preset: str | None
@@ -46,10 +48,11 @@ class ModelInfo:
     test_accuracy: float | None
     untrained: bool
     note: str = ""
+    measured_text: str = ""
 
     @classmethod
     def of(cls, model: Model, note: str = "", test_accuracy: float | None = None,
-           measured: bool = True) -> "ModelInfo":
+           measured: bool = True, measured_text: str = "") -> "ModelInfo":
         """From ``model`` (its metadata read as a :class:`ModelCard`);
         ``test_accuracy`` overrides the recorded one (e.g. a live run's);
         ``measured=False``: the weights changed since the recorded accuracy."""
@@ -57,7 +60,7 @@ class ModelInfo:
         accuracy = test_accuracy if test_accuracy is not None else \
             card.test_accuracy if measured else None
         return cls(model_label(model), card.preset, model.num_params(), accuracy,
-                   card.untrained and accuracy is None, note)
+                   card.untrained and accuracy is None, note, measured_text)
 
     def status_text(self) -> str:
         """``Model: model.npz · playground architecture · 258,314 parameters · test accuracy 99.63%``."""
@@ -71,6 +74,8 @@ class ModelInfo:
             outcome = f"test accuracy {self.test_accuracy:.2%}"
         elif self.untrained:
             outcome = "untrained: random guesses"
+        elif self.measured_text:
+            outcome = self.measured_text
         else:
             outcome = "test accuracy unknown"
         head = [f"Model: {self.label}"] + ([self.note] if self.note else [])

@@ -187,8 +187,8 @@ class PersonalLab(QObject):
         note = f"personalised with {n} samples of {name}"
         report = self.report
         measured = "" if report is None or report.mnist_after is None else \
-            f" (MNIST {report.mnist_after:.1%} on {report.mnist_count:,} test digits)"
-        self._state.adopt(self.tuned, note + measured)
+            f"MNIST {report.mnist_after:.1%} on {report.mnist_count:,} test digits"
+        self._state.adopt(self.tuned, note, measured)
         self._kept = True
         self.tab.fine_tune.show_report(self.report, kept=True)
         self.tab.fine_tune.show_idle(*self._idle_after(f"Kept: the model is {note}."))

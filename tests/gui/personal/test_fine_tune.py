@@ -53,7 +53,8 @@ def test_fine_tune_keep_and_go_back(window, qtbot, replay):
     assert window.state.current_model is lab.tuned
     status = window.statusBar().model_status.text()
     assert "personalised with 10 samples of my-set" in status
-    assert f"(MNIST {lab.report.mnist_after:.1%} on 2,000 test digits)" in status
+    assert status.endswith(f"MNIST {lab.report.mnist_after:.1%} on 2,000 test digits")
+    assert "unknown" not in status                   # not beside a measured figure
     assert window.current_result().top_class == 9      # the canvas's drawing answers right now
     assert window.state.info.test_accuracy is None     # the base model's number no longer holds
     QTest.mouseClick(box.back_button, Qt.MouseButton.LeftButton)
