@@ -9,6 +9,8 @@ listens to ``sigOpen()``, ``sigSave(TrainingRun)`` and ``sigReplay(TrainingRun)`
 """
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QPushButton, QSplitter, QVBoxLayout,
                                QWidget)
@@ -35,16 +37,28 @@ KEYS = {"A": "A \u2501\u2501", "B": "B \u2505\u2505"}
 
 
 def run_title(run: TrainingRun) -> str:
-    """``"3. bench · lr 0.05 — 98.91%"`` (the label, and the final test accuracy;
-    ``"… — 85.67% (epoch 1)"`` when the run went on after its last test)."""
+    """``"3. 98.91% · bench · sgd lr 0.05 · batch 64 · 2 epochs"``: the outcome
+    (the final test accuracy, ``"85.67% (epoch 1)"`` when the run went on
+    after its last test, else how it ended) right after the run's number, so
+    a picker too narrow for the whole label still shows it; a label without a
+    number (from a file) comes after the outcome."""
     acc = run.final_test_accuracy
     text = run.label or "run"
     if len(text) > MAX_ITEM_CHARS:
         text = text[:MAX_ITEM_CHARS - 1] + "\u2026"
     if acc is None:
-        return f"{text} — {run.finished_reason}"
-    epoch = f" (epoch {len(run.epoch_test_accuracy)})" if run.steps_after_last_test else ""
-    return f"{text} — {acc:.2%}{epoch}"
+        outcome = run.finished_reason
+    else:
+        epoch = f" (epoch {len(run.epoch_test_accuracy)})" if run.steps_after_last_test else ""
+        outcome = f"{acc:.2%}{epoch}"
+    numbered = _NUMBERED.match(text)
+    if numbered:
+        return f"{numbered.group(1)} {outcome} · {numbered.group(2)}"
+    return f"{outcome} · {text}"
+
+
+#: A label that starts with the run's number: ``"3. bench · …"``.
+_NUMBERED = re.compile(r"^(\d+\.) (.*)$", re.DOTALL)
 
 
 class RunsView(QWidget):

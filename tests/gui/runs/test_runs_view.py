@@ -85,7 +85,7 @@ def test_labels_from_files_are_shown_literally(view):
     evil = make_run("<img src=/dev/zero><b>bold</b>")
     view.set_runs((evil, make_run("2")))
     view.choose(0, 1)
-    assert view.pick_a.currentText().startswith("<img src=/dev/zero><b>bold</b>")
+    assert view.pick_a.currentText().endswith(" · <img src=/dev/zero><b>bold</b>")
     assert view.table.item(0, 0).text()            # the table holds plain items
 
 
@@ -180,4 +180,4 @@ def test_a_run_stopped_mid_epoch_says_its_accuracy_is_its_last_epoch_s(view):
     assert rows[DIFFERS_MARK + "test accuracy"] == \
         ("95.00%", "90.00% after epoch 1, 24 steps before the end")
     titles = [view.pick_a.itemText(i) for i in range(view.pick_a.count())]
-    assert "1. tiny — 95.00%" in titles and "2. tiny — 90.00% (epoch 1)" in titles
+    assert "1. 95.00% · tiny" in titles and "2. 90.00% (epoch 1) · tiny" in titles
