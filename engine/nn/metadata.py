@@ -15,7 +15,7 @@ from ..system.display_text import printable
 
 #: Keys describing how a model was trained (cleared when training starts anew).
 TRAINING_KEYS = ("test_accuracy", "untrained", "command", "epochs", "steps", "training",
-                 "test_images", "trained_in_app", "started_from")
+                 "test_images", "trained_in_app", "started_from", "run")
 
 
 def _text(value, limit: int = 200) -> str | None:
@@ -45,6 +45,7 @@ class ModelCard:
     """The typed facts of a model's metadata (None / False when not recorded).
 
     :ivar test_accuracy: fraction in [0, 1] on the MNIST test set
+    :ivar run: the number of the app's run that trained it (1, 2… in one window)
     """
     preset: str | None = None
     test_accuracy: float | None = None
@@ -54,6 +55,7 @@ class ModelCard:
     steps: int | None = None
     started_from: str | None = None
     command: str | None = None
+    run: int | None = None
 
     @classmethod
     def read(cls, metadata: Mapping) -> "ModelCard":
@@ -64,7 +66,7 @@ class ModelCard:
                    trained_in_app=md.get("trained_in_app") is True,
                    epochs=_count(md.get("epochs")), steps=_count(md.get("steps")),
                    started_from=_text(md.get("started_from")),
-                   command=_text(md.get("command"), 2000))
+                   command=_text(md.get("command"), 2000), run=_count(md.get("run")))
 
 
 def mark_preset(metadata: MutableMapping, name: str) -> None:
@@ -85,9 +87,10 @@ def clear_training_record(metadata: MutableMapping) -> None:
 
 def record_training(metadata: MutableMapping, *, settings: dict, epochs: int, steps: int | None = None,
                     command: str | None = None, started_from: str | None = None,
-                    in_app: bool = False) -> None:
+                    in_app: bool = False, run: int | None = None) -> None:
     """Record a training run: its settings (JSON-able), epochs completed, steps,
-    the command that ran it or where its weights started from."""
+    the command that ran it or where its weights started from, and for a run
+    in the app (``in_app``) its number there (``run``)."""
     metadata.update(training=settings, epochs=int(epochs))
     if steps is not None:
         metadata["steps"] = int(steps)
@@ -97,6 +100,8 @@ def record_training(metadata: MutableMapping, *, settings: dict, epochs: int, st
         metadata["started_from"] = started_from
     if in_app:
         metadata["trained_in_app"] = True
+    if run is not None:
+        metadata["run"] = int(run)
 
 
 def record_test_accuracy(metadata: MutableMapping, accuracy: float) -> None:

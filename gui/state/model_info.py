@@ -22,14 +22,15 @@ def file_label(path) -> str:
 
 def model_label(model: Model) -> str:
     """Short human name: the file name, or the preset for in-memory models
-    ("bench trained here (not saved)" for a model trained in the app)."""
+    ("bench trained here in run 2 (not saved)" for a model trained in the app)."""
     if model.source:
         return file_label(model.source)
     card = ModelCard.read(model.metadata)
     if card.untrained:
         return f"untrained {card.preset or 'model'}"
     if card.trained_in_app:
-        return f"{card.preset or 'model'} trained here (not saved)"
+        run = f" in run {card.run}" if card.run else ""
+        return f"{card.preset or 'model'} trained here{run} (not saved)"
     return f"{card.preset} (in memory)" if card.preset else "model (in memory)"
 
 

@@ -92,6 +92,7 @@ class RunController(QObject):
         self.model: Model | None = None          # the model being (or last) trained
         self.config: TrainConfig | None = None
         self.plan: RunPlan | None = None
+        self.number = 0                # runs that got under way, the last one's number (1, 2…)
         self.last_step: StepReport | None = None
         self.last_epoch: EpochReport | None = None
         self.finished_report: FinishedReport | None = None
@@ -188,6 +189,7 @@ class RunController(QObject):
 
     def _started(self, plan: RunPlan) -> None:
         self.plan = plan
+        self.number += 1
         if self._state is RunState.LOADING:
             self._set_state(RunState.RUNNING)   # (paused while loading: stays paused)
         self.sigStarted.emit(plan)

@@ -93,7 +93,8 @@ class TrainedModel(QObject):
             return
         md = self.model.metadata
         record_training(md, settings=run.config.as_record(), epochs=report.epochs_completed,
-                        steps=report.steps, started_from=started_from, in_app=True)
+                        steps=report.steps, started_from=started_from, in_app=True,
+                        run=run.number or None)
         if report.reason == "completed" and run.last_epoch is not None and run.plan.full_test_set:
             record_test_accuracy(md, run.last_epoch.test_accuracy)
         elif data is not None and measure:

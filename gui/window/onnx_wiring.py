@@ -24,8 +24,11 @@ MESSAGE_MS = 8000
 
 def suggested_onnx_name(label: str) -> str:
     """``"model.onnx"`` from a model label (a file name, or e.g. "bench trained
-    here (not saved)" -> "bench-trained.onnx")."""
-    stem = re.sub(r"\.npz$", "", label).replace(" trained here (not saved)", " trained")
+    here (not saved)" -> "bench-trained.onnx", "bench trained here in run 2
+    (not saved)" -> "bench-trained-run-2.onnx")."""
+    stem = re.sub(r" trained here(?: in run (\d+))? \(not saved\)",
+                  lambda m: " trained" + (f" run {m.group(1)}" if m.group(1) else ""),
+                  re.sub(r"\.npz$", "", label))
     stem = stem.replace(" (in memory)", "")
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-.")[:48] or "model"
     return f"{stem}.onnx"

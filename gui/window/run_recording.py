@@ -50,7 +50,6 @@ def run_label(number: int, model: Model, config: TrainConfig) -> str:
 class RunRecording(QObject):
     """Watches and records the runs of ``run`` (a ``RunController``).
 
-    :param number: returns the number of the next run (for its label)
 
     Signals: ``sigStarted(RunPlan)``, ``sigCheckpoint(Checkpoint)`` (also the
     final weights' after the run), ``sigDynamics(DynamicsReport)``,
@@ -62,10 +61,9 @@ class RunRecording(QObject):
     sigDynamics = Signal(object)
     sigRecorded = Signal(object)
 
-    def __init__(self, run, number, parent: QObject | None = None):
+    def __init__(self, run, parent: QObject | None = None):
         super().__init__(parent)
         self._run = run
-        self._number = number
         self._recorder: RunRecorder | None = None
         self._made: list[CheckpointWatcher] = []     # set in the training thread, read after it ended
         self.losses: list[float] = []                # the batch losses of the current run
@@ -91,7 +89,7 @@ class RunRecording(QObject):
     def _started(self, plan: RunPlan) -> None:
         run = self._run
         self._recorder = RunRecorder(run.model, run.config,
-                                     run_label(self._number(), run.model, run.config))
+                                     run_label(run.number, run.model, run.config))
         self.losses, self.dynamics = [], []
         self.sigStarted.emit(plan)
 

@@ -52,7 +52,7 @@ class RunsLab(QObject):
         self._status = window.statusBar()
         panel = window.training_panel
         self.history = RunHistory(self)
-        self.recording = RunRecording(panel.run, self.history.next_number, self)
+        self.recording = RunRecording(panel.run, self)   # runs named by the panel's number
         self.time_machine = connect_time_machine(window, self.recording)
         self.dynamics_view = DynamicsView()
         self.runs_view = RunsView()

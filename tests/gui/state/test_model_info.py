@@ -28,6 +28,10 @@ def test_a_model_trained_in_the_app_says_so_until_saved(model, tmp_path):
     record_training(trained.metadata, settings={}, epochs=1, steps=10, started_from="fresh",
                     in_app=True)
     assert model_label(trained) == "tiny trained here (not saved)"
+    second = model.clone(keep_source=False)
+    record_training(second.metadata, settings={}, epochs=1, steps=10, started_from="fresh",
+                    in_app=True, run=2)
+    assert model_label(second) == "tiny trained here in run 2 (not saved)"   # which one
     trained.save(tmp_path / "kept.npz")
     assert model_label(trained) == "kept.npz"
 

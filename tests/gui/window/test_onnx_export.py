@@ -23,6 +23,8 @@ def test_the_action_is_in_the_model_menu(window):
 def test_suggested_names_are_file_safe():
     assert suggested_onnx_name("model.npz") == "model.onnx"
     assert suggested_onnx_name("bench trained here (not saved)") == "bench-trained.onnx"
+    assert suggested_onnx_name("bench trained here in run 2 (not saved)") == \
+        "bench-trained-run-2.onnx"
     assert suggested_onnx_name("<img src=x>/../..") == "img-src-x-.onnx" or \
         "/" not in suggested_onnx_name("<img src=x>/../..")
 

@@ -81,6 +81,10 @@ def test_two_runs_are_compared_saved_and_opened_again(qtbot, window, tmp_path):
     assert view.run_a is lab.history.runs[0] and view.run_b is lab.history.runs[1]
     assert "learning rate" in view.table.differing and "batch size" not in view.table.differing
     assert view.run_a.label.startswith("1. bench") and "lr 0.05" in view.run_a.label
+    assert view.run_b.label.startswith("2. bench")
+    # the two trained models are told apart by the same numbers
+    assert "bench trained here in run 2 (not saved)" in window.model_status.text()
+    assert "in run 1" in panel.run_box.result_label.text()    # "Back to previous model" returns to
     # save run A, then open it: it is a third run, equal to the first
     path = tmp_path / "first.run.npz"
     assert lab.save_run(view.run_a, str(path))
