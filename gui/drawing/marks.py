@@ -1,6 +1,7 @@
 """What the canvas shows over the drawing to explain the network (on screen
 only; the network never sees it): a translucent saliency overlay, smoothly
-scaled over the part of the canvas the network input covers, and a
+scaled over the part of the canvas the network input covers (its edge
+dashed: beyond it the network sees nothing), and a
 highlighted rectangle (the receptive field of a unit under the mouse).
 
 Rectangles are ``(top, left, bottom, right)`` in canvas-image pixels (the
@@ -18,6 +19,9 @@ Rect = tuple[float, float, float, float]
 
 HIGHLIGHT = QColor("#22e0ff")
 """The highlight's outline: a bright cyan, over a dark edge so it shows on ink too."""
+VIEW_EDGE = QColor(255, 255, 255, 70)
+"""The dashed edge of the overlay (where the network's 28x28 view ends): faint
+white, so the dark canvas beyond it reads as unseen, not as a broken picture."""
 
 
 def rgba_image(rgba: np.ndarray) -> QImage:
@@ -71,7 +75,13 @@ class CanvasMarks:
         """Draw the overlay (bilinear) and the highlight over the drawing in ``square``."""
         if self._overlay is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(widget_rect(self._overlay_rect, square, image_side), self._overlay)
+            view = widget_rect(self._overlay_rect, square, image_side)
+            painter.drawImage(view, self._overlay)
+            edge = QPen(VIEW_EDGE, 1.0, Qt.PenStyle.DashLine)
+            edge.setCosmetic(True)
+            painter.setPen(edge)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(view.adjusted(0.5, 0.5, -0.5, -0.5))
         if self._highlight is not None:
             box = widget_rect(self._highlight, square, image_side)
             painter.setBrush(Qt.BrushStyle.NoBrush)

@@ -35,6 +35,27 @@ def test_the_overlay_is_stretched_over_its_rectangle_and_never_reaches_the_netwo
     assert at(side * 0.25, side * 0.1).red() < 40
 
 
+def test_the_overlay_s_edge_inside_the_canvas_is_marked_where_the_network_s_view_ends(
+        make_canvas):
+    canvas = make_canvas(SIDE)
+    side = canvas.image_side()
+    canvas.set_overlay(np.zeros((28, 28, 4), np.uint8), (0.0, 0.0, side / 3, side / 2))
+    square = canvas.square_rect()                          # (above the blank canvas's hint)
+    k = square.width() / side
+    image = canvas.grab().toImage()
+    edge_row = int(square.y() + side / 3 * k) - 1          # the overlay's last row
+    along = [image.pixelColor(int(square.x() + c * k), edge_row).lightness()
+             for c in range(4, side // 2 - 4)]
+    assert max(along) > 30 and min(along) < 10            # a faint dashed line on black
+    below = [image.pixelColor(int(square.x() + c * k), edge_row + 6).lightness()
+             for c in range(4, side // 2 - 4)]
+    assert max(below) < 10                                 # beyond it: the plain canvas
+    canvas.set_overlay(None, None)
+    image = canvas.grab().toImage()
+    assert max(image.pixelColor(int(square.x() + c * k), edge_row).lightness()
+               for c in range(4, side // 2 - 4)) < 10      # no overlay: no edge
+
+
 def test_the_highlight_is_a_thin_bright_outline(make_canvas):
     canvas = make_canvas(SIDE)
     side = canvas.image_side()
