@@ -30,10 +30,11 @@ class FocusHandOff:
     @contextmanager
     def kept(self) -> Iterator[None]:
         """Inside: enable and disable the buttons; after: the focus handed on."""
-        focused = next((b for b in self._successors if b.hasFocus()), None)
         parked, self._parked = self._parked, None
-        if focused is None and parked is not None and QApplication.focusWidget() is parked[1]:
-            focused = parked[0]          # the focus still waits where it went
+        if parked is not None and QApplication.focusWidget() is parked[1]:
+            focused = parked[0]          # the focus still waits where it went (even on a key)
+        else:
+            focused = next((b for b in self._successors if b.hasFocus()), None)
         yield
         if focused is None or focused.hasFocus():
             return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from engine.training.one_step import label_loss
 
@@ -97,10 +98,19 @@ def test_train_and_undo_by_keyboard_keep_the_focus_on_train(window, qtbot):
     QTest.keyClick(controls.train_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: len(lab.runner.steps) == steps + 1, timeout=10_000)
     qtbot.waitUntil(controls.train_button.hasFocus)          # back where Space was pressed
+    QTest.keyClick(controls.train_button, Qt.Key.Key_Space)  # a second step: Undo is enabled
+    qtbot.waitUntil(lambda: len(lab.runner.steps) == steps + 2, timeout=10_000)
+    qtbot.waitUntil(controls.train_button.hasFocus)          # still Train, not Undo
+    QTest.keyClick(controls.train_button, Qt.Key.Key_Space)  # so a third Space trains again
+    qtbot.waitUntil(lambda: len(lab.runner.steps) == steps + 3, timeout=10_000)
+    qtbot.waitUntil(controls.train_button.hasFocus)
     controls.undo_button.setFocus(Qt.FocusReason.TabFocusReason)
     qtbot.waitUntil(controls.undo_button.hasFocus)
-    QTest.keyClick(controls.undo_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: len(lab.runner.steps) == steps)
+    for left in (steps + 2, steps + 1, steps):                # undo all three by Space
+        QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Space)
+        qtbot.waitUntil(lambda: len(lab.runner.steps) == left)
+        if left > steps:
+            assert controls.undo_button.hasFocus()           # more to undo: it stays
     qtbot.waitUntil(controls.train_button.hasFocus)          # not past it, to Step through
     assert not controls.walk_button.isChecked()
 

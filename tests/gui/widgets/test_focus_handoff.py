@@ -70,3 +70,17 @@ def test_a_button_that_stays_enabled_keeps_the_focus(row):
     with hand_off.kept():
         stop.setEnabled(True)
     assert start.hasFocus()
+
+
+def test_a_focus_parked_on_another_key_of_the_same_hand_off_still_comes_back(row):
+    _box, start, stop, _other = row            # Start = Train, Stop = Undo of One step
+    hand_off = FocusHandOff({start: (), stop: (start,)})
+    with hand_off.kept():                       # a step: Undo on, Train off
+        stop.setEnabled(True)
+        start.setEnabled(False)
+    assert stop.hasFocus()                      # where Qt put it; Train waits for it
+    with hand_off.kept():                       # another change in between (Undo's count)
+        stop.setEnabled(True)
+    with hand_off.kept():                       # the step is done
+        start.setEnabled(True)
+    assert start.hasFocus()                     # so the next Space trains, not undoes
