@@ -12,12 +12,16 @@ sets the widget's ``keyboardFocus`` property (for style sheets:
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+import shiboken6
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
 #: The style-sheet property (a bool) that :class:`KeyboardFocusMark` keeps.
 PROPERTY = "keyboardFocus"
 _KEYBOARD = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
+#: The focus leaves for a moment and comes back (a menu, another window): a
+#: mark the keyboard gave comes back with it.
+_RETURNS = (Qt.FocusReason.PopupFocusReason, Qt.FocusReason.ActiveWindowFocusReason)
 
 
 class KeyboardFocusMark(QObject):
@@ -28,14 +32,20 @@ class KeyboardFocusMark(QObject):
         super().__init__(widget)
         self._widget = widget
         self.shown = False
+        self._resume = False          # shown when the focus left for a menu or a window
         widget.setProperty(PROPERTY, False)
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
         if kind == QEvent.Type.FocusIn:
-            self._show(event.reason() in _KEYBOARD)
-        elif kind in (QEvent.Type.FocusOut, QEvent.Type.MouseButtonPress):
+            reason = event.reason()
+            self._show(reason in _KEYBOARD or (reason in _RETURNS and self._resume))
+        elif kind == QEvent.Type.FocusOut:
+            self._resume = self.shown and event.reason() in _RETURNS
+            self._show(False)
+        elif kind == QEvent.Type.MouseButtonPress:
+            self._resume = False
             self._show(False)
         return False
 
@@ -43,9 +53,17 @@ class KeyboardFocusMark(QObject):
         if on == self.shown:
             return
         self.shown = on
+        if not shiboken6.isValid(self._widget):
+            return                    # being deleted: it loses the focus from its destructor
+        self._widget.setProperty(PROPERTY, on)
+        self._widget.update()
+        # style sheets read the property again at the next turn, not now (the
+        # timer dies with this mark, so with the widget)
+        QTimer.singleShot(0, self, self._repolish)
+
+    def _repolish(self) -> None:
         widget = self._widget
-        widget.setProperty(PROPERTY, on)
-        widget.style().unpolish(widget)       # style sheets read the property again
+        widget.style().unpolish(widget)
         widget.style().polish(widget)
         widget.update()
 

@@ -36,11 +36,12 @@ def test_a_page_is_framed_when_tab_reaches_it_not_when_clicked(window, qtbot):
     area = tab_to(window, lambda w: isinstance(w, QScrollArea))
     assert window.activations_view.isAncestorOf(area)
     middle = area.height() // 2
-    assert any(accent_like(c, accent) for c in edge_colours(area, middle))
+    qtbot.waitUntil(lambda: any(accent_like(c, accent) for c in edge_colours(area, middle)))
     window.canvas.setFocus()                                  # away, then a click into the page
     qtbot.waitUntil(window.canvas.hasFocus)
     QTest.mouseClick(area.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(3, 3))
     qtbot.waitUntil(area.hasFocus)
+    qtbot.wait(20)                                            # (the style is re-read next turn)
     assert not any(accent_like(c, accent) for c in edge_colours(area, middle))
 
 
@@ -61,3 +62,54 @@ def test_the_drawing_has_a_ring_when_tab_comes_back_to_it(window, qtbot):
     QTest.mousePress(canvas, Qt.MouseButton.LeftButton, pos=side.center().toPoint())
     QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=side.center().toPoint())
     assert not any(accent_like(c, accent) for c in ring())   # drawing: the ring goes
+
+
+def _marked_area(qtbot):
+    """A window with a field and a marked scroll area, Tab pressed from the field."""
+    from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
+
+    from gui.widgets.focus_visible import mark_keyboard_focus
+    box = QWidget()
+    field, area = QLineEdit(), QScrollArea()
+    column = QVBoxLayout(box)
+    column.addWidget(field)
+    column.addWidget(area)
+    qtbot.addWidget(box)
+    (mark,) = mark_keyboard_focus(box, QScrollArea)
+    box.show()
+    qtbot.waitExposed(box)
+    box.activateWindow()
+    qtbot.waitUntil(box.isActiveWindow)
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    QTest.keyClick(field, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: mark.shown)
+    return box, area, mark
+
+
+def test_the_mark_comes_back_when_the_focus_returns_from_a_menu(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFocusEvent
+    _box, area, mark = _marked_area(qtbot)
+    assert mark.shown
+    QApplication.sendEvent(area, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.PopupFocusReason))
+    assert not mark.shown
+    QApplication.sendEvent(area, QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.PopupFocusReason))
+    assert mark.shown                                 # the keyboard's focus came back
+    QTest.mouseClick(area, Qt.MouseButton.LeftButton)
+    QApplication.sendEvent(area, QFocusEvent(QEvent.Type.FocusOut, Qt.FocusReason.PopupFocusReason))
+    QApplication.sendEvent(area, QFocusEvent(QEvent.Type.FocusIn, Qt.FocusReason.PopupFocusReason))
+    assert not mark.shown                             # after a click it was the mouse's
+
+
+def test_a_marked_widget_deleted_while_it_has_the_focus_is_no_crash(qtbot):
+    _box, area, mark = _marked_area(qtbot)
+    assert mark.shown
+    area.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(area))
+    qtbot.wait(20)                                    # (a re-polish would come now)
+
+
+def _alive(widget) -> bool:
+    import shiboken6
+    return shiboken6.isValid(widget)
