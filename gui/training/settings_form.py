@@ -13,7 +13,7 @@ control's tooltip says what it does and what a sensible value is.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (QAbstractButton, QButtonGroup, QCheckBox, QComboBox,
                                QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QRadioButton,
                                QSpinBox, QVBoxLayout, QWidget)
@@ -28,6 +28,8 @@ from ..widgets.plain_text import plain_label, plain_mnemonic, plain_tooltip
 from .setting_tips import TIPS
 
 FULL_TEST_SET = 10_000
+#: The image counts' suffix (those spin boxes group thousands: "10,000 images").
+IMAGES = " images"
 CURRENT_MODEL_NOTE = "Continue training the network the canvas uses."
 CUSTOM = "custom"
 
@@ -67,14 +69,14 @@ class TrainingSettingsForm(QWidget):
     def _build_data(self) -> QGroupBox:
         self.full_radio = QRadioButton("All 60,000 training images")
         self.subset_radio = QRadioButton("A random subset of")
-        self.subset_spin = _spin(100, 60_000, 5_000, step=500, suffix=" images",
+        self.subset_spin = _spin(100, 60_000, 5_000, step=500, suffix=IMAGES,
                                  tip="How many images to train on: 5,000 already reach about "
                                      "95 % in one epoch.")
         self.subset_radio.setChecked(True)
         self._images_group = QButtonGroup(self)
         self._images_group.addButton(self.full_radio)
         self._images_group.addButton(self.subset_radio)
-        self.test_spin = _spin(100, FULL_TEST_SET, FULL_TEST_SET, step=1000, suffix=" images",
+        self.test_spin = _spin(100, FULL_TEST_SET, FULL_TEST_SET, step=1000, suffix=IMAGES,
                                tip=TIPS["test"])
         _tip(self.full_radio, "full")
         _tip(self.subset_radio, "subset")
@@ -340,7 +342,9 @@ def _spin(lo: int, hi: int, value: int, step: int = 1, suffix: str = "", tip: st
     spin.setSingleStep(step)
     spin.setValue(value)
     spin.setSuffix(suffix)
-    spin.setGroupSeparatorShown(hi >= 10_000)     # "10,000 images", as everywhere else
+    if suffix == IMAGES:                           # "10,000 images", as everywhere else,
+        spin.setLocale(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        spin.setGroupSeparatorShown(True)          # whatever the system's language
     if tip:
         spin.setToolTip(plain_tooltip(tip))
     return spin

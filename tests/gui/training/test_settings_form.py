@@ -142,3 +142,16 @@ def test_image_counts_are_written_with_thousands_separators_and_typed_either_way
     QTest.keyClicks(editor, "25000")
     QTest.keyClick(editor, Qt.Key.Key_Return)
     assert spin.value() == 25_000 and spin.text() == "25,000 images"
+
+
+def test_image_counts_read_the_same_in_any_system_language(qtbot):
+    from PySide6.QtCore import QLocale
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        form = TrainingSettingsForm()
+        qtbot.addWidget(form)
+        assert form.test_spin.text() == "10,000 images"      # not "10.000 images"
+        assert "," not in form.seed_spin.text() and "." not in form.seed_spin.text()
+    finally:
+        QLocale.setDefault(before)
