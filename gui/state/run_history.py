@@ -42,7 +42,3 @@ class RunHistory(QObject):
             if self._runs[i].checkpoints:
                 self._runs[i] = dataclasses.replace(self._runs[i], checkpoints=())
         self.sigChanged.emit()
-
-    def next_number(self) -> int:
-        """The number the next run of this session is called by (1, 2, ...)."""
-        return len(self._runs) + 1

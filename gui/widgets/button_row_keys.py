@@ -10,19 +10,12 @@ from __future__ import annotations
 from typing import Sequence
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
+from PySide6.QtWidgets import QAbstractButton, QApplication
 
 _MOVES = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1,
           Qt.Key.Key_Home: "first", Qt.Key.Key_End: "last"}
 _NONE = Qt.KeyboardModifier.NoModifier
 _SHIFT = Qt.KeyboardModifier.ShiftModifier
-
-
-def takes_tab(widget: QWidget) -> bool:
-    """Whether Tab may stop on ``widget`` (Qt's own test: it takes focus by
-    Tab, is shown and enabled, and hands its focus to no other widget)."""
-    return (bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.isVisible()
-            and widget.isEnabled() and widget.focusProxy() is None)
 
 
 class ButtonRowKeys(QObject):

@@ -8,6 +8,12 @@ from PySide6.QtWidgets import QWidget
 MAX_CHAIN = 20_000
 
 
+def takes_tab_itself(widget: QWidget) -> bool:
+    """Whether Tab may stop on ``widget`` itself (its policy takes Tab and it
+    hands its focus to no proxy), shown or not, enabled or not."""
+    return bool(widget.focusPolicy() & Qt.FocusPolicy.TabFocus) and widget.focusProxy() is None
+
+
 def tab_stops_in_chain(window: QWidget) -> list[QWidget]:
     """The widgets of ``window`` that take the focus by Tab themselves (not
     through a focus proxy), shown or not, enabled or not, in the order of
@@ -16,8 +22,7 @@ def tab_stops_in_chain(window: QWidget) -> list[QWidget]:
     for _ in range(MAX_CHAIN):
         if widget is window or widget is None:
             break
-        if (widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None
-                and widget.window() is window):
+        if takes_tab_itself(widget) and widget.window() is window:
             stops.append(widget)
         widget = widget.nextInFocusChain()
     return stops
@@ -30,7 +35,7 @@ def last_tab_stop_in(container: QWidget) -> QWidget | None:
     last, widget = None, container
     for _ in range(MAX_CHAIN):
         if widget is container or container.isAncestorOf(widget):
-            if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and widget.focusProxy() is None:
+            if takes_tab_itself(widget):
                 last = widget
         widget = widget.nextInFocusChain()
         if widget is container or widget is None:

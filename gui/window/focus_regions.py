@@ -14,7 +14,7 @@ editor), which then act as extra stops. So the window asks :meth:`step`
 for the next stop instead (its ``focusNextPrevChild``): the chain's stops,
 sorted by region, each region keeping the order of the chain (which is its
 own order as long as its widgets joined together). The chain is walked at
-each Tab (a few hundred widgets: well under a millisecond).
+each Tab (some 850 widgets in the window: about 3 ms).
 """
 from __future__ import annotations
 

@@ -48,8 +48,8 @@ def run_label(number: int, model: Model, config: TrainConfig) -> str:
 
 
 class RunRecording(QObject):
-    """Watches and records the runs of ``run`` (a ``RunController``).
-
+    """Watches and records the runs of ``run`` (a ``RunController``), each
+    labelled with the run's number (``run.number``).
 
     Signals: ``sigStarted(RunPlan)``, ``sigCheckpoint(Checkpoint)`` (also the
     final weights' after the run), ``sigDynamics(DynamicsReport)``,

@@ -14,9 +14,11 @@ def test_the_network_input_shows_the_whole_picture(make_window, qtbot, playgroun
     window.current_result()
     view = window.input_view.view
     qtbot.waitUntil(lambda: view.isVisible() and view.height() > 40)
-    qtbot.wait(50)
-    shown = view.mapFromScene(view.item.sceneBoundingRect()).boundingRect()
-    assert view.rect().adjusted(-1, -1, 1, 1).contains(shown), (shown, view.rect())
+
+    def picture_rect():
+        return view.mapFromScene(view.item.sceneBoundingRect()).boundingRect()
+    qtbot.waitUntil(lambda: view.rect().adjusted(-1, -1, 1, 1).contains(picture_rect()))
+    shown = picture_rect()
     assert min(shown.width(), shown.height()) >= min(view.width(), view.height()) - 2
     picture = view.grab().toImage()                 # and what is drawn there is the digit
     centre = shown.center()
