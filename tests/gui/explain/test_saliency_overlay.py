@@ -240,11 +240,13 @@ def test_one_slow_job_does_not_stop_a_fast_method_following_the_stroke(window, q
     settled(window, qtbot, "gradcam")
     started = overlay.jobs_started
     canvas = window.canvas
-    points = to_widget(canvas, [(0.1 + 0.02 * k, 0.1) for k in range(10)])
+    points = to_widget(canvas, [(0.1 + 0.02 * k, 0.1 + 0.005 * (k % 2)) for k in range(40)])
     press(canvas, points[0])
     for p in points[1:]:                           # a slow stroke: the event loop runs
         move(canvas, p)
         window.current_result()
         qtbot.wait(60)
-    assert overlay.jobs_started >= started + 3     # it follows the stroke
-    release(canvas, points[-1])
+        if overlay.jobs_started >= started + 3:    # (on a loaded machine it may take more moves)
+            break
+    assert overlay.jobs_started >= started + 3     # it follows the stroke, not its end only
+    release(canvas, p)
