@@ -146,4 +146,3 @@ def _readable(error: str | None) -> str | None:
     text = _SETTING_NAMES.sub(lambda m: FIELD_TEXT[m.group(0)][0],
                               error.removeprefix("architecture: "))
     return text[:1].upper() + text[1:]
-

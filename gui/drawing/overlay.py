@@ -14,12 +14,12 @@ CAPTION_COLOR = QColor("#aeb6c2")
 """Caption text: light grey, readable on the black square in both themes."""
 
 
-def rounded_square(square: QRectF) -> QPainterPath:
-    """The drawing square's outline (corners rounded by 6 px), inset by half a
-    pixel so that a 1 px line along it is crisp: the canvas clips to it and
-    draws its border along it."""
+def rounded_square(square: QRectF, inset: float = 0.5) -> QPainterPath:
+    """The drawing square's outline (corners rounded by 6 px), inset by
+    ``inset`` pixels: half a pixel (the default) so that a 1 px line along it
+    is crisp; the canvas clips to it and draws its border along it."""
     path = QPainterPath()
-    path.addRoundedRect(square.adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+    path.addRoundedRect(square.adjusted(inset, inset, -inset, -inset), 6, 6)
     return path
 
 
@@ -29,9 +29,7 @@ def paint_frame(p: QPainter, square: QRectF, border: QColor, ring: QColor | None
     if ring is None:
         p.strokePath(rounded_square(square), QPen(border, 1.0))
     else:
-        path = QPainterPath()
-        path.addRoundedRect(square.adjusted(1.0, 1.0, -1.0, -1.0), 6, 6)
-        p.strokePath(path, QPen(ring, 2.0))
+        p.strokePath(rounded_square(square, inset=1.0), QPen(ring, 2.0))
 
 
 def paint_hint(painter: QPainter, square: QRectF, color: QColor) -> None:

@@ -16,6 +16,8 @@ import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
+from .focus_chain import takes_tab_itself
+
 #: The style-sheet property (a bool) that :class:`KeyboardFocusMark` keeps.
 PROPERTY = "keyboardFocus"
 _KEYBOARD = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason)
@@ -72,8 +74,8 @@ def mark_keyboard_focus(root: QWidget, kind: type[QWidget]) -> list[KeyboardFocu
     """A :class:`KeyboardFocusMark` on every widget of type ``kind`` inside
     ``root`` that Tab stops on and has none yet."""
     marks = []
+    direct = Qt.FindChildOption.FindDirectChildrenOnly
     for widget in root.findChildren(kind):
-        if widget.focusPolicy() & Qt.FocusPolicy.TabFocus and \
-                widget.findChild(KeyboardFocusMark, options=Qt.FindChildOption.FindDirectChildrenOnly) is None:
+        if takes_tab_itself(widget) and widget.findChild(KeyboardFocusMark, options=direct) is None:
             marks.append(KeyboardFocusMark(widget))
     return marks
