@@ -48,7 +48,7 @@ class Model:
         self.source = source
         self._novelty: NoveltyStats | None = None
         self._name_layers()
-        self.layer_shapes()  # validates the stack
+        self._shapes = self._infer_shapes()  # validates the stack
         if self.layers:
             self.layers[0].set_input_gradient(False)
 
@@ -66,16 +66,20 @@ class Model:
             seen.add(layer.name)
 
     def layer_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
-        """``[(name, output shape of one sample), ...]`` for every layer."""
+        """``[(name, output shape of one sample), ...]`` for every layer
+        (inferred once, when the model was made: its layers stay as they are)."""
+        return list(self._shapes)
+
+    def _infer_shapes(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
         shape, out = self.input_shape, []
         for layer in self.layers:
             shape = layer.output_shape(shape)
             out.append((layer.name, shape))
-        return out
+        return tuple(out)
 
     @property
     def num_classes(self) -> int:
-        return self.layer_shapes()[-1][1][0]
+        return self._shapes[-1][1][0]
 
     def config(self) -> dict:
         """JSON-able architecture: enough, with the weights, to rebuild the model."""

@@ -102,12 +102,16 @@ class TeachRow(QFrame):
         column.addLayout(grid)
         self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
         self._answer: int | None = None
+        self._shown: tuple | None = None     # (answer, why) the buttons show
         self.set_ready(None, "Draw a digit first.")
 
     # ------------------------------------------------------------------ API
     def set_ready(self, answer: int | None, why: str | None = None) -> None:
         """Enable the buttons (``why`` None: the drawing can be added; the
         network answers ``answer``) or disable them, saying ``why`` in the tooltips."""
+        if self._shown == (answer, why):
+            return                      # (every prediction asks: the live one several times a second)
+        self._shown = (answer, why)
         self._answer = answer if why is None else None
         for digit, button in enumerate(self.digit_buttons):
             button.setEnabled(why is None)

@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from engine.nn.presets import PRESETS
+
 from .session import percentiles, rss_mb
 
 #: Steps per window of the like-with-like rate: ``engine.bench``'s
@@ -302,18 +304,48 @@ def main(argv=None) -> int:
     p.add_argument("--phases", type=int, default=4,
                    help="pause training this many times minus one to re-measure engine.bench "
                         "in between (a fair comparison on a shared, noisy machine; default 4)")
-    p.add_argument("--preset", default="bench")
+    p.add_argument("--preset", default="bench", choices=sorted(PRESETS))
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="this many runs, each in a new process, and their medians (default 1)")
     args = p.parse_args(argv)
+    if not 1 <= args.repeat <= 50:
+        p.error("--repeat must be between 1 and 50")
+    if args.repeat > 1:
+        from .bench_training_runs import format_summary, run_repeated, summarize_runs
+        try:
+            summary = summarize_runs(run_repeated(one_run_args(args), args.repeat))
+        except RuntimeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(json.dumps(summary) if args.json else format_summary(summary))
+        return 0
     seconds = args.minutes * 60 if args.minutes else args.seconds
-    r = run(seconds, workers=args.workers, window=not args.no_window, tab=args.tab,
-            switch_interval=args.switch_interval, cli_baseline=not args.no_cli, probe_on=not args.no_probe,
-            preset=args.preset, batch=args.batch, nice=args.nice,
-            phases=1 if args.minutes else args.phases)
+    try:
+        r = run(seconds, workers=args.workers, window=not args.no_window, tab=args.tab,
+                switch_interval=args.switch_interval, cli_baseline=not args.no_cli,
+                probe_on=not args.no_probe, preset=args.preset, batch=args.batch, nice=args.nice,
+                phases=1 if args.minutes else args.phases)
+    except (OSError, ValueError) as exc:     # e.g. MNIST missing: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     r.pop("stop_clicked", None)
     print(json.dumps(r) if args.json else format_result(r))
     return 0
+
+
+def one_run_args(args: argparse.Namespace) -> list[str]:
+    """The command-line arguments of one run of a ``--repeat`` series."""
+    out = ["--seconds", repr(args.seconds), "--tab", args.tab, "--phases", str(args.phases),
+           "--preset", args.preset, "--batch", str(args.batch)]
+    for name in ("minutes", "workers", "switch_interval", "nice"):
+        value = getattr(args, name)
+        if value is not None:
+            out += ["--" + name.replace("_", "-"), repr(value)]
+    out += [flag for flag, on in (("--no-window", args.no_window), ("--no-cli", args.no_cli),
+                                  ("--no-probe", args.no_probe)) if on]
+    return out
 
 
 if __name__ == "__main__":
