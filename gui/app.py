@@ -65,7 +65,9 @@ def _application():
     from PySide6.QtWidgets import QApplication
 
     from .window.main_window import APP_NAME
+    from .workers.gui_thread_gc import install
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "cnn-playground"])
+    install(app)      # cycles are collected between events, in this thread only
     app.setApplicationName(APP_NAME)
     app.setOrganizationName("cnn-playground")
     app.setApplicationDisplayName(APP_NAME)

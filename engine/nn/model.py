@@ -29,6 +29,18 @@ def param_dtype(layers: list[Layer]) -> np.dtype:
     return np.dtype(np.float32)
 
 
+def output_shapes(layers: list[Layer], input_shape: tuple[int, ...]
+                  ) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """``((name, output shape of one sample), ...)`` of ``layers`` applied in
+    order to one sample of ``input_shape``; ``ValueError`` where a layer
+    does not fit what comes before it."""
+    shape, out = tuple(input_shape), []
+    for layer in layers:
+        shape = layer.output_shape(shape)
+        out.append((layer.name, shape))
+    return tuple(out)
+
+
 class Model:
     """Sequential CNN.
 
@@ -48,7 +60,7 @@ class Model:
         self.source = source
         self._novelty: NoveltyStats | None = None
         self._name_layers()
-        self._shapes = self._infer_shapes()  # validates the stack
+        self._shapes = output_shapes(self.layers, self.input_shape)  # validates the stack
         if self.layers:
             self.layers[0].set_input_gradient(False)
 
@@ -69,13 +81,6 @@ class Model:
         """``[(name, output shape of one sample), ...]`` for every layer
         (inferred once, when the model was made: its layers stay as they are)."""
         return list(self._shapes)
-
-    def _infer_shapes(self) -> tuple[tuple[str, tuple[int, ...]], ...]:
-        shape, out = self.input_shape, []
-        for layer in self.layers:
-            shape = layer.output_shape(shape)
-            out.append((layer.name, shape))
-        return tuple(out)
 
     @property
     def num_classes(self) -> int:

@@ -58,6 +58,7 @@ def main(argv=None) -> int:
     import numpy as np
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QApplication
+    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.nn import presets
 
@@ -68,6 +69,7 @@ def main(argv=None) -> int:
     from .mouse import move, press, release
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
+    install_collector(app)   # as the app does (gui.app)
     tmp = tempfile.TemporaryDirectory(prefix="cnn-playground-bench-")
     model = presets.build(args.preset, np.random.default_rng(0)) if args.preset else None
     window = MainWindow(model_path=args.model, model=model,

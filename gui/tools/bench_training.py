@@ -68,6 +68,7 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     import numpy as np
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
+    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.bench import numpy_train_throughput
     from engine.data.dataset import Dataset
@@ -79,6 +80,7 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
                     "workers": workers or default_workers(), "window": window, "tab": tab,
                     "load_average_before": os.getloadavg()}
     app = QApplication.instance() or QApplication(["bench_training"])
+    install_collector(app)   # as the app does (gui.app)
     data = Dataset.from_mnist(load_mnist(data_dir, download=False, progress=False))
     tmp = tempfile.TemporaryDirectory(prefix="bench-training-")
     if window:

@@ -71,6 +71,7 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
     from unittest import mock
 
     from PySide6.QtWidgets import QApplication, QFileDialog
+    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.nn.metadata import ModelCard
 
@@ -80,6 +81,7 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication(["cnn-playground"])
+    install_collector(app)   # as the app does (gui.app)
     summary: dict = {"preset": preset, "epochs": epochs, "subset": subset, "stages": []}
     t0 = time.perf_counter()
 

@@ -9,6 +9,23 @@ import pytest
 
 from engine.nn import presets
 from gui.settings import ENV_VAR, AppSettings
+from gui.workers.gui_thread_gc import install
+
+
+@pytest.fixture(autouse=True, scope="session")
+def gui_thread_collector(qapp):
+    """As in the app (``gui.app``): reference cycles are collected by the GUI
+    thread between events, never by a worker thread or inside a Qt call."""
+    collector = install(qapp)
+    yield collector
+    collector.stop()
+
+
+@pytest.fixture(autouse=True)
+def cycles_collected_between_tests(gui_thread_collector):
+    """A test that never runs the event loop leaves its cycles to this."""
+    yield
+    gui_thread_collector.collect_due()
 
 
 @pytest.fixture(autouse=True)
