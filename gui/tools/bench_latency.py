@@ -58,7 +58,6 @@ def main(argv=None) -> int:
     import numpy as np
     from PySide6.QtCore import QPointF
     from PySide6.QtWidgets import QApplication
-    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.nn import presets
 
@@ -66,6 +65,7 @@ def main(argv=None) -> int:
     from ..state.model_info import model_label
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
+    from ..workers.gui_thread_gc import install as install_collector
     from .mouse import move, press, release
 
     app = QApplication.instance() or QApplication([sys.argv[0]])

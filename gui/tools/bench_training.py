@@ -68,13 +68,14 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     import numpy as np
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtWidgets import QApplication
-    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.bench import numpy_train_throughput
     from engine.data.dataset import Dataset
     from engine.data.mnist import load_mnist
     from engine.training.config import TrainConfig
     from engine.training.parallel import default_workers
+
+    from ..workers.gui_thread_gc import install as install_collector
 
     result: dict = {"seconds": seconds, "preset": preset, "batch": batch,
                     "workers": workers or default_workers(), "window": window, "tab": tab,

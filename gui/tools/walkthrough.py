@@ -71,12 +71,12 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
     from unittest import mock
 
     from PySide6.QtWidgets import QApplication, QFileDialog
-    from ..workers.gui_thread_gc import install as install_collector
 
     from engine.nn.metadata import ModelCard
 
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
+    from ..workers.gui_thread_gc import install as install_collector
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
