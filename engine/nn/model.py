@@ -60,7 +60,8 @@ class Model:
         self.source = source
         self._novelty: NoveltyStats | None = None
         self._name_layers()
-        self._shapes = output_shapes(self.layers, self.input_shape)  # validates the stack
+        self._shapes_key: tuple = ()
+        self.layer_shapes()  # validates the stack
         if self.layers:
             self.layers[0].set_input_gradient(False)
 
@@ -79,12 +80,15 @@ class Model:
 
     def layer_shapes(self) -> list[tuple[str, tuple[int, ...]]]:
         """``[(name, output shape of one sample), ...]`` for every layer
-        (inferred once, when the model was made: its layers stay as they are)."""
+        (inferred again only when the list of layers or the input shape changed)."""
+        key = (self.input_shape, tuple(map(id, self.layers)))
+        if key != self._shapes_key:
+            self._shapes, self._shapes_key = output_shapes(self.layers, self.input_shape), key
         return list(self._shapes)
 
     @property
     def num_classes(self) -> int:
-        return self._shapes[-1][1][0]
+        return self.layer_shapes()[-1][1][0]
 
     def config(self) -> dict:
         """JSON-able architecture: enough, with the weights, to rebuild the model."""

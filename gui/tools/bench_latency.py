@@ -65,11 +65,10 @@ def main(argv=None) -> int:
     from ..state.model_info import model_label
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
-    from ..workers.gui_thread_gc import install as install_collector
     from .mouse import move, press, release
+    from .session import application
 
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    install_collector(app)   # as the app does (gui.app)
+    app = application([sys.argv[0]])
     tmp = tempfile.TemporaryDirectory(prefix="cnn-playground-bench-")
     model = presets.build(args.preset, np.random.default_rng(0)) if args.preset else None
     window = MainWindow(model_path=args.model, model=model,

@@ -47,14 +47,14 @@ def main(argv=None) -> int:
 
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QApplication
 
     import engine
     from engine.training.checkpoints import Checkpoint
     from gui.state.settings import AppSettings
+    from gui.tools.session import application
     from gui.window.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv)
+    app = application(sys.argv)
     model = engine.load_model()
     tmp = tempfile.TemporaryDirectory(prefix="cnn-playground-bench-")   # not the user's settings
     window = MainWindow(model=model.clone(), theme="light",

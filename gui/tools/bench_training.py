@@ -33,7 +33,7 @@ import time
 
 from engine.nn.presets import PRESETS
 
-from .session import percentiles, rss_mb
+from .session import application, percentiles, rss_mb
 
 #: Steps per window of the like-with-like rate: ``engine.bench``'s
 #: ``numpy_train_throughput`` as called here times windows of this many steps.
@@ -67,7 +67,6 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import numpy as np
     from PySide6.QtCore import Qt, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from engine.bench import numpy_train_throughput
     from engine.data.dataset import Dataset
@@ -75,13 +74,10 @@ def run(seconds: float, workers: int | None = None, window: bool = True, tab: st
     from engine.training.config import TrainConfig
     from engine.training.parallel import default_workers
 
-    from ..workers.gui_thread_gc import install as install_collector
-
     result: dict = {"seconds": seconds, "preset": preset, "batch": batch,
                     "workers": workers or default_workers(), "window": window, "tab": tab,
                     "load_average_before": os.getloadavg()}
-    app = QApplication.instance() or QApplication(["bench_training"])
-    install_collector(app)   # as the app does (gui.app)
+    app = application(["bench_training"])
     data = Dataset.from_mnist(load_mnist(data_dir, download=False, progress=False))
     tmp = tempfile.TemporaryDirectory(prefix="bench-training-")
     if window:
@@ -318,7 +314,9 @@ def main(argv=None) -> int:
     if args.repeat > 1:
         from .bench_training_runs import format_summary, run_repeated, summarize_runs
         try:
-            summary = summarize_runs(run_repeated(one_run_args(args), args.repeat))
+            seconds = args.minutes * 60 if args.minutes else args.seconds
+            summary = summarize_runs(run_repeated(one_run_args(args), args.repeat,
+                                                  timeout_s=3 * seconds + 300))
         except RuntimeError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1

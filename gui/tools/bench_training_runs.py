@@ -34,7 +34,8 @@ def summarize_runs(results: list[dict]) -> dict:
         if values:
             summary[key] = {"median": statistics.median(values), "min": min(values),
                             "max": max(values), "values": [round(v, 3) for v in values]}
-    like = summary.get("app_vs_cli_windows", {}).get("values", [])
+    like = [r["app_vs_cli_windows"] for r in results
+            if isinstance(r.get("app_vs_cli_windows"), (int, float))]
     summary["runs_at_90_percent"] = sum(v >= 0.9 for v in like)
     p99 = [r["probe"]["p99_ms"] for r in results
            if isinstance(r.get("probe"), dict) and r["probe"].get("p99_ms") is not None]
@@ -62,16 +63,27 @@ def format_summary(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def run_repeated(argv: list[str], repeat: int) -> list[dict]:
+def run_repeated(argv: list[str], repeat: int, timeout_s: float) -> list[dict]:
     """Run ``python -m gui.tools.bench_training *argv --json`` ``repeat``
-    times, one after another; each run's JSON result (a run that fails
-    ends the series with ``RuntimeError`` and its last line of errors)."""
+    times, one after another; each run's JSON result. A run that fails,
+    prints no result or takes longer than ``timeout_s`` ends the series with
+    ``RuntimeError`` saying why."""
     results = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-m", "gui.tools.bench_training", *argv, "--json"],
-                              capture_output=True, text=True)
+        run = len(results) + 1
+        try:
+            done = subprocess.run([sys.executable, "-m", "gui.tools.bench_training", *argv,
+                                   "--json"], capture_output=True, text=True, timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            raise RuntimeError(f"run {run} did not end within {timeout_s:.0f} s") from None
         if done.returncode != 0:
             last = (done.stderr.strip().splitlines() or ["no message"])[-1].removeprefix("error: ")
-            raise RuntimeError(f"run {len(results) + 1} failed: {last}")
-        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            raise RuntimeError(f"run {run} failed: {last}")
+        try:
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            result = None
+        if not isinstance(result, dict):
+            raise RuntimeError(f"run {run} printed no result")
+        results.append(result)
     return results

@@ -10,7 +10,7 @@ from typing import Callable
 
 from engine.system.command_line import folder_path, run_command
 
-from .session import data_folder, pump
+from .session import application, data_folder, pump
 
 SIZE = (1240, 760)
 
@@ -58,8 +58,7 @@ def pictures_main(argv: list[str] | None, description: str,
 
     def work() -> int:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtWidgets import QApplication
-        app = QApplication.instance() or QApplication(["cnn-playground"])
+        app = application()
         Path(args.out).mkdir(parents=True, exist_ok=True)
         for path in render(Path(args.out), data_folder(args.data)):
             print(path)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .pictures import pictures_main
-from .session import click_tab, pump, wait_until
+from .session import application, click_tab, pump, wait_until
 
 SIZE = (1240, 760)
 THEMES = ("light", "dark")
@@ -25,7 +25,6 @@ THEMES = ("light", "dark")
 def render(out: Path, data_dir: str | None) -> list[Path]:
     """Write ``activations-<theme>.png`` and ``training-<theme>.png`` into ``out``."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtWidgets import QApplication
 
     from engine.data.dataset import Dataset
     from engine.data.mnist import load_mnist
@@ -33,7 +32,7 @@ def render(out: Path, data_dir: str | None) -> list[Path]:
     from ..app import save_screenshot
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
-    app = QApplication.instance() or QApplication(["cnn-playground"])
+    app = application()
     mnist = load_mnist(data_dir, download=False, progress=False)
     data = Dataset(mnist.train_images, mnist.train_labels, mnist.test_images, mnist.test_labels)
     written = []

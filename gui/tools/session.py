@@ -17,6 +17,18 @@ class SessionError(AssertionError):
     """A step did not do what a user would expect."""
 
 
+def application(argv: list[str] | None = None):
+    """The ``QApplication`` (made with ``argv`` if there is none yet) with the
+    app's cycle collector installed, as ``gui.app`` does
+    (:mod:`gui.workers.gui_thread_gc`): a tool measures what a user runs."""
+    from PySide6.QtWidgets import QApplication
+
+    from ..workers.gui_thread_gc import install
+    app = QApplication.instance() or QApplication(argv or ["cnn-playground"])
+    install(app)
+    return app
+
+
 def pump(seconds: float) -> None:
     """Let the event loop run for ``seconds`` (signals from worker threads arrive)."""
     from PySide6.QtWidgets import QApplication

@@ -33,7 +33,7 @@ import traceback
 from dataclasses import replace
 
 from .mouse import draw_digit
-from .session import data_folder, percentiles, rss_mb
+from .session import application, data_folder, percentiles, rss_mb
 
 
 def main(argv=None) -> int:
@@ -54,14 +54,13 @@ def main(argv=None) -> int:
     os.environ[ENV_VAR] = os.path.join(tmp.name, "settings.ini")
 
     from PySide6.QtCore import QElapsedTimer, QTimer
-    from PySide6.QtWidgets import QApplication
 
     from engine.data.dataset import Dataset
     from engine.data.mnist import load_mnist
 
     from ..window.main_window import MainWindow
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application(sys.argv[:1])
     errors: list[str] = []
     old_hook = sys.excepthook
 

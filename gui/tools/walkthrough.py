@@ -35,6 +35,7 @@ from pathlib import Path
 
 from .mouse import draw_digit
 from .session import SessionError as WalkthroughError
+from .session import application
 from .session import click as _click
 from .session import click_tab as _click_tab
 from .session import data_folder, pump, wait_until
@@ -70,18 +71,15 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
         os.environ["CNN_PLAYGROUND_DATA"] = str(data_dir)
     from unittest import mock
 
-    from PySide6.QtWidgets import QApplication, QFileDialog
+    from PySide6.QtWidgets import QFileDialog
 
     from engine.nn.metadata import ModelCard
 
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
-    from ..workers.gui_thread_gc import install as install_collector
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(["cnn-playground"])
-    install_collector(app)   # as the app does (gui.app)
+    app = application()
     summary: dict = {"preset": preset, "epochs": epochs, "subset": subset, "stages": []}
     t0 = time.perf_counter()
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from engine.system.command_line import folder_path, run_command
 
 from .pictures import picture_window, save_picture
-from .session import click, pump, wait_until
+from .session import application, click, pump, wait_until
 
 LETTER_W = [(.1, .15), (.3, .85), (.5, .4), (.7, .85), (.9, .15)]
 
@@ -100,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     def work() -> int:
         import tempfile
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtWidgets import QApplication
-        app = QApplication.instance() or QApplication(["cnn-playground"])
+        app = application()
         Path(args.out).mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="why-pictures-") as folder:
             for path in render(Path(args.out), folder):

@@ -16,10 +16,11 @@ two hazards:
 :class:`GuiThreadCollector` switches the automatic collection off and runs
 it from a GUI-thread timer instead, so a collection only ever starts between
 events, with no Qt call in progress, and every Qt object in a cycle dies in
-the GUI thread. It collects what Python itself would (:func:`due_generation`:
-the same thresholds, and the oldest generation only once a quarter more
-objects have reached it since the last full collection, as CPython does,
-since a full collection of the app's ~90,000 objects takes ~50 ms).
+the GUI thread. It collects the youngest generation on every tick and the
+older ones as Python itself would (:func:`due_generation`: the same
+thresholds, and the oldest generation only once a quarter more objects have
+reached it since its last collection, as CPython does: a full collection of
+the app's ~90,000 objects takes ~50 ms).
 """
 from __future__ import annotations
 
@@ -27,26 +28,35 @@ import gc
 
 from PySide6.QtCore import QObject, QTimer
 
-#: How often the GUI thread looks whether a collection is due (ms).
+#: How often the GUI thread collects (ms): the youngest generation each time, older ones when due.
 CHECK_INTERVAL_MS = 250
 
 
 def due_generation(counts: tuple[int, int, int], thresholds: tuple[int, int, int],
                    promoted: int, long_lived: int) -> int | None:
-    """The generation Python's automatic collector would collect now, or None
-    (CPython 3.11's ``collect_generations``: the oldest generation whose
-    count is over its threshold, the oldest only once the objects promoted
-    into it since its last collection are a quarter of those it held then).
+    """The generation a timer tick collects: None when collection is switched
+    off (``gc.set_threshold(0)``), else at least the youngest, and an older
+    one when CPython's ``collect_generations`` would take it: the oldest
+    generation whose count is over its threshold, the oldest only once the
+    objects promoted into it since its last collection are a quarter of
+    those it held then.
+
+    Why the youngest on every tick: CPython collects whenever the count of
+    young objects (allocations minus frees) passes its threshold *at any
+    moment*; a timer only sees it at its ticks, and while objects are made
+    and freed at the same rate it reads near zero however many of them were
+    garbage cycles. A collection of the youngest generation costs a fraction
+    of a millisecond.
 
     :param counts: ``gc.get_count()``: allocations minus frees since the last
         collection of generation 0, collections of 0 since the last of 1,
         collections of 1 since the last of 2
     :param thresholds: ``gc.get_threshold()``
-    :param promoted: objects that reached the oldest generation since its
+    :param promoted: objects moved into the oldest generation since its
         last collection
     :param long_lived: objects in the oldest generation after its last collection
     """
-    if thresholds[0] <= 0 or counts[0] <= thresholds[0]:
+    if thresholds[0] <= 0:
         return None
     if counts[2] > thresholds[2] and not promoted < long_lived / 4:
         return 2
@@ -64,6 +74,7 @@ class GuiThreadCollector(QObject):
         self._was_enabled = gc.isenabled()
         gc.disable()
         self._long_lived = len(gc.get_objects(generation=2))
+        self._promoted = 0       # objects moved into the oldest generation since then
         self.collections = [0, 0, 0]
         self._timer = QTimer(self)
         self._timer.setInterval(int(interval_ms))
@@ -74,17 +85,19 @@ class GuiThreadCollector(QObject):
         """Collect the generation that is due, if any (call it only where no
         Qt call is in progress: from the event loop, between tests); the
         generation collected or None."""
-        counts, thresholds = gc.get_count(), gc.get_threshold()
-        promoted = 0
-        if counts[0] > thresholds[0] and counts[2] > thresholds[2]:
-            promoted = len(gc.get_objects(generation=2)) - self._long_lived   # (~2 ms, rarely)
-        generation = due_generation(counts, thresholds, promoted, self._long_lived)
-        if generation is None:
-            return None
-        gc.collect(generation)
-        self.collections[generation] += 1
-        if generation == 2:
-            self._long_lived = len(gc.get_objects(generation=2))
+        generation = due_generation(gc.get_count(), gc.get_threshold(), self._promoted,
+                                    self._long_lived)
+        if generation == 1:
+            # what survives a collection of the two younger generations moves into the
+            # oldest: counted as CPython counts it (freed later or not)
+            young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
+            self._promoted += max(0, young - gc.collect(1))
+        elif generation is not None:
+            gc.collect(generation)
+            if generation == 2:
+                self._long_lived, self._promoted = len(gc.get_objects(generation=2)), 0
+        if generation is not None:
+            self.collections[generation] += 1
         return generation
 
     def stop(self) -> None:

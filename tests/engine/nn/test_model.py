@@ -292,3 +292,13 @@ def test_explain_layer_describes_each_layer_with_its_real_shapes():
     assert "6 units" in texts[6] and "all 16 inputs" in texts[6]
     assert "logit" in texts[8] and "all 6 inputs" in texts[8]   # the last layer scores classes
     assert "ReLU" in texts[1]
+
+
+def test_layer_shapes_follow_a_changed_list_of_layers():
+    model = presets.build("bench", np.random.default_rng(0))
+    before = model.layer_shapes()
+    assert model.layer_shapes() == before and model.layer_shapes() is not model.layer_shapes()
+    model.layers.insert(8, Dropout(0.5, name="drop"))
+    after = model.layer_shapes()
+    assert len(after) == len(before) + 1 and after[8] == ("drop", before[7][1])
+    assert model.num_classes == 10

@@ -81,3 +81,28 @@ def test_missing_mnist_is_one_line_not_a_traceback(qapp, tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert err.startswith("error: MNIST files missing") and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+def test_runs_at_ninety_percent_are_counted_before_rounding():
+    assert summarize_runs([_run(0.8996), _run(0.9)])["runs_at_90_percent"] == 1
+
+
+def test_a_run_without_a_result_or_too_slow_ends_the_series(monkeypatch):
+    import subprocess
+
+    from gui.tools import bench_training_runs
+
+    def finished(stdout):
+        return lambda *a, **k: subprocess.CompletedProcess(a[0], 0, stdout=stdout, stderr="")
+    monkeypatch.setattr(bench_training_runs.subprocess, "run", finished(""))
+    with pytest.raises(RuntimeError, match="run 1 printed no result"):
+        bench_training_runs.run_repeated([], 2, timeout_s=10)
+    monkeypatch.setattr(bench_training_runs.subprocess, "run", finished("[1, 2]\n"))
+    with pytest.raises(RuntimeError, match="printed no result"):
+        bench_training_runs.run_repeated([], 1, timeout_s=10)
+
+    def too_slow(*a, **k):
+        raise subprocess.TimeoutExpired(a[0], k["timeout"])
+    monkeypatch.setattr(bench_training_runs.subprocess, "run", too_slow)
+    with pytest.raises(RuntimeError, match="did not end within 10 s"):
+        bench_training_runs.run_repeated([], 1, timeout_s=10)
