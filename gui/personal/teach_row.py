@@ -101,7 +101,6 @@ class TeachRow(QFrame):
             self.digit_buttons.append(button)
         column.addLayout(grid)
         self._keys = ButtonRowKeys(self.digit_buttons, self)   # one Tab stop, arrows along
-        self._answer: int | None = None
         self._shown: tuple | None = None     # (answer, why) the buttons show
         self.set_ready(None, "Draw a digit first.")
 
@@ -112,7 +111,6 @@ class TeachRow(QFrame):
         if self._shown == (answer, why):
             return                      # (every prediction asks: the live one several times a second)
         self._shown = (answer, why)
-        self._answer = answer if why is None else None
         for digit, button in enumerate(self.digit_buttons):
             button.setEnabled(why is None)
             button.setChecked(why is None and digit == answer)
@@ -144,5 +142,6 @@ class TeachRow(QFrame):
         return button
 
     def _clicked(self, digit: int) -> None:
-        self.digit_buttons[digit].setChecked(digit == self._answer)   # clicks do not toggle
+        answer, why = self._shown
+        self.digit_buttons[digit].setChecked(why is None and digit == answer)   # clicks do not toggle
         self.sigDigit.emit(digit)

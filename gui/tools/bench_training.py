@@ -311,10 +311,10 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     if not 1 <= args.repeat <= 50:
         p.error("--repeat must be between 1 and 50")
+    seconds = args.minutes * 60 if args.minutes else args.seconds
     if args.repeat > 1:
         from .bench_training_runs import format_summary, run_repeated, summarize_runs
         try:
-            seconds = args.minutes * 60 if args.minutes else args.seconds
             summary = summarize_runs(run_repeated(one_run_args(args), args.repeat,
                                                   timeout_s=3 * seconds + 300))
         except RuntimeError as exc:
@@ -322,7 +322,6 @@ def main(argv=None) -> int:
             return 1
         print(json.dumps(summary) if args.json else format_summary(summary))
         return 0
-    seconds = args.minutes * 60 if args.minutes else args.seconds
     try:
         r = run(seconds, workers=args.workers, window=not args.no_window, tab=args.tab,
                 switch_interval=args.switch_interval, cli_baseline=not args.no_cli,

@@ -29,14 +29,13 @@ def summarize_runs(results: list[dict]) -> dict:
     :param results: one dict per run, as ``bench_training --json`` prints
     """
     summary: dict = {"runs": len(results)}
-    for key in RATIOS:
-        values = [r[key] for r in results if isinstance(r.get(key), (int, float))]
+    ratios = {key: [r[key] for r in results if isinstance(r.get(key), (int, float))]
+              for key in RATIOS}
+    for key, values in ratios.items():
         if values:
             summary[key] = {"median": statistics.median(values), "min": min(values),
                             "max": max(values), "values": [round(v, 3) for v in values]}
-    like = [r["app_vs_cli_windows"] for r in results
-            if isinstance(r.get("app_vs_cli_windows"), (int, float))]
-    summary["runs_at_90_percent"] = sum(v >= 0.9 for v in like)
+    summary["runs_at_90_percent"] = sum(v >= 0.9 for v in ratios["app_vs_cli_windows"])
     p99 = [r["probe"]["p99_ms"] for r in results
            if isinstance(r.get("probe"), dict) and r["probe"].get("p99_ms") is not None]
     summary["worst_p99_ms"] = max(p99) if p99 else None

@@ -77,6 +77,7 @@ def walkthrough(out_dir: str | os.PathLike, *, data_dir: str | None = None,
 
     from ..state.settings import AppSettings
     from ..window.main_window import MainWindow
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     app = application()

@@ -87,17 +87,18 @@ class GuiThreadCollector(QObject):
         generation collected or None."""
         generation = due_generation(gc.get_count(), gc.get_threshold(), self._promoted,
                                     self._long_lived)
+        if generation is None:
+            return None
         if generation == 1:
             # what survives a collection of the two younger generations moves into the
             # oldest: counted as CPython counts it (freed later or not)
             young = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))
             self._promoted += max(0, young - gc.collect(1))
-        elif generation is not None:
+        else:
             gc.collect(generation)
             if generation == 2:
                 self._long_lived, self._promoted = len(gc.get_objects(generation=2)), 0
-        if generation is not None:
-            self.collections[generation] += 1
+        self.collections[generation] += 1
         return generation
 
     def stop(self) -> None:

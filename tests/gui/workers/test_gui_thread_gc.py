@@ -42,14 +42,21 @@ class _Cycle:
 
 
 @pytest.fixture
-def collector(qapp):
+def automatic_gc():
+    """Python's own collection on for the test (the suite runs with it off),
+    as it was afterwards."""
     was_enabled = gc.isenabled()
     gc.enable()
+    yield
+    (gc.enable if was_enabled else gc.disable)()
+
+
+@pytest.fixture
+def collector(qapp, automatic_gc):
     made = GuiThreadCollector(interval_ms=20)
     yield made
     made.stop()
     made.deleteLater()
-    (gc.enable if was_enabled else gc.disable)()
 
 
 def _allocate_in_a_thread(freed_in: list) -> tuple[int, list]:
@@ -71,16 +78,11 @@ def _allocate_in_a_thread(freed_in: list) -> tuple[int, list]:
     return worker.ident, kept
 
 
-def test_without_the_collector_a_worker_thread_frees_the_cycle():
+def test_without_the_collector_a_worker_thread_frees_the_cycle(automatic_gc):
     # the hazard itself (a Qt widget in such a cycle would die in that thread)
-    was_enabled = gc.isenabled()
-    gc.enable()
-    try:
-        freed_in: list[int] = []
-        worker, _ = _allocate_in_a_thread(freed_in)
-        assert freed_in == [worker]
-    finally:
-        (gc.enable if was_enabled else gc.disable)()
+    freed_in: list[int] = []
+    worker, _ = _allocate_in_a_thread(freed_in)
+    assert freed_in == [worker]
 
 
 def test_a_worker_thread_allocating_never_collects_a_cycle(qtbot, collector):
@@ -94,17 +96,12 @@ def test_a_worker_thread_allocating_never_collects_a_cycle(qtbot, collector):
     del kept
 
 
-def test_stop_hands_collection_back_to_python(qapp):
-    was_enabled = gc.isenabled()
-    gc.enable()
-    try:
-        made = GuiThreadCollector()
-        assert not gc.isenabled()
-        made.stop()
-        assert gc.isenabled()
-        made.deleteLater()
-    finally:
-        (gc.enable if was_enabled else gc.disable)()
+def test_stop_hands_collection_back_to_python(qapp, automatic_gc):
+    made = GuiThreadCollector()
+    assert not gc.isenabled()
+    made.stop()
+    assert gc.isenabled()
+    made.deleteLater()
 
 
 def test_the_application_has_one_collector(qapp):
